@@ -1,0 +1,89 @@
+/**
+ * Timeouts as cancel scopes with a deadline (Trio's `fail_after` / `move_on_after`,
+ * asyncio's `timeout()`): `timeout` throws `TimeoutError` when its own deadline
+ * cut the work short; `moveOnAfter` returns `undefined` instead. A cancellation
+ * from outside stays a `CancelledError`, and of nested timeouts only the one that
+ * expired converts. `fn` receives the scope, so it can read or move
+ * `scope.deadline` (asyncio's `when()` and `reschedule()`).
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError, moveOnAfter, run, sleep, timeout } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   console.log(await timeout(100, () => sleep(10, 'fast')));
+ *   console.log(await moveOnAfter(100, () => sleep(1000, 'slow')));
+ *   try {
+ *     await timeout(100, () => sleep(1000));
+ *   } catch (err) {
+ *     console.log(err instanceof TimeoutError, (err as TimeoutError).ms);
+ *   }
+ * }, { clock: new VirtualClock() });
+ * // => fast
+ * // => undefined
+ * // => true 100
+ * ```
+ * @module
+ */
+import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
+import { TimeoutError } from '../errors.js';
+import { CancelScope } from '../core/cancel-scope.js';
+import { currentLoop } from '../core/loop.js';
+
+type ScopeBody<T> = (scope: CancelScope) => T | PromiseLike<T>;
+
+/**
+ * Runs `fn` with a deadline `ms` from now; throws `TimeoutError` if the deadline
+ * (or a `cancel()` of this scope: an early expiry) cut it short.
+ *
+ * **Cancellation:** `fn`'s cancellation points are; a cancellation from outside
+ * propagates as `CancelledError`.
+ *
+ * @throws {TimeoutError} when the deadline expired, with `ms` and the
+ * `CancelledError` as `cause`.
+ * @throws {RangeError} if `ms` is negative or NaN.
+ */
+export async function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
+  checkDelay('timeout()', 'ms', ms);
+  checkFunction('timeout()', 'fn', fn);
+  return failAt(currentLoop().time() + ms, fn, ms);
+}
+
+/** As `timeout`, with an absolute loop-time `deadline`. */
+export async function timeoutAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T> {
+  checkDeadline('timeoutAt()', 'deadline', deadline);
+  checkFunction('timeoutAt()', 'fn', fn);
+  return failAt(deadline, fn, undefined);
+}
+
+async function failAt<T>(deadline: number, fn: ScopeBody<T>, ms: number | undefined): Promise<T> {
+  const scope = new CancelScope({ deadline });
+  const value = await scope.run(fn);
+  if (scope.cancelledCaught) {
+    const what = ms === undefined ? `the deadline ${deadline}` : `${ms} ms`;
+    throw new TimeoutError(`timed out after ${what}`, { ms, cause: scope.cancelReason });
+  }
+  return value as T;
+}
+
+/**
+ * Runs `fn` with a deadline `ms` from now; returns `undefined` if the deadline cut
+ * it short (Trio's `move_on_after`).
+ *
+ * **Cancellation:** as `timeout`.
+ *
+ * @throws {RangeError} if `ms` is negative or NaN.
+ */
+export async function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | undefined> {
+  checkDelay('moveOnAfter()', 'ms', ms);
+  checkFunction('moveOnAfter()', 'fn', fn);
+  return new CancelScope({ deadline: currentLoop().time() + ms }).run(fn);
+}
+
+/** As `moveOnAfter`, with an absolute loop-time `deadline` (Trio's `move_on_at`). */
+export async function moveOnAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T | undefined> {
+  checkDeadline('moveOnAt()', 'deadline', deadline);
+  checkFunction('moveOnAt()', 'fn', fn);
+  return new CancelScope({ deadline }).run(fn);
+}

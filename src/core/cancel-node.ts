@@ -1,0 +1,174 @@
+/**
+ * The cancellation tree (Trio's `CancelStatus` tree). Every task, cancel scope and
+ * task group is a node; a node's children are the scopes entered inside it and
+ * the tasks spawned into it. Cancelling a node reaches its whole subtree at once,
+ * children of its groups included, and stops at shielded nodes.
+ *
+ * Invariants:
+ * - A node is cancelled "effectively" iff it or an ancestor reached without
+ *   crossing a shield has `cancelReason` set. Nothing caches this: it is walked
+ *   up on demand (trees are shallow), so moving a shield or a node is O(1).
+ * - A wait (Suspension) is linked into the node it started in iff it is PARKED.
+ *   So a cancellation reaches exactly the waits it must abort, and none of them
+ *   twice after they end.
+ * - `cancelReason`, once set, never changes: cancellation is level-triggered and
+ *   sticky, and the same `CancelledError` is thrown at every checkpoint inside.
+ * @module
+ */
+import type { CancelledError } from '../errors.js';
+import type { EventLoop } from './loop.js';
+import { type Suspension, abortSuspension } from './suspend.js';
+import type { Task } from './task.js';
+
+/**
+ * The state every task and cancel scope shares: its place in the cancellation tree
+ * and its lazily created `signal`.
+ */
+export class CancelNode {
+  /** @internal */ parent: CancelNode | null = null;
+  /** @internal */ firstChild: CancelNode | null = null;
+  /** @internal */ lastChild: CancelNode | null = null;
+  /** @internal */ prevSibling: CancelNode | null = null;
+  /** @internal */ nextSibling: CancelNode | null = null;
+  /** @internal */ firstWait: Suspension | null = null;
+  /** @internal */ lastWait: Suspension | null = null;
+  /** @internal Set iff cancel was called on this node itself; never changes after. */
+  cancelReason: CancelledError | null = null;
+  /** @internal */ shielded: boolean;
+  /** @internal Created only when `signal` is read (DESIGN: "Fast"). */
+  controller: AbortController | null = null;
+  /** @internal Linked into the tree: entered and not yet exited. */
+  live = false;
+  /** @internal */ loop: EventLoop;
+  /** @internal The task this node runs in: itself for a task; null for a loop's root. */
+  task: Task | null;
+
+  /** @internal */
+  constructor(loop: EventLoop, task: Task | null, shielded: boolean) {
+    this.loop = loop;
+    this.task = task;
+    this.shielded = shielded;
+  }
+
+  /**
+   * An `AbortSignal` that aborts, with the `CancelledError` as its `reason`, as soon
+   * as this task or scope is cancelled: pass it to `fetch` and any Node API that
+   * takes a signal. Created on first read.
+   */
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      const reason = effectiveCancel(this);
+      if (reason !== null) this.controller.abort(reason);
+    }
+    return this.controller.signal;
+  }
+}
+
+/** The CancelledError in force at `node`, or null when it is not cancelled. */
+export function effectiveCancel(node: CancelNode): CancelledError | null {
+  for (let n: CancelNode | null = node; n !== null; n = n.parent) {
+    if (n.cancelReason !== null) return n.cancelReason;
+    if (n.shielded) return null;
+  }
+  return null;
+}
+
+/** Links `node` as the last child of `parent` (or as a root) and marks it live. */
+export function attach(node: CancelNode, parent: CancelNode | null): void {
+  node.parent = parent;
+  node.live = true;
+  if (parent === null) return;
+  node.prevSibling = parent.lastChild;
+  node.nextSibling = null;
+  if (parent.lastChild === null) parent.firstChild = node;
+  else parent.lastChild.nextSibling = node;
+  parent.lastChild = node;
+}
+
+export function detach(node: CancelNode): void {
+  node.live = false;
+  const parent = node.parent;
+  if (parent === null) return;
+  if (node.prevSibling === null) parent.firstChild = node.nextSibling;
+  else node.prevSibling.nextSibling = node.nextSibling;
+  if (node.nextSibling === null) parent.lastChild = node.prevSibling;
+  else node.nextSibling.prevSibling = node.prevSibling;
+  node.prevSibling = null;
+  node.nextSibling = null;
+  node.parent = null;
+}
+
+/** Moves a live node under another parent, delivering a cancellation it now inherits. */
+export function reparent(node: CancelNode, parent: CancelNode): void {
+  detach(node);
+  attach(node, parent);
+  const reason = effectiveCancel(node);
+  if (reason !== null) deliver(node, reason);
+}
+
+export function linkWait(node: CancelNode, s: Suspension): void {
+  s.prevWait = node.lastWait;
+  s.nextWait = null;
+  if (node.lastWait === null) node.firstWait = s;
+  else node.lastWait.nextWait = s;
+  node.lastWait = s;
+}
+
+export function unlinkWait(node: CancelNode, s: Suspension): void {
+  if (s.prevWait === null) node.firstWait = s.nextWait;
+  else s.prevWait.nextWait = s.nextWait;
+  if (s.nextWait === null) node.lastWait = s.prevWait;
+  else s.nextWait.prevWait = s.prevWait;
+  s.prevWait = null;
+  s.nextWait = null;
+}
+
+/**
+ * Cancels `node` with `reason`. Returns false if it was already cancelled (the
+ * first reason stays). Every wait in the subtree that the cancellation reaches is
+ * aborted synchronously, before this returns.
+ */
+export function cancelNode(node: CancelNode, reason: CancelledError): boolean {
+  if (node.cancelReason !== null) return false;
+  node.cancelReason = reason;
+  // An ancestor's cancellation already reached the subtree (unless we are shielded).
+  if (!node.shielded && node.parent !== null && effectiveCancel(node.parent) !== null) return true;
+  deliver(node, reason);
+  return true;
+}
+
+/**
+ * Aborts the waits of `root`'s subtree, skipping shielded subtrees (not reached) and
+ * already cancelled ones (reached when they were cancelled). Controllers are aborted
+ * after the walk: their 'abort' listeners are user code and may change the tree.
+ */
+export function deliver(root: CancelNode, reason: CancelledError): void {
+  let controllers: AbortController[] | null = null;
+  let node: CancelNode | null = root;
+  while (node !== null) {
+    for (let s = node.firstWait; s !== null; ) {
+      const next: Suspension | null = s.nextWait;
+      abortSuspension(s, reason);
+      s = next;
+    }
+    if (node.controller !== null && !node.controller.signal.aborted) {
+      (controllers ??= []).push(node.controller);
+    }
+    node = nextInWalk(root, node);
+  }
+  if (controllers !== null) for (const c of controllers) c.abort(reason);
+}
+
+const reached = (n: CancelNode): boolean => !n.shielded && n.cancelReason === null;
+
+// Depth-first successor of `node` within `root`'s subtree, among reached nodes.
+function nextInWalk(root: CancelNode, node: CancelNode): CancelNode | null {
+  for (let c = node.firstChild; c !== null; c = c.nextSibling) if (reached(c)) return c;
+  for (let n: CancelNode = node; n !== root; ) {
+    for (let s = n.nextSibling; s !== null; s = s.nextSibling) if (reached(s)) return s;
+    if (n.parent === null) return null;
+    n = n.parent;
+  }
+  return null;
+}

@@ -1,0 +1,463 @@
+/**
+ * The event loop of a `run()` (asyncio's `AbstractEventLoop`, reduced to what a
+ * loop on top of Node's own needs): its clock, one timer heap behind one host
+ * timer, `callSoon`/`callLater`/`callAt`, the tasks it tracks, and the exception
+ * handler that hears about errors nobody else can receive.
+ *
+ * Scheduling:
+ * - tasks start on the next microtask, in creation order (one microtask drains
+ *   every pending start);
+ * - `callSoon` callbacks and `checkpoint()` resumptions run on the next turn of
+ *   Node's event loop (one `setImmediate` per batch), so a task that checkpoints
+ *   in a loop lets I/O and timers run, as asyncio's `sleep(0)` does;
+ * - timers fire in deadline order, ties in the order they were set.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run, sleep } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   loop.callLater(50, () => console.log('later at', loop.time()));
+ *   loop.callSoon(() => console.log('soon at', loop.time()));
+ *   await sleep(100);
+ * }, { clock: new VirtualClock() });
+ * // => soon at 0
+ * // => later at 50
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { Heap, type HeapEntry } from '../_internal/heap.js';
+import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
+import { InvalidStateError } from '../errors.js';
+import { CancelNode } from './cancel-node.js';
+import { type Clock, SystemClock } from './clock.js';
+import { context, currentNode } from './context.js';
+import { type Suspension, wake } from './suspend.js';
+import type { Task } from './task.js';
+
+/** What the exception handler is told (asyncio's exception handler context). */
+export interface ExceptionContext {
+  readonly message: string;
+  readonly error?: unknown;
+  readonly task?: Task;
+}
+
+export type ExceptionHandler = (context: ExceptionContext, loop: EventLoop) => void;
+
+/** A snapshot of a loop's load (after Trio's `current_statistics()`). */
+export interface LoopStatistics {
+  /** Tasks started or waiting to start, not yet done. */
+  readonly tasksLiving: number;
+  /** Living tasks not parked in a corio wait. */
+  readonly tasksRunnable: number;
+  /** Timers in the heap (sleeps, deadlines, `callLater`). */
+  readonly timers: number;
+  /** `callSoon` callbacks and checkpoints waiting for the next turn. */
+  readonly callbacksPending: number;
+}
+
+/** A callback scheduled with `callSoon`; `cancel()` stops it from running. */
+export class Handle {
+  /** @internal */ fn: ((arg: unknown) => void) | null;
+  /** @internal */ arg: unknown;
+
+  /** @internal */
+  constructor(fn: (arg: unknown) => void, arg: unknown) {
+    this.fn = fn;
+    this.arg = arg;
+  }
+
+  cancel(): void {
+    this.fn = null;
+  }
+
+  cancelled(): boolean {
+    return this.fn === null;
+  }
+}
+
+/** A callback scheduled at a loop time; `cancel()` removes it from the heap at once. */
+export class TimerHandle extends Handle implements HeapEntry {
+  /** @internal */ when: number;
+  /** @internal */ seq: number;
+  /** @internal */ index = -1;
+  readonly #loop: EventLoop;
+
+  /** @internal */
+  constructor(loop: EventLoop, when: number, seq: number, fn: (arg: unknown) => void, arg: unknown) {
+    super(fn, arg);
+    this.#loop = loop;
+    this.when = when;
+    this.seq = seq;
+  }
+
+  /** The loop time at which the callback runs. */
+  get deadline(): number {
+    return this.when;
+  }
+
+  override cancel(): void {
+    if (this.fn === null) return;
+    this.fn = null;
+    this.#loop._removeTimer(this);
+  }
+
+  [inspectSymbol](): string {
+    return show('TimerHandle', [this.fn === null ? 'cancelled' : 'pending'], { when: this.when });
+  }
+}
+
+const runUserCallback = (cb: unknown): void => {
+  (cb as () => void)();
+};
+
+export class EventLoop {
+  readonly #clock: Clock;
+  readonly #timers = new Heap<TimerHandle>();
+  #seq = 0;
+  // The deadline last given to the clock; Infinity when the heap is empty.
+  #alarm = Infinity;
+  readonly #onAlarm = (): void => {
+    this.#fireTimers();
+  };
+  #soon: Handle[] = [];
+  #soonScheduled = false;
+  readonly #drainSoon = (): void => {
+    this.#runSoon();
+  };
+  #starting: Task[] = [];
+  #startScheduled = false;
+  readonly #drainStarts = (): void => {
+    this.#runStarts();
+  };
+  #idleScheduled = false;
+  readonly #idleCheck = (): void => {
+    this.#onIdle();
+  };
+  #exceptionHandler: ExceptionHandler | null = null;
+  #closed = false;
+  // Failed tasks whose error nobody retrieved yet; reported at close or collection.
+  readonly #unretrieved = new Set<WeakRef<Task>>();
+  /** @internal The node callbacks run in: no task, never cancelled. */
+  readonly _root: CancelNode;
+  /** @internal Living tasks, an intrusive list in creation order. */
+  _firstTask: Task | null = null;
+  /** @internal */ _lastTask: Task | null = null;
+  /** @internal */ _tasksLiving = 0;
+  /** @internal Living tasks with no parked wait (see suspend.ts). */
+  _runnable = 0;
+  /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */
+  _blockedWaiters: Suspension[] = [];
+
+  constructor(clock: Clock = new SystemClock()) {
+    this.#clock = clock;
+    this._root = new CancelNode(this, null, true);
+    this._root.live = true;
+  }
+
+  /** The loop's clock (a `VirtualClock` in tests). */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The current loop time in ms, from its clock (asyncio's `loop.time()`). */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /** `true` once the `run()` that owned the loop has ended. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Runs `callback` on the next turn of the event loop, after the current callbacks. */
+  callSoon(callback: () => void): Handle {
+    checkFunction('EventLoop.callSoon()', 'callback', callback);
+    return this._soon(runUserCallback, callback);
+  }
+
+  /** Runs `callback` once `ms` have passed on the loop's clock. */
+  callLater(ms: number, callback: () => void): TimerHandle {
+    checkDelay('EventLoop.callLater()', 'ms', ms);
+    checkFunction('EventLoop.callLater()', 'callback', callback);
+    return this._schedule(this.time() + ms, runUserCallback, callback);
+  }
+
+  /** Runs `callback` once the loop time reaches `when`. */
+  callAt(when: number, callback: () => void): TimerHandle {
+    checkDeadline('EventLoop.callAt()', 'when', when);
+    checkFunction('EventLoop.callAt()', 'callback', callback);
+    return this._schedule(when, runUserCallback, callback);
+  }
+
+  /**
+   * Sets the handler for errors that no caller can receive: failed tasks whose
+   * error nobody retrieved, throwing callbacks. `null` restores the default,
+   * which prints the message, the task's name and the error's stack.
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null) checkFunction('EventLoop.setExceptionHandler()', 'handler', handler);
+    this.#exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /** Hands `context` to the exception handler (or the default one). */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(context, this);
+    } catch (error) {
+      defaultExceptionHandler({ message: 'the exception handler threw', error });
+      defaultExceptionHandler(context);
+    }
+  }
+
+  statistics(): LoopStatistics {
+    return Object.freeze({
+      tasksLiving: this._tasksLiving,
+      tasksRunnable: this._runnable,
+      timers: this.#timers.size,
+      callbacksPending: this.#soon.length,
+    });
+  }
+
+  [inspectSymbol](): string {
+    return show('EventLoop', [this.#closed ? 'closed' : 'running'], {
+      tasks: this._tasksLiving,
+      timers: this.#timers.size,
+    });
+  }
+
+  /** @internal Schedules fn(arg) at loop time `when`. */
+  _schedule(when: number, fn: (arg: unknown) => void, arg: unknown): TimerHandle {
+    const handle = new TimerHandle(this, when, this.#seq++, fn, arg);
+    this.#timers.push(handle);
+    if (when < this.#alarm) this.#setAlarm(when);
+    return handle;
+  }
+
+  /** @internal */
+  _removeTimer(handle: TimerHandle): void {
+    const wasFirst = handle.index === 0;
+    if (this.#timers.remove(handle) && wasFirst) {
+      this.#setAlarm(this.#timers.peek()?.when ?? Infinity);
+    }
+  }
+
+  #setAlarm(deadline: number): void {
+    this.#alarm = deadline;
+    this.#clock.setAlarm(deadline, this.#onAlarm);
+    // A timer set while every task is blocked: a virtual clock may now jump to it.
+    if (deadline !== Infinity && this._runnable === 0) this.#scheduleIdle();
+  }
+
+  #fireTimers(): void {
+    const now = this.#clock.now();
+    for (;;) {
+      const top = this.#timers.peek();
+      if (top === undefined || top.when > now) break;
+      this.#timers.pop();
+      const fn = top.fn;
+      top.fn = null;
+      if (fn !== null) this.#invoke(fn, top.arg);
+    }
+    const next = this.#timers.peek()?.when ?? Infinity;
+    this.#alarm = Infinity;
+    this.#setAlarm(next);
+  }
+
+  #invoke(fn: (arg: unknown) => void, arg: unknown): void {
+    try {
+      if (fn === runUserCallback) context.run(this._root, fn, arg);
+      else fn(arg);
+    } catch (error) {
+      this.callExceptionHandler({ message: 'a loop callback threw', error });
+    }
+  }
+
+  /** @internal Queues fn(arg) for the next turn of the host event loop. */
+  _soon(fn: (arg: unknown) => void, arg: unknown): Handle {
+    const handle = new Handle(fn, arg);
+    this.#soon.push(handle);
+    if (!this.#soonScheduled) {
+      this.#soonScheduled = true;
+      setImmediate(this.#drainSoon);
+    }
+    return handle;
+  }
+
+  #runSoon(): void {
+    this.#soonScheduled = false;
+    // Only what was queued before this turn runs now (asyncio's ready queue).
+    const batch = this.#soon;
+    this.#soon = [];
+    for (const handle of batch) {
+      const fn = handle.fn;
+      handle.fn = null;
+      if (fn !== null) this.#invoke(fn, handle.arg);
+    }
+    if (this._runnable === 0) this.#scheduleIdle();
+  }
+
+  /** @internal Queues a task's first step for the next microtask. */
+  _queueStart(task: Task): void {
+    this.#starting.push(task);
+    if (!this.#startScheduled) {
+      this.#startScheduled = true;
+      queueMicrotask(this.#drainStarts);
+    }
+  }
+
+  #runStarts(): void {
+    // Tasks created by the tasks started here join this same batch, in order.
+    const queue = this.#starting;
+    for (let i = 0; i < queue.length; i++) (queue[i] as Task)._start();
+    this.#starting = [];
+    this.#startScheduled = false;
+  }
+
+  /** @internal A new task: tracked, runnable until it first parks. */
+  _addTask(task: Task): void {
+    if (this.#closed) {
+      throw new InvalidStateError(
+        'createTask(): the loop is closed; its run() has ended, so start tasks inside run()',
+      );
+    }
+    task._prevTask = this._lastTask;
+    if (this._lastTask === null) this._firstTask = task;
+    else this._lastTask._nextTask = task;
+    this._lastTask = task;
+    this._tasksLiving++;
+    this._runnable++;
+  }
+
+  /** @internal */
+  _removeTask(task: Task): void {
+    if (task._prevTask === null) this._firstTask = task._nextTask;
+    else task._prevTask._nextTask = task._nextTask;
+    if (task._nextTask === null) this._lastTask = task._prevTask;
+    else task._nextTask._prevTask = task._prevTask;
+    task._prevTask = null;
+    task._nextTask = null;
+    this._tasksLiving--;
+    // A task still counted as parked was not counted as runnable.
+    if (task._waits === 0) this._taskBlocked();
+  }
+
+  /** @internal A task parked, or ended. */
+  _taskBlocked(): void {
+    if (--this._runnable === 0) this.#scheduleIdle();
+  }
+
+  /** @internal A task's last parked wait ended. */
+  _taskUnblocked(): void {
+    this._runnable++;
+  }
+
+  /** @internal */
+  _scheduleIdleCheck(): void {
+    this.#scheduleIdle();
+  }
+
+  #scheduleIdle(): void {
+    if (this.#idleScheduled || this.#closed) return;
+    if (this.#clock.onIdle === undefined && this._blockedWaiters.length === 0) return;
+    this.#idleScheduled = true;
+    // A macrotask: by the time it runs, every pending microtask has run, so a task
+    // woken by a promise has either parked again or is still runnable.
+    setImmediate(this.#idleCheck);
+  }
+
+  #onIdle(): void {
+    this.#idleScheduled = false;
+    if (this._runnable > 0 || this.#soon.length > 0 || this.#closed) return;
+    if (this._blockedWaiters.length > 0) {
+      const waiters = this._blockedWaiters;
+      this._blockedWaiters = [];
+      for (const s of waiters) wake(s, undefined);
+      return;
+    }
+    if (this.#clock.onIdle?.() === true && this._runnable === 0) this.#scheduleIdle();
+  }
+
+  /** @internal Remembers a failed task until its error is retrieved. */
+  _trackUnretrieved(task: Task): WeakRef<Task> {
+    const ref = new WeakRef(task);
+    this.#unretrieved.add(ref);
+    return ref;
+  }
+
+  /** @internal */
+  _untrack(ref: WeakRef<Task>): void {
+    this.#unretrieved.delete(ref);
+  }
+
+  /** @internal Called when a tracked task was collected with its error unretrieved. */
+  _reportCollected(ref: WeakRef<Task>, name: string, error: unknown): void {
+    if (!this.#unretrieved.delete(ref)) return;
+    this.callExceptionHandler({ message: `Task ${name} failed and nobody retrieved its error`, error });
+  }
+
+  /** @internal Every task still living, in creation order. */
+  _livingTasks(): Task[] {
+    const tasks: Task[] = [];
+    for (let t = this._firstTask; t !== null; t = t._nextTask) tasks.push(t);
+    return tasks;
+  }
+
+  /** @internal Reports unretrieved errors, releases the clock, refuses new tasks. */
+  _close(): void {
+    for (const ref of this.#unretrieved) ref.deref()?._reportUnretrieved();
+    this.#unretrieved.clear();
+    this.#closed = true;
+    for (let t = this.#timers.pop(); t !== undefined; t = this.#timers.pop()) t.fn = null;
+    this.#alarm = Infinity;
+    this.#clock.close?.();
+  }
+}
+
+function defaultExceptionHandler(context: ExceptionContext): void {
+  const lines = [`corio: ${context.message}`];
+  if (context.task !== undefined) lines.push(`  task: ${context.task.name}`);
+  const error = context.error;
+  if (error instanceof Error) lines.push(error.stack ?? `${error.name}: ${error.message}`);
+  else if (error !== undefined) lines.push(`  error: ${String(error)}`);
+  console.error(lines.join('\n'));
+}
+
+let fallbackLoop: EventLoop | null = null;
+
+/**
+ * The loop the calling code runs in. Outside every `run()`, corio's waiting APIs
+ * use a shared loop on the system clock, so `sleep`, `timeout` and `taskGroup`
+ * also work in code that never called `run()`.
+ * @internal
+ */
+export function currentLoop(): EventLoop {
+  const node = currentNode();
+  if (node !== null && !node.loop.isClosed()) return node.loop;
+  return (fallbackLoop ??= new EventLoop());
+}
+
+/**
+ * The loop of the `run()` the calling code runs in (asyncio's `get_running_loop()`).
+ *
+ * @throws {InvalidStateError} outside every `run()`.
+ */
+export function getRunningLoop(): EventLoop {
+  const node = currentNode();
+  if (node === null || node.loop.isClosed()) {
+    throw new InvalidStateError('getRunningLoop(): no corio loop is running here; call it inside run()');
+  }
+  return node.loop;
+}

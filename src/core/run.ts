@@ -1,0 +1,101 @@
+/**
+ * `run()` (asyncio's `asyncio.run`): runs `main` as the root task of a new loop,
+ * then cancels and awaits every task still pending, reports errors nobody
+ * retrieved, closes the loop, and returns `main`'s value or throws its error.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from 'corio';
+ *
+ * const value = await run(async () => {
+ *   createTask(async () => {
+ *     try { await sleep(Infinity); } finally { console.log('background task cleaned up'); }
+ *   });
+ *   await sleep(10);
+ *   return 'main done';
+ * });
+ * console.log(value);
+ * // => background task cleaned up
+ * // => main done
+ * ```
+ * @module
+ */
+import {
+  checkFunction,
+  checkOptions,
+  checkSignal,
+  checkString,
+  describe,
+} from '../_internal/validate.js';
+import { CancelledError } from '../errors.js';
+import type { Clock } from './clock.js';
+import { EventLoop } from './loop.js';
+import { type Task, type TaskFunction, startTask } from './task.js';
+
+export interface RunOptions {
+  /** The loop's clock: a `VirtualClock` runs the program in virtual time. */
+  readonly clock?: Clock;
+  /** The main task's name; default `'main'`. */
+  readonly name?: string;
+  /** Cancel the main task when this signal aborts (wire it to SIGINT, say). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `main` in a new loop until it completes; then cancels every task left
+ * pending and waits for them before returning.
+ *
+ * **Cancellation:** `options.signal` cancels the main task; `run` then throws its
+ * `CancelledError` (unless `main` handles it).
+ *
+ * @throws {TypeError} if `main` is not a function or `options.clock` is not a clock.
+ */
+export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promise<T> {
+  checkFunction('run()', 'main', main);
+  checkOptions('run()', 'options', options);
+  checkString('run()', 'options.name', options?.name);
+  checkSignal('run()', options?.signal);
+  const clock = options?.clock;
+  if (clock !== undefined && (typeof clock !== 'object' || typeof clock.now !== 'function')) {
+    throw new TypeError(`run(): \`options.clock\` must be a Clock, got ${describe(clock)}`);
+  }
+  const loop = new EventLoop(clock);
+  const task = startTask(loop, main, options?.name ?? 'main', null);
+  const signal = options?.signal;
+  const onAbort = (): void => {
+    task._cancelWith(
+      new CancelledError('run() was aborted by its signal', { source: 'signal', cause: signal?.reason }),
+    );
+  };
+  if (signal !== undefined) {
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  }
+  try {
+    return await task._outcome();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await shutdown(loop);
+  }
+}
+
+// Cancels the tasks left behind, in creation order, and waits until every one has
+// ended (their cleanup may itself start or await tasks).
+async function shutdown(loop: EventLoop): Promise<void> {
+  for (;;) {
+    const living = loop._livingTasks();
+    if (living.length === 0) break;
+    for (const task of living) {
+      task._cancelWith(new CancelledError('run() is shutting down', { source: 'shutdown' }));
+    }
+    await Promise.all(living.map((task: Task) => settled(task)));
+  }
+  loop._close();
+}
+
+const settled = (task: Task): Promise<void> =>
+  new Promise((resolve) => {
+    task._onDone(() => {
+      resolve();
+    });
+  });

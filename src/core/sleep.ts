@@ -1,0 +1,91 @@
+/**
+ * `sleep()` and `checkpoint()`: the two ways a task waits for time, and the
+ * simplest cancellation points.
+ *
+ * `sleep(0)` and `checkpoint()` yield one turn of the event loop (asyncio's
+ * `sleep(0)`), so a task that loops on them lets I/O and timers run.
+ * `sleep(Infinity)` waits until cancelled.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run, sleep } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const value = await sleep(3_600_000, 'an hour later');
+ *   console.log(value, getRunningLoop().time());
+ * }, { clock: new VirtualClock() });
+ * // => an hour later 3600000
+ * ```
+ * @module
+ */
+import { checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
+import { currentLoop } from './loop.js';
+import type { TimerHandle } from './loop.js';
+import { type Suspension, type WaitKind, park, suspend, throwIfCancelled, wake } from './suspend.js';
+
+export interface SleepOptions {
+  /** Stop sleeping (with `CancelledError`) when this signal aborts. */
+  readonly signal?: AbortSignal;
+}
+
+const SLEEP: WaitKind = {
+  abort(s) {
+    (s.owner as TimerHandle | null)?.cancel();
+    return true;
+  },
+};
+
+// checkpoint(): the resumption is queued for the next turn; a cancellation in
+// between is thrown by resumed() when it runs.
+const YIELD: WaitKind = { abort: () => false };
+
+const wakeUp = (s: unknown): void => {
+  wake(s as Suspension<unknown>, (s as Suspension<unknown>).value);
+};
+
+/**
+ * Waits `ms` milliseconds of loop time, then resolves with `value`.
+ *
+ * **Cancellation:** always a cancellation point. Cancelled while sleeping, it
+ * throws `CancelledError` at once and its timer is removed.
+ *
+ * @throws {RangeError} if `ms` is negative or NaN.
+ * @throws {CancelledError} if the task, scope or `signal` is cancelled.
+ */
+export function sleep(ms: number): Promise<void>;
+export function sleep<T>(ms: number, value: T, options?: SleepOptions): Promise<T>;
+export async function sleep<T>(ms: number, value?: T, options?: SleepOptions): Promise<T | undefined> {
+  checkDelay('sleep()', 'ms', ms);
+  checkOptions('sleep()', 'options', options);
+  checkSignal('sleep()', options?.signal);
+  if (ms === 0) {
+    await yieldTurn(options?.signal);
+    return value;
+  }
+  const s = suspend<T | undefined>(`sleep(${ms})`, null, SLEEP, options?.signal);
+  s.value = value;
+  if (ms !== Infinity) {
+    const loop = currentLoop();
+    s.owner = loop._schedule(loop.time() + ms, wakeUp, s);
+  }
+  return park(s);
+}
+
+function yieldTurn(signal: AbortSignal | undefined): Promise<unknown> {
+  const s = suspend<unknown>('checkpoint', null, YIELD, signal);
+  currentLoop()._soon(wakeUp, s);
+  return park(s);
+}
+
+/**
+ * Yields to the loop for one turn, then returns; throws `CancelledError` if the
+ * task is cancelled (Trio's `checkpoint`, asyncio's `sleep(0)`). Put it in long
+ * computations to let other tasks, I/O and cancellation in.
+ *
+ * **Cancellation:** always a cancellation point, before and after the yield.
+ */
+export async function checkpoint(): Promise<void> {
+  throwIfCancelled();
+  await yieldTurn(undefined);
+}

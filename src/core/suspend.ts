@@ -1,0 +1,228 @@
+/**
+ * The one blocking primitive (Trio's `wait_task_rescheduled` with its `abort_fn`).
+ * Every corio operation that waits — sleep, lock and semaphore acquire, event
+ * wait, queue get and put, awaiting a task, joining a group — parks through
+ * `suspend()`, so cancellation safety and "what does this task await" are written
+ * once.
+ *
+ * A wait goes PARKED → WOKEN (its owner handed it a value or an error) or
+ * PARKED → ABORTED (its scope was cancelled, or its signal aborted, and the
+ * owner's `abort` hook agreed to withdraw it). Then the waiting code resumes and
+ * calls `resumed()`, the level-triggered check: if the task was cancelled between
+ * the wake-up and the resumption, the wait throws after all, and the owner's
+ * `unclaimed` hook hands on what the waiter was given (DESIGN: "a waiter cancelled
+ * at the moment it is woken passes the wake-up on").
+ *
+ * Invariants:
+ * - A Suspension is linked into its node's wait list iff it is PARKED.
+ * - `task._waits` counts the task's PARKED waits; the loop counts a task runnable
+ *   iff it is alive with no PARKED wait. Virtual time only moves when no task is
+ *   runnable.
+ * @module
+ */
+import { CancelledError } from '../errors.js';
+import { type CancelNode, effectiveCancel, linkWait, unlinkWait } from './cancel-node.js';
+import { currentNode } from './context.js';
+import type { Task } from './task.js';
+
+const PARKED = 0;
+const WOKEN = 1;
+const ABORTED = 2;
+
+/** What a waiting primitive tells the kernel about its waits. One object per kind of wait. */
+export interface WaitKind {
+  /**
+   * Called synchronously when the waiting task's scope is cancelled (or its signal
+   * aborts). Return true when the wait is withdrawn (it then rejects with the
+   * CancelledError), false when it must go on and will be woken later.
+   */
+  abort(s: Suspension): boolean;
+  /** A woken waiter's task was cancelled before it resumed: hand on what it was given. */
+  unclaimed?(s: Suspension): void;
+}
+
+/** One parked wait: a node in its scope's wait list and in its owner's own list. */
+export class Suspension<T = unknown> {
+  state = PARKED;
+  readonly promise: Promise<T>;
+  // Untyped so that a Suspension<T> is a Suspension<unknown>; wake() keeps the type.
+  resolve!: (value: unknown) => void;
+  reject!: (error: unknown) => void;
+  /** The node the wait began in; null outside every loop. */
+  readonly node: CancelNode | null;
+  readonly task: Task | null;
+  prevWait: Suspension | null = null;
+  nextWait: Suspension | null = null;
+  /** Links for the owner's list (a WaiterList, a task's awaiters). */
+  prev: Suspension | null = null;
+  next: Suspension | null = null;
+  /** The waiting primitive: a lock, a timer handle, a task… read by its WaitKind. */
+  owner: unknown;
+  readonly kind: WaitKind;
+  /** What the task awaits, for humans: `sleep(500)`, `Lock.acquire`. */
+  readonly description: string;
+  readonly signal: AbortSignal | null;
+  /** A payload the owner may attach (an item handed to a getter). */
+  value: unknown = undefined;
+
+  constructor(
+    node: CancelNode | null,
+    owner: unknown,
+    kind: WaitKind,
+    description: string,
+    signal: AbortSignal | null,
+  ) {
+    this.node = node;
+    this.task = node === null ? null : node.task;
+    this.owner = owner;
+    this.kind = kind;
+    this.description = description;
+    this.signal = signal;
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.resolve = resolve as (value: unknown) => void;
+      this.reject = reject;
+    });
+  }
+
+  get parked(): boolean {
+    return this.state === PARKED;
+  }
+
+  get woken(): boolean {
+    return this.state === WOKEN;
+  }
+
+  /** The signal's 'abort' listener: the Suspension is its own EventListener object. */
+  handleEvent(): void {
+    if (this.signal !== null) abortSuspension(this, signalCancel(this.signal));
+  }
+}
+
+/** The CancelledError for a wait whose `signal` aborted. */
+export function signalCancel(signal: AbortSignal): CancelledError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof CancelledError) return reason;
+  return new CancelledError('the operation was aborted by its signal', {
+    source: 'signal',
+    cause: reason,
+  });
+}
+
+/**
+ * Throws the CancelledError in force for the calling code (its scope's, or its
+ * signal's), if any. The checkpoint test every async corio API starts with.
+ */
+export function throwIfCancelled(signal?: AbortSignal | null): void {
+  const node = currentNode();
+  if (node !== null) {
+    const reason = effectiveCancel(node);
+    if (reason !== null) throw reason;
+  }
+  if (signal != null && signal.aborted) throw signalCancel(signal);
+}
+
+/**
+ * Parks the calling code. Throws at once, registering nothing, when it is already
+ * cancelled. The caller then links the Suspension into its own structure, awaits
+ * `s.promise`, and calls `resumed(s)`.
+ */
+export function suspend<T>(
+  description: string,
+  owner: unknown,
+  kind: WaitKind,
+  signal?: AbortSignal | null,
+): Suspension<T> {
+  const node = currentNode();
+  if (node !== null) {
+    const reason = effectiveCancel(node);
+    if (reason !== null) throw reason;
+  }
+  if (signal != null && signal.aborted) throw signalCancel(signal);
+  const s = new Suspension<T>(node, owner, kind, description, signal ?? null);
+  if (node !== null) {
+    linkWait(node, s);
+    const task = node.task;
+    if (task !== null && task._waits++ === 0) task.loop._taskBlocked();
+  }
+  if (signal != null) signal.addEventListener('abort', s);
+  return s;
+}
+
+function release(s: Suspension): void {
+  if (s.node !== null) {
+    unlinkWait(s.node, s);
+    const task = s.task;
+    // A task that ended with a wait still parked (reaped, unabortable) is no
+    // longer counted by its loop.
+    if (task !== null && --task._waits === 0 && task.live) task.loop._taskUnblocked();
+  }
+  if (s.signal !== null) s.signal.removeEventListener('abort', s);
+}
+
+/** Wakes a parked wait with a value. Returns false if it was no longer parked. */
+export function wake<T>(s: Suspension<T>, value: T): boolean {
+  if (s.state !== PARKED) return false;
+  s.state = WOKEN;
+  release(s);
+  s.resolve(value);
+  return true;
+}
+
+/** Wakes a parked wait with an error. Returns false if it was no longer parked. */
+export function fail(s: Suspension, error: unknown): boolean {
+  if (s.state !== PARKED) return false;
+  s.state = WOKEN;
+  release(s);
+  s.reject(error);
+  return true;
+}
+
+/** Asks the owner to withdraw a parked wait; rejects it with `reason` if it agrees. */
+export function abortSuspension(s: Suspension, reason: unknown): void {
+  if (s.state !== PARKED || !s.kind.abort(s)) return;
+  s.state = ABORTED;
+  release(s);
+  s.reject(reason);
+}
+
+/**
+ * The level-triggered check after a woken wait resumes: if its scope or signal was
+ * cancelled meanwhile, the owner takes back what it handed over, and this throws.
+ */
+export function resumed(s: Suspension): void {
+  let reason: unknown = s.node === null ? null : effectiveCancel(s.node);
+  if (reason === null && s.signal !== null && s.signal.aborted) reason = signalCancel(s.signal);
+  if (reason === null) return;
+  if (s.state === WOKEN) s.kind.unclaimed?.(s);
+  throw reason;
+}
+
+/** A wait that nothing but its owner ends (a group's join): cancellation does not abort it. */
+export const UNABORTABLE: WaitKind = { abort: () => false };
+
+/** Awaits a suspension and applies the resumption check: the common tail of a wait. */
+export async function park<T>(s: Suspension<T>): Promise<T> {
+  const value = await s.promise;
+  resumed(s);
+  return value;
+}
+
+const PROMISE_WAIT: WaitKind = { abort: () => true };
+
+/**
+ * Awaits a promise as a cancellation point: cancellation stops the waiting (the
+ * promise itself cannot be cancelled and is left to settle unobserved).
+ */
+export function awaitPromise<T>(
+  promise: PromiseLike<T>,
+  description: string,
+  signal?: AbortSignal | null,
+): Promise<T> {
+  const s = suspend<T>(description, promise, PROMISE_WAIT, signal);
+  promise.then(
+    (value) => wake(s, value),
+    (error: unknown) => fail(s, error),
+  );
+  return park(s);
+}
+

@@ -1,0 +1,499 @@
+/**
+ * Tasks: a function run concurrently by the loop, awaitable as a promise
+ * (asyncio's `Task`). A task's promise settles only after its function has really
+ * returned or thrown: nothing keeps running behind a settled task.
+ *
+ * Tasks start on the next microtask, in creation order, so a task cancelled before
+ * it starts never runs its function; `eager: true` runs it at once, up to its first
+ * `await`. The function receives its own task, so `({ signal }) => fetch(url, {
+ * signal })` joins in cancellation.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from 'corio';
+ *
+ * await run(async () => {
+ *   const task = createTask(async () => { await sleep(10); return 42; }, { name: 'answer' });
+ *   console.log(String(task));
+ *   console.log(await task, String(task));
+ * });
+ * // => Task<answer pending>
+ * // => 42 Task<answer done>
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkBoolean, checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
+import {
+  CancelNode,
+  attach,
+  cancelNode,
+  detach,
+  effectiveCancel,
+} from './cancel-node.js';
+import { context, currentNode } from './context.js';
+import { type EventLoop, currentLoop } from './loop.js';
+import {
+  type Suspension,
+  type WaitKind,
+  abortSuspension,
+  fail,
+  resumed,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from './suspend.js';
+
+const PENDING = 0;
+const RUNNING = 1;
+const SUCCEEDED = 2;
+const FAILED = 3;
+const CANCELLED = 4;
+
+export interface TaskOptions {
+  /** Shown in `Task<name …>`, traces and error reports; default `Task-N`. */
+  readonly name?: string;
+  /** Run the function synchronously, up to its first `await`, instead of on the next microtask. */
+  readonly eager?: boolean;
+}
+
+/** The function a task runs; it receives its own task. */
+export type TaskFunction<T> = (task: Task<T>) => T | PromiseLike<T>;
+
+/** @internal What owns a task's outcome: its task group. */
+export interface TaskOwner {
+  _childDone(task: Task<unknown>): void;
+}
+
+interface Unretrieved {
+  readonly loop: EventLoop;
+  readonly ref: WeakRef<Task>;
+  readonly name: string;
+  readonly error: unknown;
+}
+
+const collected = new FinalizationRegistry<Unretrieved>((held) => {
+  held.loop._reportCollected(held.ref, held.name, held.error);
+});
+
+let taskCounter = 0;
+
+// `await task` from another task: cancelling the awaiting task cancels the
+// awaited one, and the wait goes on until it has really finished (asyncio).
+const AWAIT_TASK: WaitKind = {
+  abort(s) {
+    const task = s.owner as Task;
+    const reason = s.node === null ? null : effectiveCancel(s.node);
+    task._cancelWith(
+      new CancelledError(`${task.name} was cancelled because the task awaiting it was`, {
+        source: 'parent',
+        cause: reason,
+      }),
+    );
+    return false;
+  },
+};
+
+// `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
+const AWAIT_SHIELDED: WaitKind = {
+  abort(s) {
+    (s.owner as Task)._unlinkAwaiter(s);
+    return true;
+  },
+};
+
+async function runTask<T>(task: Task<T>, fn: TaskFunction<T>): Promise<void> {
+  let value: T;
+  try {
+    value = await fn(task);
+  } catch (error) {
+    task._settle(error, true);
+    return;
+  }
+  task._settle(value, false);
+}
+
+export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
+  /** The task's name: `Task-N` unless one was given. */
+  readonly name: string;
+  #fn: TaskFunction<T> | null;
+  #state = PENDING;
+  #value: T | undefined = undefined;
+  #error: unknown = undefined;
+  // Invariant: #unretrieved is non-null iff the task FAILED and its error was
+  // neither awaited, nor read by result()/exception(), nor given to a callback.
+  #unretrieved: WeakRef<Task> | null = null;
+  #retrieved = false;
+  #callbacks: ((task: Task<T>) => void)[] | null = null;
+  #deferred: { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } | null =
+    null;
+  #firstAwaiter: Suspension | null = null;
+  #lastAwaiter: Suspension | null = null;
+  /** @internal Parked waits of this task (suspend.ts keeps it). */
+  _waits = 0;
+  /** @internal The group that receives this task's outcome. */
+  _owner: TaskOwner | null = null;
+  /** @internal One-shot internal completion listeners (gather, wait, asCompleted). */
+  _listeners: ((task: Task<T>) => void)[] | null = null;
+  /** @internal */ _prevTask: Task | null = null;
+  /** @internal */ _nextTask: Task | null = null;
+
+  /** @internal Use createTask() or TaskGroup.spawn(). */
+  constructor(loop: EventLoop, fn: TaskFunction<T>, name: string | undefined, parent: CancelNode | null) {
+    super(loop, null, false);
+    this.task = this as Task;
+    this.name = name ?? `Task-${++taskCounter}`;
+    this.#fn = fn;
+    loop._addTask(this as Task);
+    attach(this, parent);
+  }
+
+  /** @internal Runs the task's function (the start queue, or eagerly). */
+  _start(): void {
+    if (this.#state !== PENDING) return;
+    const fn = this.#fn as TaskFunction<T>;
+    this.#fn = null;
+    const reason = effectiveCancel(this);
+    if (reason !== null) {
+      this.#finish(CANCELLED, undefined, reason);
+      return;
+    }
+    this.#state = RUNNING;
+    void context.run(this, runTask, this, fn);
+  }
+
+  /** @internal The function returned (`isError` false) or threw. */
+  _settle(outcome: unknown, isError: boolean): void {
+    if (!isError) {
+      this.#finish(SUCCEEDED, outcome as T, undefined);
+    } else if (
+      outcome instanceof CancelledError ||
+      (isCancellation(outcome) && effectiveCancel(this) !== null)
+    ) {
+      this.#finish(CANCELLED, undefined, outcome);
+    } else {
+      this.#finish(FAILED, undefined, outcome);
+    }
+  }
+
+  #finish(state: number, value: T | undefined, error: unknown): void {
+    this.#state = state;
+    this.#value = value;
+    this.#error = error;
+    if (this.firstChild !== null || this.firstWait !== null) this.#reapOrphans();
+    detach(this);
+    this.loop._removeTask(this as Task);
+    const owner = this._owner;
+    if (owner !== null) {
+      this.#retrieved = true;
+      owner._childDone(this as Task);
+    }
+    for (let s = this.#firstAwaiter; s !== null; s = s.next) {
+      if (state === SUCCEEDED) wake(s, value);
+      else fail(s, error);
+    }
+    this.#firstAwaiter = this.#lastAwaiter = null;
+    const listeners = this._listeners;
+    if (listeners !== null) {
+      this._listeners = null;
+      for (const listener of listeners) listener(this);
+    }
+    const deferred = this.#deferred;
+    if (deferred !== null) {
+      if (state === SUCCEEDED) deferred.resolve(value as T);
+      else deferred.reject(error);
+    }
+    if (this.#callbacks !== null) this.#scheduleCallbacks(this.#callbacks);
+    if (state === FAILED && !this.#retrieved) this.#trackUnretrieved();
+  }
+
+  // The function ended while work it started inside it was still waiting (a
+  // Promise.race of corio waits, say). That work must not outlive the task.
+  #reapOrphans(): void {
+    const reason = new CancelledError(`${this.name} ended while work it started was still waiting`, {
+      source: 'parent',
+    });
+    for (let c = this.firstChild; c !== null; ) {
+      const next = c.nextSibling;
+      cancelNode(c, reason);
+      c = next;
+    }
+    for (let s = this.firstWait; s !== null; ) {
+      const next = s.nextWait;
+      abortSuspension(s, reason);
+      s = next;
+    }
+  }
+
+  #trackUnretrieved(): void {
+    const ref = this.loop._trackUnretrieved(this as Task);
+    this.#unretrieved = ref;
+    collected.register(this, { loop: this.loop, ref, name: this.name, error: this.#error }, this);
+  }
+
+  #markRetrieved(): void {
+    this.#retrieved = true;
+    if (this.#unretrieved !== null) {
+      this.loop._untrack(this.#unretrieved);
+      collected.unregister(this);
+      this.#unretrieved = null;
+    }
+  }
+
+  /** @internal The loop closes with this task's error still unretrieved. */
+  _reportUnretrieved(): void {
+    if (this.#unretrieved === null) return;
+    collected.unregister(this);
+    this.#unretrieved = null;
+    this.loop.callExceptionHandler({
+      message: `Task ${this.name} failed and nobody retrieved its error`,
+      error: this.#error,
+      task: this as Task,
+    });
+  }
+
+  /**
+   * Asks the task to stop: its next (or current) cancellation point throws
+   * `CancelledError`, with `message`. Returns false if the task is already done.
+   * Cancelling a task cancels every task and scope inside it.
+   */
+  cancel(message?: string): boolean {
+    checkString('Task.cancel()', 'message', message);
+    if (this.#state >= SUCCEEDED) return false;
+    this._cancelWith(new CancelledError(message ?? `${this.name} was cancelled`, { source: 'explicit' }));
+    return true;
+  }
+
+  /** @internal */
+  _cancelWith(reason: CancelledError): void {
+    if (this.#state < SUCCEEDED) cancelNode(this, reason);
+  }
+
+  /** `true` once the task has ended because it was cancelled. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /** `true` once the task has ended: with a value, an error, or cancelled. */
+  done(): boolean {
+    return this.#state >= SUCCEEDED;
+  }
+
+  /**
+   * The task's value. Throws its error if it failed, its `CancelledError` if it was
+   * cancelled.
+   *
+   * @throws {InvalidStateError} if the task is not done.
+   */
+  result(): T {
+    this.#checkDone('result');
+    this.#markRetrieved();
+    if (this.#state === SUCCEEDED) return this.#value as T;
+    throw this.#error;
+  }
+
+  /**
+   * The task's error, or `undefined` if it returned a value.
+   *
+   * @throws {CancelledError} if the task was cancelled.
+   * @throws {InvalidStateError} if the task is not done.
+   */
+  exception(): unknown {
+    this.#checkDone('exception');
+    this.#markRetrieved();
+    if (this.#state === CANCELLED) throw this.#error;
+    return this.#state === FAILED ? this.#error : undefined;
+  }
+
+  #checkDone(method: string): void {
+    if (this.#state < SUCCEEDED) {
+      throw new InvalidStateError(
+        `Task.${method}(): ${this.name} is not done yet; await the task or check done() first`,
+      );
+    }
+  }
+
+  /**
+   * Calls `callback(task)` on the next turn once the task is done (at once if it
+   * already is). A task with a done callback counts as having its error retrieved.
+   */
+  addDoneCallback(callback: (task: Task<T>) => void): void {
+    checkFunction('Task.addDoneCallback()', 'callback', callback);
+    this.#markRetrieved();
+    if (this.#state >= SUCCEEDED) this.#scheduleCallbacks([callback]);
+    else (this.#callbacks ??= []).push(callback);
+  }
+
+  /** Removes every registration of `callback`; returns how many there were. */
+  removeDoneCallback(callback: (task: Task<T>) => void): number {
+    const callbacks = this.#callbacks;
+    if (callbacks === null) return 0;
+    const kept = callbacks.filter((cb) => cb !== callback);
+    this.#callbacks = kept;
+    return callbacks.length - kept.length;
+  }
+
+  #scheduleCallbacks(callbacks: readonly ((task: Task<T>) => void)[]): void {
+    this.#callbacks = null;
+    for (const callback of callbacks) {
+      this.loop.callSoon(() => {
+        callback(this);
+      });
+    }
+  }
+
+  /**
+   * Awaiting a task from another task is a cancellation point, and cancelling the
+   * awaiting task cancels this one too (asyncio); `await shield(task)` does not.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._join(true).then(onFulfilled, onRejected);
+  }
+
+  /** @internal Awaits the outcome; from another task, as a cancellation point. */
+  _join(propagateCancel: boolean): Promise<T> {
+    const node = currentNode();
+    if (node === null || node.task === null || node.task === (this as Task)) return this._outcome();
+    return this.#joinFrom(propagateCancel);
+  }
+
+  async #joinFrom(propagateCancel: boolean): Promise<T> {
+    if (this.#state >= SUCCEEDED) {
+      throwIfCancelled();
+      return this.result();
+    }
+    const s = suspend<T>(`await ${this.name}`, this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
+    s.prev = this.#lastAwaiter;
+    if (this.#lastAwaiter === null) this.#firstAwaiter = s;
+    else this.#lastAwaiter.next = s;
+    this.#lastAwaiter = s;
+    let value: T;
+    try {
+      value = await s.promise;
+    } catch (error) {
+      if (s.woken) {
+        resumed(s);
+        this.#markRetrieved();
+      }
+      throw error;
+    }
+    resumed(s);
+    return value;
+  }
+
+  /** @internal */
+  _unlinkAwaiter(s: Suspension): void {
+    if (s.prev === null) this.#firstAwaiter = s.next;
+    else s.prev.next = s.next;
+    if (s.next === null) this.#lastAwaiter = s.prev;
+    else s.next.prev = s.prev;
+    s.prev = s.next = null;
+  }
+
+  /** @internal The outcome as a plain promise: not a cancellation point. */
+  _outcome(): Promise<T> {
+    this.#markRetrieved();
+    if (this.#state === SUCCEEDED) return Promise.resolve(this.#value as T);
+    if (this.#state >= FAILED) return Promise.reject(this.#error as Error);
+    if (this.#deferred === null) {
+      let resolve!: (v: T) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      this.#deferred = { promise, resolve, reject };
+    }
+    return this.#deferred.promise;
+  }
+
+  /** @internal Registers an internal completion listener (does not retrieve the error). */
+  _onDone(listener: (task: Task<T>) => void): void {
+    if (this.#state >= SUCCEEDED) listener(this);
+    else (this._listeners ??= []).push(listener);
+  }
+
+  /** @internal Removes a listener added by _onDone. */
+  _offDone(listener: (task: Task<T>) => void): void {
+    const listeners = this._listeners;
+    if (listeners === null) return;
+    const i = listeners.indexOf(listener);
+    if (i >= 0) listeners.splice(i, 1);
+  }
+
+  /** @internal Marks the error as received by an internal consumer (gather). */
+  _retrieve(): void {
+    this.#markRetrieved();
+  }
+
+  /** @internal */
+  _failed(): boolean {
+    return this.#state === FAILED;
+  }
+
+  /** @internal The error or CancelledError the task ended with (undefined if it succeeded). */
+  _error(): unknown {
+    return this.#error;
+  }
+
+  /** @internal */
+  _value(): T | undefined {
+    return this.#value;
+  }
+
+  #stateWord(): string {
+    return ['pending', 'pending', 'done', 'failed', 'cancelled'][this.#state] as string;
+  }
+
+  [inspectSymbol](): string {
+    return show('Task', [this.name, this.#stateWord()]);
+  }
+
+  override toString(): string {
+    return this[inspectSymbol]();
+  }
+}
+
+/** @internal Creates a task in `loop` under `parent` and queues (or runs) its start. */
+export function startTask<T>(
+  loop: EventLoop,
+  fn: TaskFunction<T>,
+  name: string | undefined,
+  parent: CancelNode | null,
+  eager = false,
+): Task<T> {
+  const task = new Task<T>(loop, fn, name, parent);
+  if (eager) task._start();
+  else loop._queueStart(task as Task);
+  return task;
+}
+
+/**
+ * Runs `fn` as a new task of the current loop, not bound to any group: an
+ * unstructured task (asyncio's `create_task`). `run()` still cancels and awaits it
+ * when its main function ends.
+ *
+ * @throws {TypeError} if `fn` is not a function.
+ * @throws {InvalidStateError} if the loop has closed.
+ */
+export function createTask<T>(fn: TaskFunction<T>, options?: TaskOptions): Task<T> {
+  checkFunction('createTask()', 'fn', fn);
+  checkOptions('createTask()', 'options', options);
+  checkString('createTask()', 'options.name', options?.name);
+  checkBoolean('createTask()', 'options.eager', options?.eager);
+  return startTask(currentLoop(), fn, options?.name, null, options?.eager === true);
+}
+
+/** The task the calling code runs in, or `undefined` outside every task. */
+export function currentTask(): Task | undefined {
+  return currentNode()?.task ?? undefined;
+}
+
+/** Every task of the current loop that is not done yet, in creation order. */
+export function allTasks(): Set<Task> {
+  return new Set(currentLoop()._livingTasks());
+}

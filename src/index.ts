@@ -1,0 +1,77 @@
+/**
+ * corio: the asyncio model for TypeScript, with structured concurrency, real
+ * cancellation and deterministic time.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, taskGroup, timeout } from 'corio';
+ *
+ * await run(async () => {
+ *   await taskGroup(async (tg) => {
+ *     tg.spawn(async () => { await sleep(20); console.log('slow'); });
+ *     tg.spawn(async () => { await sleep(10); console.log('fast'); });
+ *   });
+ *   await timeout(1000, () => sleep(1));
+ *   console.log('done');
+ * });
+ * // => fast
+ * // => slow
+ * // => done
+ * ```
+ * @module
+ */
+export {
+  type CancelledErrorOptions,
+  type CancelSource,
+  CancelledError,
+  ExceptionGroup,
+  InvalidStateError,
+  isCancellation,
+  TimeoutError,
+  type TimeoutErrorOptions,
+} from './errors.js';
+export { type Clock, SystemClock } from './core/clock.js';
+export {
+  EventLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  getRunningLoop,
+  Handle,
+  type LoopStatistics,
+  TimerHandle,
+} from './core/loop.js';
+export { CancelNode } from './core/cancel-node.js';
+export { CancelScope, type CancelScopeOptions, cancelScope } from './core/cancel-scope.js';
+export { checkpoint, type SleepOptions, sleep } from './core/sleep.js';
+export { type AwaitableOrFunction, shield } from './core/shield.js';
+export { run, type RunOptions } from './core/run.js';
+export {
+  allTasks,
+  createTask,
+  currentTask,
+  Task,
+  type TaskFunction,
+  type TaskOptions,
+} from './core/task.js';
+export { moveOnAfter, moveOnAt, timeout, timeoutAt } from './cancel/timeout.js';
+export { waitFor } from './cancel/wait-for.js';
+export { type SpawnOptions, TaskGroup, type TaskStatus, taskGroup } from './group/task-group.js';
+export {
+  type GatherInput,
+  type GatherOptions,
+  type GatherValue,
+  type GatherValues,
+  gather,
+} from './group/gather.js';
+export {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type ReturnWhen,
+  type WaitOptions,
+  type WaitResult,
+  wait,
+} from './group/wait.js';
+export { type AsCompletedOptions, asCompleted } from './group/as-completed.js';
+export { race } from './group/race.js';
+export { Event, type EventStatistics, type WaitOptionsWithSignal } from './sync/event.js';

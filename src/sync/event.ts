@@ -1,0 +1,89 @@
+/**
+ * An event flag tasks can wait for (asyncio's `Event`): `set()` wakes every waiter
+ * and lets later `wait()`s through until `clear()`.
+ *
+ * @example
+ * ```ts
+ * import { Event, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const ready = new Event();
+ *   await taskGroup(async (tg) => {
+ *     tg.spawn(async () => { await ready.wait(); console.log('go!', String(ready)); });
+ *     await sleep(10);
+ *     console.log(String(ready));
+ *     ready.set();
+ *   });
+ * }, { clock: new VirtualClock() });
+ * // => Event<unset waiters=1>
+ * // => go! Event<set>
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkOptions, checkSignal } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { throwIfCancelled } from '../core/suspend.js';
+
+export interface EventStatistics {
+  readonly isSet: boolean;
+  readonly tasksWaiting: number;
+}
+
+export interface WaitOptionsWithSignal {
+  /** Stop waiting (with `CancelledError`) when this signal aborts. */
+  readonly signal?: AbortSignal;
+}
+
+export class Event {
+  #set = false;
+  // Created on first wait: most events are set before anyone waits, or never waited on.
+  #waiters: WaiterList | null = null;
+
+  /** `true` while the flag is set. */
+  isSet(): boolean {
+    return this.#set;
+  }
+
+  /** Sets the flag and wakes every waiting task. Idempotent. */
+  set(): void {
+    if (this.#set) return;
+    this.#set = true;
+    this.#waiters?.wakeAll(undefined);
+  }
+
+  /** Clears the flag: later `wait()`s block until the next `set()`. */
+  clear(): void {
+    this.#set = false;
+  }
+
+  /**
+   * Waits until the flag is set; returns `true` (asyncio).
+   *
+   * **Cancellation:** always a cancellation point, even when the flag is set. A
+   * task cancelled while waiting leaves the event untouched and no waiter behind.
+   *
+   * @throws {CancelledError} if the task, scope or `signal` is cancelled.
+   */
+  async wait(options?: WaitOptionsWithSignal): Promise<true> {
+    checkOptions('Event.wait()', 'options', options);
+    checkSignal('Event.wait()', options?.signal);
+    throwIfCancelled(options?.signal);
+    if (this.#set) return true;
+    await (this.#waiters ??= new WaiterList()).park('Event.wait', options?.signal);
+    return true;
+  }
+
+  statistics(): EventStatistics {
+    return Object.freeze({ isSet: this.#set, tasksWaiting: this.#waiters?.size ?? 0 });
+  }
+
+  [inspectSymbol](): string {
+    return show('Event', [this.#set ? 'set' : 'unset'], { waiters: this.#waiters?.size });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}

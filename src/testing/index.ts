@@ -1,0 +1,17 @@
+/**
+ * `corio/testing`: deterministic time and helpers for tests.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(() => sleep(60_000), { clock: new VirtualClock() });
+ * console.log('a minute passed instantly');
+ * // => a minute passed instantly
+ * ```
+ * @module
+ */
+export { assertCheckpoints } from './assert-checkpoints.js';
+export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';
+export { waitAllTasksBlocked } from './wait-all-tasks-blocked.js';

@@ -1,0 +1,96 @@
+/**
+ * Virtual time (Trio's `MockClock`): a clock that starts at 0 and moves only when
+ * told. With `autojump` (the default) it jumps straight to the next timer whenever
+ * every task is blocked, so `sleep(3_600_000)` takes microseconds and the order of
+ * events is deterministic. With `{ autojump: false }`, time moves only through
+ * `advance(ms)`.
+ *
+ * Autojump looks only at corio's own waits: a task blocked on real I/O or a raw
+ * promise counts as busy, and time does not move under it.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run, sleep } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * const clock = new VirtualClock();
+ * await run(async () => {
+ *   await sleep(86_400_000);
+ *   console.log('a day later:', getRunningLoop().time());
+ * }, { clock });
+ * // => a day later: 86400000
+ * ```
+ * @module
+ */
+import { checkBoolean, checkDelay, checkOptions } from '../_internal/validate.js';
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import type { Clock } from '../core/clock.js';
+
+export interface VirtualClockOptions {
+  /** Jump to the next timer whenever every task is blocked; default true. */
+  readonly autojump?: boolean;
+  /** The time the clock starts at, in ms; default 0. */
+  readonly start?: number;
+}
+
+export class VirtualClock implements Clock {
+  #now: number;
+  #alarm = Infinity;
+  #wake: (() => void) | null = null;
+  /** Whether the clock jumps to the next timer when every task is blocked. */
+  readonly autojump: boolean;
+
+  constructor(options?: VirtualClockOptions) {
+    checkOptions('new VirtualClock()', 'options', options);
+    checkBoolean('new VirtualClock()', 'options.autojump', options?.autojump);
+    const start = options?.start ?? 0;
+    checkDelay('new VirtualClock()', 'options.start', start);
+    this.autojump = options?.autojump ?? true;
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  /** @internal Called by the loop. */
+  setAlarm(deadline: number, wake: () => void): void {
+    this.#alarm = deadline;
+    this.#wake = wake;
+  }
+
+  /** @internal Called by the loop when every task is blocked. */
+  onIdle(): boolean {
+    if (!this.autojump || this.#alarm === Infinity) return false;
+    if (this.#alarm > this.#now) this.#now = this.#alarm;
+    this.#fire();
+    return true;
+  }
+
+  /**
+   * Moves time forward by `ms` and runs the timers that fall due, in order.
+   *
+   * @throws {RangeError} if `ms` is negative or NaN.
+   */
+  advance(ms: number): void {
+    checkDelay('VirtualClock.advance()', 'ms', ms);
+    this.#now += ms;
+    if (this.#alarm <= this.#now) this.#fire();
+  }
+
+  #fire(): void {
+    const wake = this.#wake;
+    this.#alarm = Infinity;
+    wake?.();
+  }
+
+  /** @internal */
+  close(): void {
+    this.#alarm = Infinity;
+    this.#wake = null;
+  }
+
+  [inspectSymbol](): string {
+    return show('VirtualClock', [this.autojump ? 'autojump' : 'manual'], { now: this.#now });
+  }
+}
