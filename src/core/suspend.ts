@@ -39,6 +39,8 @@ export interface WaitKind {
   abort(s: Suspension): boolean;
   /** A woken waiter's task was cancelled before it resumed: hand on what it was given. */
   unclaimed?(s: Suspension): void;
+  /** Not a cancellation point: may park in a cancelled scope (a group's join). */
+  readonly uncancellable?: boolean;
 }
 
 /** One parked wait: a node in its scope's wait list and in its owner's own list. */
@@ -133,11 +135,13 @@ export function suspend<T>(
   signal?: AbortSignal | null,
 ): Suspension<T> {
   const node = currentNode();
-  if (node !== null) {
-    const reason = effectiveCancel(node);
-    if (reason !== null) throw reason;
+  if (kind.uncancellable !== true) {
+    if (node !== null) {
+      const reason = effectiveCancel(node);
+      if (reason !== null) throw reason;
+    }
+    if (signal != null && signal.aborted) throw signalCancel(signal);
   }
-  if (signal != null && signal.aborted) throw signalCancel(signal);
   const s = new Suspension<T>(node, owner, kind, description, signal ?? null);
   if (node !== null) {
     linkWait(node, s);
@@ -198,7 +202,7 @@ export function resumed(s: Suspension): void {
 }
 
 /** A wait that nothing but its owner ends (a group's join): cancellation does not abort it. */
-export const UNABORTABLE: WaitKind = { abort: () => false };
+export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true };
 
 /** Awaits a suspension and applies the resumption check: the common tail of a wait. */
 export async function park<T>(s: Suspension<T>): Promise<T> {

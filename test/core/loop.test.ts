@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { test } from 'node:test';
+import { InvalidStateError, checkpoint, getRunningLoop, sleep } from 'corio';
+import { Trace, vrun } from '../_helpers.js';
+
+test('callSoon runs on the next turn, callLater/callAt at their time, in order', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const loop = getRunningLoop();
+    loop.callAt(30, () => {
+      trace.log('callAt 30');
+    });
+    loop.callLater(10, () => {
+      trace.log('callLater 10 (a)');
+    });
+    loop.callLater(10, () => {
+      trace.log('callLater 10 (b)');
+    });
+    loop.callSoon(() => {
+      trace.log('callSoon');
+    });
+    const cancelled = loop.callLater(20, () => {
+      trace.log('cancelled timer ran');
+    });
+    cancelled.cancel();
+    assert.equal(cancelled.cancelled(), true);
+    const soonCancelled = loop.callSoon(() => {
+      trace.log('cancelled soon ran');
+    });
+    soonCancelled.cancel();
+    trace.log('scheduled');
+    await sleep(100);
+    assert.deepEqual(trace.lines, ['0 scheduled', '0 callSoon', '10 callLater 10 (a)', '10 callLater 10 (b)', '30 callAt 30']);
+  }));
+
+test('callbacks run outside any task, in the loop', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    let seen: unknown = 'unset';
+    loop.callSoon(() => {
+      seen = getRunningLoop() === loop;
+    });
+    await checkpoint();
+    assert.equal(seen, true);
+  }));
+
+test('a throwing callback is reported to the exception handler and the loop goes on', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    const reports: string[] = [];
+    loop.setExceptionHandler((ctx) => {
+      reports.push(`${ctx.message}: ${(ctx.error as Error).message}`);
+    });
+    loop.callLater(5, () => {
+      throw new Error('boom');
+    });
+    await sleep(10);
+    assert.deepEqual(reports, ['a loop callback threw: boom']);
+    loop.setExceptionHandler(null);
+    assert.equal(loop.getExceptionHandler(), null);
+  }));
+
+test('the loop validates callbacks and delays, and reports its statistics', () =>
+  vrun(() => {
+    const loop = getRunningLoop();
+    assert.throws(() => loop.callLater(-1, () => {}), RangeError);
+    assert.throws(() => loop.callSoon(null as never), {
+      name: 'TypeError',
+      message: 'EventLoop.callSoon(): `callback` must be a function, got null',
+    });
+    assert.throws(() => loop.callAt(Number.NaN, () => {}), RangeError);
+    const handle = loop.callLater(5, () => {});
+    assert.deepEqual(loop.statistics(), { tasksLiving: 1, tasksRunnable: 1, timers: 1, callbacksPending: 0 });
+    assert.equal(inspect(handle), 'TimerHandle<pending when=5>');
+    handle.cancel();
+    assert.equal(inspect(loop), 'EventLoop<running tasks=1>');
+  }));
+
+test('getRunningLoop() outside run() throws InvalidStateError', () => {
+  assert.throws(() => getRunningLoop(), {
+    name: 'InvalidStateError',
+    message: 'getRunningLoop(): no corio loop is running here; call it inside run()',
+  });
+  assert.ok(new InvalidStateError('x') instanceof Error);
+});

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CancelledError, checkpoint, createTask, getRunningLoop, sleep } from 'corio';
+import { Trace, outcome, vrun } from '../_helpers.js';
+
+test('sleep resolves with its value after ms of loop time; equal deadlines fire in order', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        trace.log(`${name} got ${await sleep(10, name)}`);
+      }),
+    );
+    assert.deepEqual(trace.lines, ['10 a got a', '10 b got b']);
+  }));
+
+test('checkpoint() yields one turn to other tasks and lets cancellation in', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const spinner = createTask(async () => {
+      for (let i = 0; ; i++) {
+        trace.log(`spin ${i}`);
+        await checkpoint();
+      }
+    });
+    await checkpoint();
+    await checkpoint();
+    spinner.cancel();
+    assert.equal(await outcome(spinner), 'CancelledError');
+    assert.deepEqual(trace.lines, ['0 spin 0', '0 spin 1', '0 spin 2']);
+  }));
+
+test('100,000 cancelled sleeps leave nothing behind: no timer, no waiter', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    for (let i = 0; i < 100_000; i++) {
+      const controller = new AbortController();
+      const sleeping = sleep(1000 + i, undefined, { signal: controller.signal });
+      controller.abort();
+      await sleeping.catch(() => {});
+    }
+    assert.equal(loop.statistics().timers, 0);
+    assert.equal(loop.time(), 0);
+    const task = createTask(() => sleep(1000));
+    await checkpoint();
+    assert.equal(loop.statistics().timers, 1);
+    task.cancel();
+    assert.equal(loop.statistics().timers, 0, 'removed synchronously by cancel()');
+    assert.equal(await outcome(task), 'CancelledError');
+  }));
+
+test('sleep with an aborted signal throws CancelledError with source "signal" and the reason as cause', () =>
+  vrun(async () => {
+    const reason = new Error('user left');
+    const err = await sleep(10, 'x', { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    assert.ok(err instanceof CancelledError);
+    assert.equal(err.source, 'signal');
+    assert.equal(err.cause, reason);
+  }));
+
+test('sleep removes its abort listener when it ends', () =>
+  vrun(async () => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    let added = 0;
+    let removed = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      added++;
+      add(...args);
+    }) as typeof add;
+    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      removed++;
+      remove(...args);
+    }) as typeof remove;
+    await sleep(5, undefined, { signal });
+    assert.deepEqual([added, removed], [1, 1]);
+  }));
+
+test('a Promise.race of corio waits does not leak the loser past its task', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    const task = createTask(() => Promise.race([sleep(1000, 'slow'), sleep(10, 'fast')]));
+    assert.equal(await task, 'fast');
+    assert.equal(loop.statistics().timers, 0, 'the losing sleep was reaped when the task ended');
+  }));
