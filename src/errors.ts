@@ -88,7 +88,11 @@ export class ExceptionGroup extends AggregateError {
   }
   declare readonly errors: unknown[];
 
-  constructor(errors: Iterable<unknown>, message = 'several errors occurred', options?: { cause?: unknown }) {
+  constructor(
+    errors: Iterable<unknown>,
+    message = 'several errors occurred',
+    options?: { cause?: unknown },
+  ) {
     super(errors, message, options);
   }
 

@@ -40,7 +40,6 @@ export {
   type LoopStatistics,
   TimerHandle,
 } from './core/loop.js';
-export { CancelNode } from './core/cancel-node.js';
 export { CancelScope, type CancelScopeOptions, cancelScope } from './core/cancel-scope.js';
 export { checkpoint, type SleepOptions, sleep } from './core/sleep.js';
 export { type AwaitableOrFunction, shield } from './core/shield.js';

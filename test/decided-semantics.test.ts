@@ -86,7 +86,11 @@ test('await task is a cancellation point, and cancelling the awaiting task cance
     outer.cancel();
     await Promise.resolve(outer).catch(() => {});
     // The outer task waits for the inner one to finish before it sees CancelledError.
-    assert.deepEqual(trace.lines, ['10 inner cleans up', '15 inner done', '15 outer sees CancelledError']);
+    assert.deepEqual(trace.lines, [
+      '10 inner cleans up',
+      '15 inner done',
+      '15 outer sees CancelledError',
+    ]);
     assert.equal(inner.cancelled(), true);
     assert.equal(outer.cancelled(), true);
   }));
@@ -194,7 +198,7 @@ test('waitFor otherwise throws TimeoutError whose cause is the CancelledError', 
     const task = createTask(() => sleep(1000));
     const err2 = await waitFor(task, 100).catch((e: unknown) => e);
     assert.ok(err2 instanceof TimeoutError);
-    assert.ok((err2 as TimeoutError).cause instanceof CancelledError);
+    assert.ok(err2.cause instanceof CancelledError);
     assert.equal(task.cancelled(), true);
   }));
 
@@ -205,13 +209,23 @@ test('delays: negative or NaN is a RangeError, 0 means already due, Infinity mea
       message: 'sleep(): `ms` must be a number >= 0 (Infinity for no limit), got -5',
     });
     await assert.rejects(sleep(Number.NaN), RangeError);
-    await assert.rejects(timeout(-1, () => 1), /^RangeError: timeout\(\): `ms` must be/);
+    await assert.rejects(
+      timeout(-1, () => 1),
+      /^RangeError: timeout\(\): `ms` must be/,
+    );
     await assert.rejects(waitFor(Promise.resolve(1), Number.NaN), RangeError);
     const loop = getRunningLoop();
     await sleep(0);
     assert.equal(loop.time(), 0, 'sleep(0) is due at once: it only yields');
-    assert.equal(await timeout(0, () => 'sync body'), 'sync body', 'a body without checkpoints completes');
-    await assert.rejects(timeout(0, () => checkpoint()), TimeoutError);
+    assert.equal(
+      await timeout(0, () => 'sync body'),
+      'sync body',
+      'a body without checkpoints completes',
+    );
+    await assert.rejects(
+      timeout(0, () => checkpoint()),
+      TimeoutError,
+    );
     const forever = createTask(() => sleep(Infinity));
     assert.equal(await timeout(Infinity, () => sleep(3_600_000, 'no deadline')), 'no deadline');
     assert.equal(loop.statistics().timers, 0, 'sleep(Infinity) sets no timer');
@@ -306,5 +320,8 @@ test('the default exception handler prints the task name and the stack', async (
   }
   assert.equal(printed.length, 1);
   const text = String(printed[0]?.[0]);
-  assert.match(text, /^corio: Task lonely failed and nobody retrieved its error\n {2}task: lonely\nError: nobody listens\n {4}at /);
+  assert.match(
+    text,
+    /^corio: Task lonely failed and nobody retrieved its error\n {2}task: lonely\nError: nobody listens\n {4}at /,
+  );
 });

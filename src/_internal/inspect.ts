@@ -10,6 +10,18 @@
 
 export const inspectSymbol: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
 
+/** A thrown non-Error value, rendered for a report. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return typeof value === 'symbol' ? value.toString() : `${value as number}`;
+}
+
 /** Formats `Name<word word key=value …>`, leaving out facts that are undefined or 0. */
 export function show(
   name: string,

@@ -10,7 +10,9 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (value === null) return 'null';
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return String(value);
+  if (typeof value === 'symbol') return value.toString();
+  if (typeof value === 'bigint') return `${value}n`;
+  return `${value as number}`;
 }
 
 /** A delay in ms: a number >= 0; `Infinity` means never. */
@@ -31,6 +33,12 @@ export function checkDeadline(fn: string, arg: string, value: unknown): number {
     );
   }
   return value;
+}
+
+export function isIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value != null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
+  );
 }
 
 export function checkFunction(fn: string, arg: string, value: unknown): void {

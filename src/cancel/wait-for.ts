@@ -78,7 +78,9 @@ export async function waitFor<T>(
   }
   if (work instanceof Task) return waitForTask(work as Task<T>, ms);
   if (!isThenable(work)) {
-    throw new TypeError(`waitFor(): \`work\` must be a task, a promise or a function, got ${describe(work)}`);
+    throw new TypeError(
+      `waitFor(): \`work\` must be a task, a promise or a function, got ${describe(work)}`,
+    );
   }
   return waitForPromise(work, ms);
 }
@@ -90,11 +92,17 @@ async function waitForTask<T>(task: Task<T>, ms: number): Promise<T> {
   const timer =
     ms === Infinity
       ? null
-      : loop._schedule(loop.time() + ms, (arg) => {
-          const st = arg as TaskWait;
-          st.timedOut = true;
-          st.task._cancelWith(new CancelledError(`waitFor(): ${ms} ms passed`, { source: 'deadline' }));
-        }, state);
+      : loop._schedule(
+          loop.time() + ms,
+          (arg) => {
+            const st = arg as TaskWait;
+            st.timedOut = true;
+            st.task._cancelWith(
+              new CancelledError(`waitFor(): ${ms} ms passed`, { source: 'deadline' }),
+            );
+          },
+          state,
+        );
   task._onDone(() => {
     timer?.cancel();
     wake(s, undefined);
@@ -114,9 +122,16 @@ async function waitForPromise<T>(promise: PromiseLike<T>, ms: number): Promise<T
   const timer =
     ms === Infinity
       ? null
-      : loop._schedule(loop.time() + ms, (arg) => {
-          fail(arg as Suspension, new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms }));
-        }, s);
+      : loop._schedule(
+          loop.time() + ms,
+          (arg) => {
+            fail(
+              arg as Suspension,
+              new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms }),
+            );
+          },
+          s,
+        );
   promise.then(
     (value) => {
       timer?.cancel();

@@ -13,6 +13,24 @@
  *   twice after they end.
  * - `cancelReason`, once set, never changes: cancellation is level-triggered and
  *   sticky, and the same `CancelledError` is thrown at every checkpoint inside.
+ *
+ * @example
+ * ```ts
+ * import { cancelScope, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   await cancelScope(async (scope) => {
+ *     await taskGroup((tg) => {
+ *       tg.spawn(async () => {
+ *         try { await sleep(1000); } finally { console.log('child reached:', scope.signal.aborted); }
+ *       });
+ *       tg.spawn(async () => { await sleep(10); scope.cancel(); });
+ *     });
+ *   });
+ * }, { clock: new VirtualClock() });
+ * // => child reached: true
+ * ```
  * @module
  */
 import type { CancelledError } from '../errors.js';

@@ -25,16 +25,15 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkBoolean, checkDeadline, checkFunction, checkOptions, checkString } from '../_internal/validate.js';
-import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import {
-  CancelNode,
-  attach,
-  cancelNode,
-  deliver,
-  detach,
-  effectiveCancel,
-} from './cancel-node.js';
+  checkBoolean,
+  checkDeadline,
+  checkFunction,
+  checkOptions,
+  checkString,
+} from '../_internal/validate.js';
+import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
+import { CancelNode, attach, cancelNode, deliver, detach, effectiveCancel } from './cancel-node.js';
 import { context, currentNode } from './context.js';
 import { type TimerHandle, currentLoop } from './loop.js';
 
@@ -112,7 +111,9 @@ export class CancelScope extends CancelNode {
    */
   cancel(message?: string): void {
     checkString('CancelScope.cancel()', 'message', message);
-    this._cancel(new CancelledError(message ?? 'the cancel scope was cancelled', { source: 'explicit' }));
+    this._cancel(
+      new CancelledError(message ?? 'the cancel scope was cancelled', { source: 'explicit' }),
+    );
   }
 
   /** @internal */
@@ -198,13 +199,9 @@ export class CancelScope extends CancelNode {
  *
  * **Cancellation:** see `CancelScope.run`.
  */
-export function cancelScope<T>(
+export async function cancelScope<T>(
   fn: (scope: CancelScope) => T | PromiseLike<T>,
   options?: CancelScopeOptions,
 ): Promise<T | undefined> {
-  try {
-    return new CancelScope(options).run(fn);
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+  return new CancelScope(options).run(fn);
 }

@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { inspectSymbol, show } from '../_internal/inspect.js';
+import { formatValue, inspectSymbol, show } from '../_internal/inspect.js';
 import { Heap, type HeapEntry } from '../_internal/heap.js';
 import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
 import { InvalidStateError } from '../errors.js';
@@ -87,7 +87,13 @@ export class TimerHandle extends Handle implements HeapEntry {
   readonly #loop: EventLoop;
 
   /** @internal */
-  constructor(loop: EventLoop, when: number, seq: number, fn: (arg: unknown) => void, arg: unknown) {
+  constructor(
+    loop: EventLoop,
+    when: number,
+    seq: number,
+    fn: (arg: unknown) => void,
+    arg: unknown,
+  ) {
     super(fn, arg);
     this.#loop = loop;
     this.when = when;
@@ -405,7 +411,10 @@ export class EventLoop {
   /** @internal Called when a tracked task was collected with its error unretrieved. */
   _reportCollected(ref: WeakRef<Task>, name: string, error: unknown): void {
     if (!this.#unretrieved.delete(ref)) return;
-    this.callExceptionHandler({ message: `Task ${name} failed and nobody retrieved its error`, error });
+    this.callExceptionHandler({
+      message: `Task ${name} failed and nobody retrieved its error`,
+      error,
+    });
   }
 
   /** @internal Every task still living, in creation order. */
@@ -431,7 +440,7 @@ function defaultExceptionHandler(context: ExceptionContext): void {
   if (context.task !== undefined) lines.push(`  task: ${context.task.name}`);
   const error = context.error;
   if (error instanceof Error) lines.push(error.stack ?? `${error.name}: ${error.message}`);
-  else if (error !== undefined) lines.push(`  error: ${String(error)}`);
+  else if (error !== undefined) lines.push(`  error: ${formatValue(error)}`);
   console.error(lines.join('\n'));
 }
 
@@ -457,7 +466,9 @@ export function currentLoop(): EventLoop {
 export function getRunningLoop(): EventLoop {
   const node = currentNode();
   if (node === null || node.loop.isClosed()) {
-    throw new InvalidStateError('getRunningLoop(): no corio loop is running here; call it inside run()');
+    throw new InvalidStateError(
+      'getRunningLoop(): no corio loop is running here; call it inside run()',
+    );
   }
   return node.loop;
 }

@@ -64,7 +64,10 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
   const signal = options?.signal;
   const onAbort = (): void => {
     task._cancelWith(
-      new CancelledError('run() was aborted by its signal', { source: 'signal', cause: signal?.reason }),
+      new CancelledError('run() was aborted by its signal', {
+        source: 'signal',
+        cause: signal?.reason,
+      }),
     );
   };
   if (signal !== undefined) {

@@ -43,7 +43,9 @@ export async function shield<T>(work: AwaitableOrFunction<T>): Promise<T> {
   if (typeof work === 'function') return createTask(work)._join(false);
   if (work instanceof Task) return (work as Task<T>)._join(false);
   if (!isThenable(work)) {
-    throw new TypeError(`shield(): \`work\` must be a task, a promise or a function, got ${describe(work)}`);
+    throw new TypeError(
+      `shield(): \`work\` must be a task, a promise or a function, got ${describe(work)}`,
+    );
   }
   return awaitPromise(work, 'shield');
 }

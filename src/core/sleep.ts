@@ -22,7 +22,14 @@
 import { checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
 import { currentLoop } from './loop.js';
 import type { TimerHandle } from './loop.js';
-import { type Suspension, type WaitKind, park, suspend, throwIfCancelled, wake } from './suspend.js';
+import {
+  type Suspension,
+  type WaitKind,
+  park,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from './suspend.js';
 
 export interface SleepOptions {
   /** Stop sleeping (with `CancelledError`) when this signal aborts. */
@@ -41,7 +48,7 @@ const SLEEP: WaitKind = {
 const YIELD: WaitKind = { abort: () => false };
 
 const wakeUp = (s: unknown): void => {
-  wake(s as Suspension<unknown>, (s as Suspension<unknown>).value);
+  wake(s as Suspension, (s as Suspension).value);
 };
 
 /**
@@ -55,7 +62,11 @@ const wakeUp = (s: unknown): void => {
  */
 export function sleep(ms: number): Promise<void>;
 export function sleep<T>(ms: number, value: T, options?: SleepOptions): Promise<T>;
-export async function sleep<T>(ms: number, value?: T, options?: SleepOptions): Promise<T | undefined> {
+export async function sleep<T>(
+  ms: number,
+  value?: T,
+  options?: SleepOptions,
+): Promise<T | undefined> {
   checkDelay('sleep()', 'ms', ms);
   checkOptions('sleep()', 'options', options);
   checkSignal('sleep()', options?.signal);
@@ -73,7 +84,7 @@ export async function sleep<T>(ms: number, value?: T, options?: SleepOptions): P
 }
 
 function yieldTurn(signal: AbortSignal | undefined): Promise<unknown> {
-  const s = suspend<unknown>('checkpoint', null, YIELD, signal);
+  const s = suspend('checkpoint', null, YIELD, signal);
   currentLoop()._soon(wakeUp, s);
   return park(s);
 }

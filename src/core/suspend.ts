@@ -18,6 +18,25 @@
  * - `task._waits` counts the task's PARKED waits; the loop counts a task runnable
  *   iff it is alive with no PARKED wait. Virtual time only moves when no task is
  *   runnable.
+ *
+ * @example
+ * ```ts
+ * import { Event, createTask, getRunningLoop, run } from 'corio';
+ * import { VirtualClock, waitAllTasksBlocked } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const event = new Event();
+ *   const waiter = createTask(() => event.wait());
+ *   await waitAllTasksBlocked();
+ *   console.log(getRunningLoop().statistics().tasksRunnable, event.statistics().tasksWaiting);
+ *   waiter.cancel(); // the parked wait is withdrawn at once
+ *   console.log(event.statistics().tasksWaiting);
+ *   await Promise.resolve(waiter).catch((err: Error) => console.log(err.name));
+ * }, { clock: new VirtualClock() });
+ * // => 1 1
+ * // => 0
+ * // => CancelledError
+ * ```
  * @module
  */
 import { CancelledError } from '../errors.js';
@@ -194,7 +213,7 @@ export function abortSuspension(s: Suspension, reason: unknown): void {
  * cancelled meanwhile, the owner takes back what it handed over, and this throws.
  */
 export function resumed(s: Suspension): void {
-  let reason: unknown = s.node === null ? null : effectiveCancel(s.node);
+  let reason: CancelledError | null = s.node === null ? null : effectiveCancel(s.node);
   if (reason === null && s.signal !== null && s.signal.aborted) reason = signalCancel(s.signal);
   if (reason === null) return;
   if (s.state === WOKEN) s.kind.unclaimed?.(s);
@@ -229,4 +248,3 @@ export function awaitPromise<T>(
   );
   return park(s);
 }
-

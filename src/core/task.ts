@@ -25,13 +25,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkBoolean, checkFunction, checkOptions, checkString } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import {
-  CancelNode,
-  attach,
-  cancelNode,
-  detach,
-  effectiveCancel,
-} from './cancel-node.js';
+import { CancelNode, attach, cancelNode, detach, effectiveCancel } from './cancel-node.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import {
@@ -63,7 +57,7 @@ export type TaskFunction<T> = (task: Task<T>) => T | PromiseLike<T>;
 
 /** @internal What owns a task's outcome: its task group. */
 export interface TaskOwner {
-  _childDone(task: Task<unknown>): void;
+  _childDone(task: Task): void;
 }
 
 interface Unretrieved {
@@ -140,7 +134,12 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal */ _nextTask: Task | null = null;
 
   /** @internal Use createTask() or TaskGroup.spawn(). */
-  constructor(loop: EventLoop, fn: TaskFunction<T>, name: string | undefined, parent: CancelNode | null) {
+  constructor(
+    loop: EventLoop,
+    fn: TaskFunction<T>,
+    name: string | undefined,
+    parent: CancelNode | null,
+  ) {
     super(loop, null, false);
     this.task = this as Task;
     this.name = name ?? `Task-${++taskCounter}`;
@@ -211,9 +210,12 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   // The function ended while work it started inside it was still waiting (a
   // Promise.race of corio waits, say). That work must not outlive the task.
   #reapOrphans(): void {
-    const reason = new CancelledError(`${this.name} ended while work it started was still waiting`, {
-      source: 'parent',
-    });
+    const reason = new CancelledError(
+      `${this.name} ended while work it started was still waiting`,
+      {
+        source: 'parent',
+      },
+    );
     for (let c = this.firstChild; c !== null; ) {
       const next = c.nextSibling;
       cancelNode(c, reason);
@@ -261,7 +263,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   cancel(message?: string): boolean {
     checkString('Task.cancel()', 'message', message);
     if (this.#state >= SUCCEEDED) return false;
-    this._cancelWith(new CancelledError(message ?? `${this.name} was cancelled`, { source: 'explicit' }));
+    this._cancelWith(
+      new CancelledError(message ?? `${this.name} was cancelled`, { source: 'explicit' }),
+    );
     return true;
   }
 
@@ -398,7 +402,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   _outcome(): Promise<T> {
     this.#markRetrieved();
     if (this.#state === SUCCEEDED) return Promise.resolve(this.#value as T);
-    if (this.#state >= FAILED) return Promise.reject(this.#error as Error);
+    // A task rejects with whatever its function threw, Error or not.
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    if (this.#state >= FAILED) return Promise.reject(this.#error);
     if (this.#deferred === null) {
       let resolve!: (v: T) => void;
       let reject!: (e: unknown) => void;

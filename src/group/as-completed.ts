@@ -1,11 +1,16 @@
 /**
- * `asCompleted()` (asyncio's `as_completed`, 3.13 form): iterate over tasks in the
- * order they finish. Each step yields a done task; `await` it (or call `result()`)
- * for its value or error. With `timeout`, the iteration throws `TimeoutError` once
- * that many ms have passed.
+ * `asCompleted()` (asyncio's `as_completed`): iterate over results in the order
+ * they arrive. Each step yields the next value to finish; a failure is thrown from
+ * the step at which it happens. With `timeout`, the iteration throws
+ * `TimeoutError` once that many ms have passed.
  *
- * Leaving the loop early cancels the tasks `asCompleted` created itself from
- * functions or promises; tasks passed in run on.
+ * It yields values, not tasks as asyncio 3.13 does: a task is a thenable, and
+ * TypeScript types a `for await` element as the awaited value, so yielded tasks
+ * would be typed as their results.
+ *
+ * Leaving the loop early (`break`, an error, a timeout) cancels the tasks
+ * `asCompleted` created itself from functions or promises, and waits for them to
+ * end; tasks passed in run on.
  *
  * @example
  * ```ts
@@ -13,8 +18,8 @@
  * import { VirtualClock } from 'corio/testing';
  *
  * await run(async () => {
- *   for await (const task of asCompleted([() => sleep(30, 'c'), () => sleep(10, 'a'), () => sleep(20, 'b')])) {
- *     console.log(await task);
+ *   for await (const value of asCompleted([() => sleep(30, 'c'), () => sleep(10, 'a'), () => sleep(20, 'b')])) {
+ *     console.log(value);
  *   }
  * }, { clock: new VirtualClock() });
  * // => a
@@ -27,7 +32,14 @@ import { checkDelay, checkOptions } from '../_internal/validate.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 import { type TimerHandle, currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
-import { type Suspension, type WaitKind, park, suspend, throwIfCancelled, wake } from '../core/suspend.js';
+import {
+  type Suspension,
+  type WaitKind,
+  park,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { toTasks } from './wait.js';
 
@@ -43,27 +55,25 @@ const NEXT: WaitKind = {
   },
 };
 
-
 /**
- * Yields each task as it finishes.
+ * Yields each result as it arrives.
  *
  * **Cancellation:** each step is a cancellation point.
  *
+ * @throws the error of a task, from the step at which it fails.
  * @throws {TimeoutError} from the iteration when `timeout` passes first.
  */
 export function asCompleted<T>(
   aws: Iterable<AwaitableOrFunction<T>>,
   options?: AsCompletedOptions,
-): AsyncIterableIterator<Task<T>> {
+): AsyncIterableIterator<T> {
   checkOptions('asCompleted()', 'options', options);
   const ms = options?.timeout ?? Infinity;
   checkDelay('asCompleted()', 'options.timeout', ms);
   return new Completions(toTasks('asCompleted()', aws), ms);
 }
 
-// A hand-written iterator, not an async generator: `yield task` in an async
-// generator would await the task (it is a thenable) and yield its value.
-class Completions<T> implements AsyncIterableIterator<Task<T>> {
+class Completions<T> implements AsyncIterableIterator<T> {
   readonly #tasks: Task<T>[];
   readonly #own: Set<Task<T>>;
   readonly #ms: number;
@@ -87,10 +97,14 @@ class Completions<T> implements AsyncIterableIterator<Task<T>> {
     this.#timer =
       ms === Infinity
         ? null
-        : loop._schedule(loop.time() + ms, () => {
-            this.#expired = true;
-            this.#wakeWaiter();
-          }, null);
+        : loop._schedule(
+            loop.time() + ms,
+            () => {
+              this.#expired = true;
+              this.#wakeWaiter();
+            },
+            null,
+          );
     for (const task of tasks) task._onDone(this.#listener);
   }
 
@@ -104,9 +118,9 @@ class Completions<T> implements AsyncIterableIterator<Task<T>> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<Task<T>, undefined>> {
+  async next(): Promise<IteratorResult<T, undefined>> {
     if (this.#closed || this.#yielded === this.#tasks.length) {
-      this.#close();
+      await this.#close();
       return { done: true, value: undefined };
     }
     try {
@@ -120,27 +134,44 @@ class Completions<T> implements AsyncIterableIterator<Task<T>> {
         await park(s);
       }
     } catch (error) {
-      this.#close();
+      await this.#close();
       throw error;
     }
     this.#yielded++;
-    return { done: false, value: this.#finished.shift() as Task<T> };
+    const task = this.#finished.shift() as Task<T>;
+    if (task.cancelled() || task._failed()) {
+      task._retrieve();
+      await this.#close();
+      throw task._error();
+    }
+    return { done: false, value: task._value() as T };
   }
 
-  async return(): Promise<IteratorResult<Task<T>, undefined>> {
-    this.#close();
+  async return(): Promise<IteratorResult<T, undefined>> {
+    await this.#close();
     return { done: true, value: undefined };
   }
 
-  #close(): void {
+  // Cancels the tasks this iterator started and waits until they have ended, so
+  // none of them runs on behind a finished loop. Not a cancellation point.
+  async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer?.cancel();
+    const ending: Promise<void>[] = [];
     for (const task of this.#tasks) {
       task._offDone(this.#listener);
       if (this.#own.has(task) && !task.done()) {
         task._cancelWith(new CancelledError('asCompleted() was left early', { source: 'parent' }));
+        ending.push(
+          new Promise((resolve) => {
+            task._onDone(() => {
+              resolve();
+            });
+          }),
+        );
       }
     }
+    await Promise.all(ending);
   }
 }

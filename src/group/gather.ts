@@ -30,16 +30,26 @@
 import { describe } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import { isThenable } from '../core/shield.js';
-import { type Suspension, type WaitKind, fail, resumed, suspend, throwIfCancelled, wake } from '../core/suspend.js';
+import {
+  type Suspension,
+  type WaitKind,
+  fail,
+  resumed,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from '../core/suspend.js';
 import { Task, type TaskFunction, createTask } from '../core/task.js';
 
 /** One thing to gather: a task, a promise, or a function started as a task. */
-export type GatherInput = PromiseLike<unknown> | TaskFunction<never>;
+export type GatherInput = PromiseLike<unknown> | ((task: Task) => unknown);
 
 /** The value a gather input produces. */
-export type GatherValue<X> = X extends (task: never) => infer R ? Awaited<R> : Awaited<X>;
+export type GatherValue<X> = X extends (task: Task) => infer R ? Awaited<R> : Awaited<X>;
 
-export type GatherValues<A extends readonly unknown[]> = { -readonly [K in keyof A]: GatherValue<A[K]> };
+export type GatherValues<A extends readonly unknown[]> = {
+  -readonly [K in keyof A]: GatherValue<A[K]>;
+};
 
 export interface GatherOptions {
   /** Deliver errors (and `CancelledError`s) as results instead of rejecting. */
@@ -80,7 +90,9 @@ const GATHER: WaitKind = {
  * @throws the first error of an input, unless `returnExceptions` is set.
  * @throws {TypeError} if an input is not a task, promise or function.
  */
-export function gather<const A extends readonly GatherInput[]>(...inputs: A): Promise<GatherValues<A>>;
+export function gather<const A extends readonly GatherInput[]>(
+  ...inputs: A
+): Promise<GatherValues<A>>;
 export function gather<const A extends readonly GatherInput[]>(
   ...args: [...A, GatherOptions & { readonly returnExceptions: true }]
 ): Promise<{ -readonly [K in keyof A]: GatherValue<A[K]> | Error }>;
@@ -96,13 +108,22 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
   }
   args.forEach((input, i) => {
     if (typeof input !== 'function' && !isThenable(input)) {
-      throw new TypeError(`gather(): argument ${i} must be a task, a promise or a function, got ${describe(input)}`);
+      throw new TypeError(
+        `gather(): argument ${i} must be a task, a promise or a function, got ${describe(input)}`,
+      );
     }
   });
   throwIfCancelled();
   if (args.length === 0) return [];
   const s = suspend<unknown[]>('gather', null, GATHER);
-  const g: Gathering = { results: new Array(args.length), tasks: [], returnExceptions, remaining: args.length, aborting: false, s };
+  const g: Gathering = {
+    results: new Array(args.length),
+    tasks: [],
+    returnExceptions,
+    remaining: args.length,
+    aborting: false,
+    s,
+  };
   s.owner = g;
   args.forEach((input, i) => {
     if (typeof input === 'function') watchTask(g, i, createTask(input as TaskFunction<unknown>));
@@ -131,7 +152,13 @@ function watchTask(g: Gathering, i: number, task: Task): void {
   });
 }
 
-function settle(g: Gathering, i: number, task: Task | null, outcome: unknown, isError: boolean): void {
+function settle(
+  g: Gathering,
+  i: number,
+  task: Task | null,
+  outcome: unknown,
+  isError: boolean,
+): void {
   g.remaining--;
   if (g.aborting) {
     // The caller gets its CancelledError once every task has ended.

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { describe } from '../_internal/validate.js';
+import { describe, isIterable } from '../_internal/validate.js';
 import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
 import type { Task } from '../core/task.js';
 import { taskGroup } from './task-group.js';
@@ -37,37 +37,40 @@ import { taskGroup } from './task-group.js';
  * @throws {RangeError} if `fns` is empty. {TypeError} if one is not a function.
  */
 export async function race<T>(fns: Iterable<(task: Task) => T | PromiseLike<T>>): Promise<T> {
-  if (fns == null || typeof (fns as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`race(): \`fns\` must be an iterable of functions, got ${describe(fns)}`);
+  const input: unknown = fns;
+  if (!isIterable(input)) {
+    throw new TypeError(`race(): \`fns\` must be an iterable of functions, got ${describe(input)}`);
   }
-  const list = [...fns];
+  const list: unknown[] = [...input];
   if (list.length === 0) throw new RangeError('race(): `fns` must hold at least one function');
   list.forEach((fn, i) => {
     if (typeof fn !== 'function') {
       throw new TypeError(`race(): \`fns[${i}]\` must be a function, got ${describe(fn)}`);
     }
   });
-  let decided = false;
-  let failed = false;
-  let value: T | undefined;
-  let error: unknown;
+  const contestants = list as ((task: Task) => T | PromiseLike<T>)[];
+  // Mutated by the contestants: an object, so the reads below are not narrowed away.
+  const outcome: { decided: boolean; failed: boolean; value?: T; error?: unknown } = {
+    decided: false,
+    failed: false,
+  };
   try {
     await taskGroup((tg) => {
-      for (const fn of list) {
+      for (const fn of contestants) {
         tg.spawn(async (task) => {
           let result: T;
           try {
             result = await fn(task);
           } catch (e) {
-            if (decided || isCancellation(e)) throw e;
-            decided = failed = true;
-            error = e;
+            if (outcome.decided || isCancellation(e)) throw e;
+            outcome.decided = outcome.failed = true;
+            outcome.error = e;
             tg.cancel('race(): another contestant settled first');
             return;
           }
-          if (!decided) {
-            decided = true;
-            value = result;
+          if (!outcome.decided) {
+            outcome.decided = true;
+            outcome.value = result;
             tg.cancel('race(): another contestant settled first');
           }
         });
@@ -75,10 +78,14 @@ export async function race<T>(fns: Iterable<(task: Task) => T | PromiseLike<T>>)
     });
   } catch (e) {
     if (!(e instanceof ExceptionGroup)) throw e;
-    const errors = failed ? [error, ...e.errors] : e.errors;
-    throw errors.length === 1 ? errors[0] : new ExceptionGroup(errors, 'race(): several contestants failed');
+    const errors = outcome.failed ? [outcome.error, ...e.errors] : e.errors;
+    throw errors.length === 1
+      ? errors[0]
+      : new ExceptionGroup(errors, 'race(): several contestants failed');
   }
-  if (failed) throw error;
-  if (!decided) throw new CancelledError('race(): every contestant was cancelled', { source: 'parent' });
-  return value as T;
+  if (outcome.failed) throw outcome.error;
+  if (!outcome.decided) {
+    throw new CancelledError('race(): every contestant was cancelled', { source: 'parent' });
+  }
+  return outcome.value as T;
 }

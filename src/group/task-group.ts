@@ -99,7 +99,9 @@ class Starting<V> implements TaskOwner, TaskStatus<V> {
     } else {
       fail(
         this.#waiter,
-        new InvalidStateError(`TaskGroup.start(): ${task.name} returned without calling status.started()`),
+        new InvalidStateError(
+          `TaskGroup.start(): ${task.name} returned without calling status.started()`,
+        ),
       );
     }
   }
@@ -185,7 +187,10 @@ export class TaskGroup implements TaskOwner {
    */
   cancel(message?: string): void {
     checkString('TaskGroup.cancel()', 'message', message);
-    cancelNode(this._node, new CancelledError(message ?? 'TaskGroup.cancel() was called', { source: 'explicit' }));
+    cancelNode(
+      this._node,
+      new CancelledError(message ?? 'TaskGroup.cancel() was called', { source: 'explicit' }),
+    );
   }
 
   /** `true` once the group's own cancellation was asked (by `cancel()` or a failing child). */
@@ -200,7 +205,9 @@ export class TaskGroup implements TaskOwner {
       );
     }
     if (effectiveCancel(this._node) !== null) {
-      throw new InvalidStateError(`TaskGroup.${method}(): the group is being cancelled; no new tasks may join it`);
+      throw new InvalidStateError(
+        `TaskGroup.${method}(): the group is being cancelled; no new tasks may join it`,
+      );
     }
   }
 
@@ -252,7 +259,10 @@ export class TaskGroup implements TaskOwner {
     detach(node);
     if (this.#errors.length > 0) {
       const n = this.#errors.length;
-      throw new ExceptionGroup(this.#errors, `taskGroup(): ${n} error${n === 1 ? '' : 's'} in the group`);
+      throw new ExceptionGroup(
+        this.#errors,
+        `taskGroup(): ${n} error${n === 1 ? '' : 's'} in the group`,
+      );
     }
     // A cancellation from outside the group propagates, even if the body finished.
     const outer = node.parent === null ? null : effectiveCancel(node.parent);
@@ -281,10 +291,11 @@ export class TaskGroup implements TaskOwner {
  * @throws {ExceptionGroup} holding every real error of the children and the body.
  * @throws {TypeError} if `body` is not a function.
  */
-export async function taskGroup<T>(body: (tg: TaskGroup) => T | PromiseLike<T>): Promise<T | undefined> {
+export async function taskGroup<T>(
+  body: (tg: TaskGroup) => T | PromiseLike<T>,
+): Promise<T | undefined> {
   checkFunction('taskGroup()', 'body', body);
   const parent = currentNode();
   const group = new TaskGroup(parent === null ? currentLoop() : parent.loop, parent);
   return group._run(body);
 }
-

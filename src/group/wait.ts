@@ -22,12 +22,19 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions, describe } from '../_internal/validate.js';
+import { checkDelay, checkOptions, describe, isIterable } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
 import { type AwaitableOrFunction, isThenable } from '../core/shield.js';
-import { type Suspension, type WaitKind, resumed, suspend, throwIfCancelled, wake } from '../core/suspend.js';
-import { Task, type TaskFunction, createTask } from '../core/task.js';
+import {
+  type Suspension,
+  type WaitKind,
+  resumed,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from '../core/suspend.js';
+import { Task, createTask } from '../core/task.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
@@ -51,9 +58,14 @@ export interface WaitResult<T> {
  * one, a task is kept. Returns the tasks and those it created itself.
  * @internal
  */
-export function toTasks<T>(fn: string, inputs: Iterable<AwaitableOrFunction<T>>): { tasks: Task<T>[]; own: Set<Task<T>> } {
-  if (inputs == null || typeof (inputs as Partial<Iterable<unknown>>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`${fn}: \`aws\` must be an iterable of tasks, promises or functions, got ${describe(inputs)}`);
+export function toTasks<T>(
+  fn: string,
+  inputs: Iterable<AwaitableOrFunction<T>>,
+): { tasks: Task<T>[]; own: Set<Task<T>> } {
+  if (!isIterable(inputs as unknown)) {
+    throw new TypeError(
+      `${fn}: \`aws\` must be an iterable of tasks, promises or functions, got ${describe(inputs)}`,
+    );
   }
   const tasks: Task<T>[] = [];
   const own = new Set<Task<T>>();
@@ -61,14 +73,13 @@ export function toTasks<T>(fn: string, inputs: Iterable<AwaitableOrFunction<T>>)
     if (input instanceof Task) {
       tasks.push(input as Task<T>);
     } else if (typeof input === 'function' || isThenable(input)) {
-      const task =
-        typeof input === 'function'
-          ? createTask(input as TaskFunction<T>)
-          : createTask(() => input);
+      const task = typeof input === 'function' ? createTask(input) : createTask(() => input);
       tasks.push(task);
       own.add(task);
     } else {
-      throw new TypeError(`${fn}: each of \`aws\` must be a task, a promise or a function, got ${describe(input)}`);
+      throw new TypeError(
+        `${fn}: each of \`aws\` must be a task, a promise or a function, got ${describe(input)}`,
+      );
     }
   }
   return { tasks, own };
@@ -96,7 +107,11 @@ const WAIT: WaitKind = {
 function satisfied(w: Waiting, task: Task | null): boolean {
   if (w.tasks.every((t) => t.done())) return true;
   if (task === null) {
-    return w.tasks.some((t) => t.done() && (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && t._failed())));
+    return w.tasks.some(
+      (t) =>
+        t.done() &&
+        (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && t._failed())),
+    );
   }
   return w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && task._failed());
 }
@@ -117,8 +132,12 @@ export async function wait<T>(
   checkOptions('wait()', 'options', options);
   const ms = options?.timeout ?? Infinity;
   checkDelay('wait()', 'options.timeout', ms);
-  const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
-  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+  const returnWhen = (options?.returnWhen ?? ALL_COMPLETED) as unknown;
+  if (
+    returnWhen !== FIRST_COMPLETED &&
+    returnWhen !== FIRST_EXCEPTION &&
+    returnWhen !== ALL_COMPLETED
+  ) {
     throw new RangeError(
       `wait(): \`options.returnWhen\` must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`,
     );
@@ -138,7 +157,8 @@ export async function wait<T>(
   };
   s.owner = w;
   const loop = currentLoop();
-  const timer = ms === Infinity ? null : loop._schedule(loop.time() + ms, () => wake(s, undefined), null);
+  const timer =
+    ms === Infinity ? null : loop._schedule(loop.time() + ms, () => wake(s, undefined), null);
   if (satisfied(w, null)) wake(s, undefined);
   else for (const task of w.tasks) task._onDone(w.listener);
   try {

@@ -40,6 +40,8 @@ export async function assertCheckpoints(operation: () => PromiseLike<unknown>): 
     }
   });
   if (outcome !== 'cancelled') {
-    throw new Error(`assertCheckpoints(): the operation ${outcome} in a cancelled scope; it is not a cancellation point`);
+    throw new Error(
+      `assertCheckpoints(): the operation ${outcome} in a cancelled scope; it is not a cancellation point`,
+    );
   }
 }

@@ -27,7 +27,11 @@ test('nested timeouts: only the one that expired converts to TimeoutError', () =
     });
     const err = await timeout(100, () => timeout(1000, () => sleep(500))).catch((e: unknown) => e);
     trace.log(`outer expired: ${(err as Error).name} ms=${(err as TimeoutError).ms}`);
-    assert.deepEqual(trace.lines, ['100 inner: TimeoutError', '150 outer body goes on', '250 outer expired: TimeoutError ms=100']);
+    assert.deepEqual(trace.lines, [
+      '100 inner: TimeoutError',
+      '150 outer body goes on',
+      '250 outer expired: TimeoutError ms=100',
+    ]);
   }));
 
 test('a timeout whose deadline is moved fires at the new deadline', () =>
@@ -40,7 +44,7 @@ test('a timeout whose deadline is moved fires at the new deadline', () =>
       trace.log(`moved to ${scope.deadline}`);
       await sleep(1000);
     }).catch((e: unknown) => e);
-    trace.log(`${(err as Error).name}`);
+    trace.log((err as Error).name);
     assert.deepEqual(trace.lines, ['80 moved to 200', '200 TimeoutError']);
     assert.equal(loop.statistics().timers, 0);
   }));
@@ -59,16 +63,19 @@ test('TimeoutError carries the CancelledError as its cause', () =>
     assert.ok(err instanceof TimeoutError);
     assert.equal(err.message, 'timed out after 10 ms');
     assert.ok(err.cause instanceof CancelledError);
-    assert.equal((err.cause as CancelledError).source, 'deadline');
+    assert.equal(err.cause.source, 'deadline');
   }));
 
 test('timeoutAt and moveOnAt take an absolute deadline; moveOnAfter returns undefined', () =>
   vrun(async () => {
     const loop = getRunningLoop();
-    await assert.rejects(timeoutAt(loop.time() + 30, () => sleep(100)), {
-      name: 'TimeoutError',
-      message: 'timed out after the deadline 30',
-    });
+    await assert.rejects(
+      timeoutAt(loop.time() + 30, () => sleep(100)),
+      {
+        name: 'TimeoutError',
+        message: 'timed out after the deadline 30',
+      },
+    );
     assert.equal(await moveOnAt(loop.time() + 30, () => sleep(100, 'late')), undefined);
     assert.equal(await moveOnAfter(30, () => sleep(100, 'late')), undefined);
     assert.equal(await moveOnAfter(30, () => sleep(10, 'early')), 'early');
@@ -81,6 +88,12 @@ test('timeout functions validate their arguments', () =>
       name: 'TypeError',
       message: 'timeout(): `fn` must be a function, got "x"',
     });
-    await assert.rejects(moveOnAfter(-1, () => 1), RangeError);
-    await assert.rejects(timeoutAt(Number.NaN, () => 1), RangeError);
+    await assert.rejects(
+      moveOnAfter(-1, () => 1),
+      RangeError,
+    );
+    await assert.rejects(
+      timeoutAt(Number.NaN, () => 1),
+      RangeError,
+    );
   }));

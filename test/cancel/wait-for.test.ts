@@ -39,7 +39,13 @@ test('waitFor passes values and errors through', () =>
   vrun(async () => {
     assert.equal(await waitFor(() => sleep(10, 'v'), 100), 'v');
     assert.equal(await waitFor(Promise.resolve('p'), 100), 'p');
-    assert.equal(await waitFor(createTask(() => 't'), 100), 't');
+    assert.equal(
+      await waitFor(
+        createTask(() => 't'),
+        100,
+      ),
+      't',
+    );
     await assert.rejects(
       waitFor(async () => {
         await sleep(1);

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { test } from 'node:test';
-import { CancelScope, CancelledError, cancelScope, checkpoint, createTask, getRunningLoop, sleep } from 'corio';
+import {
+  CancelScope,
+  CancelledError,
+  cancelScope,
+  checkpoint,
+  createTask,
+  getRunningLoop,
+  sleep,
+} from 'corio';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 test('cancellation is level-triggered: every checkpoint in the scope throws until it exits', () =>
@@ -60,7 +68,10 @@ test('a shielded scope is not reached by an outer cancellation until it exits', 
     await sleep(10);
     task.cancel();
     assert.equal(await outcome(task), 'CancelledError');
-    assert.deepEqual(trace.lines, ['30 shielded cleanup finished', '30 after the shield: CancelledError']);
+    assert.deepEqual(trace.lines, [
+      '30 shielded cleanup finished',
+      '30 after the shield: CancelledError',
+    ]);
   }));
 
 test('removing a shield delivers a pending outer cancellation at once', () =>
@@ -122,10 +133,13 @@ test('a scope can be entered only once and prints its state', () =>
     });
     scope.cancel();
     assert.equal(inspect(scope), 'CancelScope<exited deadline=500>');
-    await assert.rejects(scope.run(() => 1), {
-      name: 'InvalidStateError',
-      message: 'CancelScope.run(): a cancel scope can be entered only once',
-    });
+    await assert.rejects(
+      scope.run(() => 1),
+      {
+        name: 'InvalidStateError',
+        message: 'CancelScope.run(): a cancel scope can be entered only once',
+      },
+    );
     const shielded = new CancelScope({ shield: true });
     shielded.cancel();
     assert.equal(inspect(shielded), 'CancelScope<fresh cancelled shielded>');
@@ -139,7 +153,7 @@ test('the scope signal aborts with the CancelledError and is created lazily', ()
       scope.cancel('enough');
       assert.equal(signal.aborted, true);
       assert.ok(signal.reason instanceof CancelledError);
-      assert.equal((signal.reason as CancelledError).message, 'enough');
+      assert.equal(signal.reason.message, 'enough');
       await checkpoint();
     });
   }));
@@ -148,7 +162,8 @@ test('scope options are validated at once', () =>
   vrun(() => {
     assert.throws(() => new CancelScope({ deadline: Number.NaN }), {
       name: 'RangeError',
-      message: 'new CancelScope(): `options.deadline` must be a loop time in ms (Infinity for none), got NaN',
+      message:
+        'new CancelScope(): `options.deadline` must be a loop time in ms (Infinity for none), got NaN',
     });
     assert.throws(() => new CancelScope({ shield: 'yes' as never }), {
       name: 'TypeError',

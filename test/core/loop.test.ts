@@ -31,7 +31,13 @@ test('callSoon runs on the next turn, callLater/callAt at their time, in order',
     soonCancelled.cancel();
     trace.log('scheduled');
     await sleep(100);
-    assert.deepEqual(trace.lines, ['0 scheduled', '0 callSoon', '10 callLater 10 (a)', '10 callLater 10 (b)', '30 callAt 30']);
+    assert.deepEqual(trace.lines, [
+      '0 scheduled',
+      '0 callSoon',
+      '10 callLater 10 (a)',
+      '10 callLater 10 (b)',
+      '30 callAt 30',
+    ]);
   }));
 
 test('callbacks run outside any task, in the loop', () =>
@@ -71,7 +77,12 @@ test('the loop validates callbacks and delays, and reports its statistics', () =
     });
     assert.throws(() => loop.callAt(Number.NaN, () => {}), RangeError);
     const handle = loop.callLater(5, () => {});
-    assert.deepEqual(loop.statistics(), { tasksLiving: 1, tasksRunnable: 1, timers: 1, callbacksPending: 0 });
+    assert.deepEqual(loop.statistics(), {
+      tasksLiving: 1,
+      tasksRunnable: 1,
+      timers: 1,
+      callbacksPending: 0,
+    });
     assert.equal(inspect(handle), 'TimerHandle<pending when=5>');
     handle.cancel();
     assert.equal(inspect(loop), 'EventLoop<running tasks=1>');

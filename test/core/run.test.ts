@@ -63,16 +63,25 @@ test('run(main, { signal }) cancels main when the signal aborts', async () => {
     },
     { clock: clock(), signal: controller.signal },
   );
-  await assert.rejects(pending, (err: unknown) => err instanceof CancelledError && err.source === 'signal');
+  await assert.rejects(
+    pending,
+    (err: unknown) => err instanceof CancelledError && err.source === 'signal',
+  );
 });
 
 test('run names the main task and validates its arguments', async () => {
   assert.equal(await run((task) => task.name, { clock: clock(), name: 'app' }), 'app');
-  await assert.rejects(run('main' as never), { name: 'TypeError', message: 'run(): `main` must be a function, got "main"' });
-  await assert.rejects(run(() => 1, { clock: {} as never }), {
+  await assert.rejects(run('main' as never), {
     name: 'TypeError',
-    message: 'run(): `options.clock` must be a Clock, got an object',
+    message: 'run(): `main` must be a function, got "main"',
   });
+  await assert.rejects(
+    run(() => 1, { clock: {} as never }),
+    {
+      name: 'TypeError',
+      message: 'run(): `options.clock` must be a Clock, got an object',
+    },
+  );
 });
 
 test('concurrent runs keep their own loops and clocks', async () => {

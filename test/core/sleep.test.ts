@@ -52,7 +52,9 @@ test('100,000 cancelled sleeps leave nothing behind: no timer, no waiter', () =>
 test('sleep with an aborted signal throws CancelledError with source "signal" and the reason as cause', () =>
   vrun(async () => {
     const reason = new Error('user left');
-    const err = await sleep(10, 'x', { signal: AbortSignal.abort(reason) }).catch((e: unknown) => e);
+    const err = await sleep(10, 'x', { signal: AbortSignal.abort(reason) }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof CancelledError);
     assert.equal(err.source, 'signal');
     assert.equal(err.cause, reason);
@@ -66,14 +68,14 @@ test('sleep removes its abort listener when it ends', () =>
     let removed = 0;
     const add = signal.addEventListener.bind(signal);
     const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    signal.addEventListener = (...args: Parameters<typeof add>) => {
       added++;
       add(...args);
-    }) as typeof add;
-    signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    };
+    signal.removeEventListener = (...args: Parameters<typeof remove>) => {
       removed++;
       remove(...args);
-    }) as typeof remove;
+    };
     await sleep(5, undefined, { signal });
     assert.deepEqual([added, removed], [1, 1]);
   }));

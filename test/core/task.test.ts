@@ -25,7 +25,13 @@ test('tasks start on the next microtask, in creation order', () =>
     await Promise.resolve();
     trace.log('after one microtask');
     for (const task of tasks) await task;
-    assert.deepEqual(trace.lines, ['0 created', '0 a runs', '0 b runs', '0 c runs', '0 after one microtask']);
+    assert.deepEqual(trace.lines, [
+      '0 created',
+      '0 a runs',
+      '0 b runs',
+      '0 c runs',
+      '0 after one microtask',
+    ]);
   }));
 
 test('an eager task runs synchronously up to its first await', () =>
@@ -51,7 +57,10 @@ test('a task cancelled before it starts never runs its function', () =>
       ran = true;
     });
     assert.equal(task.cancel('too late'), true);
-    await assert.rejects(Promise.resolve(task), (err: unknown) => err instanceof CancelledError && err.message === 'too late');
+    await assert.rejects(
+      Promise.resolve(task),
+      (err: unknown) => err instanceof CancelledError && err.message === 'too late',
+    );
     assert.equal(ran, false);
     assert.equal(task.cancelled(), true);
   }));
@@ -66,7 +75,7 @@ test('a task receives itself, with a lazily created signal aborted with the Canc
       } finally {
         assert.equal(signal.aborted, true);
         assert.ok(signal.reason instanceof CancelledError);
-        assert.equal((signal.reason as CancelledError).source, 'explicit');
+        assert.equal(signal.reason.source, 'explicit');
       }
     });
     await sleep(10);
@@ -91,7 +100,8 @@ test('result(), exception() and done() follow the task through its life', () =>
     });
     assert.throws(() => ok.result(), {
       name: 'InvalidStateError',
-      message: /^Task\.result\(\): Task-\d+ is not done yet; await the task or check done\(\) first$/,
+      message:
+        /^Task\.result\(\): Task-\d+ is not done yet; await the task or check done\(\) first$/,
     });
     assert.throws(() => ok.exception(), InvalidStateError);
     assert.equal(ok.done(), false);
@@ -160,9 +170,15 @@ test('allTasks() lists the living tasks of the loop', () =>
   vrun(async () => {
     const a = createTask(() => sleep(10), { name: 'a' });
     const b = createTask(() => sleep(20), { name: 'b' });
-    assert.deepEqual([...allTasks()].map((t) => t.name), ['main', 'a', 'b']);
+    assert.deepEqual(
+      [...allTasks()].map((t) => t.name),
+      ['main', 'a', 'b'],
+    );
     await a;
-    assert.deepEqual([...allTasks()].map((t) => t.name), ['main', 'b']);
+    assert.deepEqual(
+      [...allTasks()].map((t) => t.name),
+      ['main', 'b'],
+    );
     await b;
     assert.equal(getRunningLoop().statistics().tasksLiving, 1);
   }));

@@ -3,47 +3,61 @@ import { test } from 'node:test';
 import { TimeoutError, asCompleted, createTask, sleep } from 'corio';
 import { Trace, vrun } from '../_helpers.js';
 
-test('asCompleted yields tasks in completion order', () =>
+test('asCompleted yields results in completion order', () =>
   vrun(async () => {
     const trace = new Trace();
-    for await (const task of asCompleted([() => sleep(30, 'c'), () => sleep(10, 'a'), () => sleep(20, 'b')])) {
-      trace.log(await task);
+    for await (const value of asCompleted([
+      () => sleep(30, 'c'),
+      () => sleep(10, 'a'),
+      () => sleep(20, 'b'),
+    ])) {
+      trace.log(value);
     }
     assert.deepEqual(trace.lines, ['10 a', '20 b', '30 c']);
   }));
 
-test('asCompleted yields failed tasks too; their error comes from await', () =>
+test('a failure is thrown from the step at which it happens, and the rest is cancelled', () =>
   vrun(async () => {
-    const results: string[] = [];
-    for await (const task of asCompleted([
-      async () => {
-        await sleep(5);
-        throw new RangeError('bad');
-      },
-      () => sleep(10, 'good'),
-    ])) {
+    const trace = new Trace();
+    const later = async () => {
       try {
-        results.push(await task);
+        await sleep(20);
       } catch (err) {
-        results.push((err as Error).name);
+        trace.log('later cancelled');
+        throw err;
       }
+    };
+    try {
+      for await (const value of asCompleted<unknown>([
+        () => sleep(5, 'first'),
+        async () => {
+          await sleep(10);
+          throw new RangeError('bad');
+        },
+        later,
+      ])) {
+        trace.log(String(value));
+      }
+    } catch (err) {
+      trace.log((err as Error).name);
     }
-    assert.deepEqual(results, ['RangeError', 'good']);
+    await sleep(0);
+    assert.deepEqual(trace.lines, ['5 first', '10 later cancelled', '10 RangeError']);
   }));
 
-test('asCompleted throws TimeoutError once its timeout passes', () =>
+test('asCompleted throws TimeoutError once its timeout passes; tasks passed in run on', () =>
   vrun(async () => {
     const trace = new Trace();
     const slow = createTask(() => sleep(100, 'slow'));
     try {
-      for await (const task of asCompleted([() => sleep(10, 'fast'), slow], { timeout: 50 })) {
-        trace.log(await task);
+      for await (const value of asCompleted([() => sleep(10, 'fast'), slow], { timeout: 50 })) {
+        trace.log(value);
       }
     } catch (err) {
       trace.log((err as Error).name);
       assert.ok(err instanceof TimeoutError);
     }
-    assert.equal(await slow, 'slow', 'tasks passed in run on');
+    assert.equal(await slow, 'slow');
     assert.deepEqual(trace.lines, ['10 fast', '50 TimeoutError']);
   }));
 
@@ -58,10 +72,7 @@ test('leaving asCompleted early cancels the tasks it created itself', () =>
         throw err;
       }
     };
-    for await (const task of asCompleted([child(10), child(20), child(30)])) {
-      await task;
-      break;
-    }
+    for await (const _ of asCompleted([child(10), child(20), child(30)])) break;
     await sleep(0);
     assert.equal(cancelled, 2);
   }));

@@ -77,8 +77,11 @@ test('a cancelled gather cancels its tasks and waits for them', () =>
 
 test('gather rejects inputs that are not tasks, promises or functions', () =>
   vrun(async () => {
-    await assert.rejects(gather(() => 1, 5 as never), {
-      name: 'TypeError',
-      message: 'gather(): argument 1 must be a task, a promise or a function, got 5',
-    });
+    await assert.rejects(
+      gather(() => 1, 5 as never),
+      {
+        name: 'TypeError',
+        message: 'gather(): argument 1 must be a task, a promise or a function, got 5',
+      },
+    );
   }));

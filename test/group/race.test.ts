@@ -16,7 +16,11 @@ test('race returns the first value after cancelling and awaiting the losers', ()
         throw err;
       }
     };
-    const winner = await race([contestant('slow', 100), contestant('fast', 10), contestant('mid', 50)]);
+    const winner = await race([
+      contestant('slow', 100),
+      contestant('fast', 10),
+      contestant('mid', 50),
+    ]);
     trace.log(`winner ${winner}`);
     assert.deepEqual(trace.lines, ['10 slow cancelled', '10 mid cancelled', '10 winner fast']);
     assert.equal(getRunningLoop().statistics().timers, 0);
@@ -62,7 +66,10 @@ test('race groups the errors when several contestants fail', () =>
     };
     const err = await race([failing('one'), failing('two')]).catch((e: unknown) => e);
     assert.ok(err instanceof ExceptionGroup);
-    assert.deepEqual(err.errors.map((e) => (e as Error).message), ['one', 'two']);
+    assert.deepEqual(
+      err.errors.map((e) => (e as Error).message),
+      ['one', 'two'],
+    );
   }));
 
 test('a cancelled race cancels every contestant', () =>
@@ -76,7 +83,10 @@ test('a cancelled race cancels every contestant', () =>
 
 test('race validates its arguments', () =>
   vrun(async () => {
-    await assert.rejects(race([]), { name: 'RangeError', message: 'race(): `fns` must hold at least one function' });
+    await assert.rejects(race([]), {
+      name: 'RangeError',
+      message: 'race(): `fns` must hold at least one function',
+    });
     await assert.rejects(race([() => 1, 'x' as never]), {
       name: 'TypeError',
       message: 'race(): `fns[1]` must be a function, got "x"',

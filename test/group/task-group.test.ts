@@ -75,14 +75,17 @@ test("the body's own error joins the ExceptionGroup and cancels the children", (
       throw new Error('body');
     }).catch((e: unknown) => e);
     assert.ok(err instanceof ExceptionGroup);
-    assert.deepEqual(err.errors.map((e) => (e as Error).message), ['body']);
+    assert.deepEqual(
+      err.errors.map((e) => (e as Error).message),
+      ['body'],
+    );
     assert.deepEqual(trace.lines, ['5 child cancelled']);
   }));
 
 test('the group waits for every child and returns the body value', () =>
   vrun(async () => {
     const trace = new Trace();
-    const value = await taskGroup(async (tg) => {
+    const value = await taskGroup((tg) => {
       tg.spawn(async () => {
         await sleep(30);
         trace.log('slow child');
@@ -101,7 +104,11 @@ test('tg.cancel() ends the group quietly (first result wins)', () =>
   vrun(async () => {
     let winner = '';
     const value = await taskGroup(async (tg) => {
-      for (const [name, ms] of [['x', 30], ['y', 10], ['z', 20]] as const) {
+      for (const [name, ms] of [
+        ['x', 30],
+        ['y', 10],
+        ['z', 20],
+      ] as const) {
         tg.spawn(async () => {
           await sleep(ms);
           winner = name;
@@ -165,7 +172,10 @@ test('an owner cancelled while children fail with real errors gets their Excepti
     await sleep(10);
     owner.cancel();
     assert.equal(await outcome(owner), 'ExceptionGroup');
-    assert.deepEqual(trace.lines, ['10 owner got ExceptionGroup', '10 still cancelled: CancelledError']);
+    assert.deepEqual(trace.lines, [
+      '10 owner got ExceptionGroup',
+      '10 still cancelled: CancelledError',
+    ]);
   }));
 
 test('start() resolves with the value the child passes to status.started()', () =>
@@ -182,7 +192,12 @@ test('start() resolves with the value the child passes to status.started()', () 
       trace.log(`started on ${port}`);
     });
     trace.log('group done');
-    assert.deepEqual(trace.lines, ['5 listening', '5 started on 8080', '25 server stops', '25 group done']);
+    assert.deepEqual(trace.lines, [
+      '5 listening',
+      '5 started on 8080',
+      '25 server stops',
+      '25 group done',
+    ]);
   }));
 
 test('start() throws the error of a child that fails before started(), and the group goes on', () =>
@@ -195,10 +210,13 @@ test('start() throws the error of a child that fails before started(), and the g
         }),
         RangeError,
       );
-      await assert.rejects(tg.start(() => 'no started() call'), {
-        name: 'InvalidStateError',
-        message: /^TaskGroup\.start\(\): Task-\d+ returned without calling status\.started\(\)$/,
-      });
+      await assert.rejects(
+        tg.start(() => 'no started() call'),
+        {
+          name: 'InvalidStateError',
+          message: /^TaskGroup\.start\(\): Task-\d+ returned without calling status\.started\(\)$/,
+        },
+      );
       tg.spawn(() => sleep(1));
     });
   }));
@@ -241,8 +259,14 @@ test('spawn on a finished or cancelling group throws InvalidStateError with advi
         message: 'TaskGroup.spawn(): the group is being cancelled; no new tasks may join it',
       });
     });
-    assert.throws(() => kept?.spawn('x' as never), { name: 'TypeError', message: 'TaskGroup.spawn(): `fn` must be a function, got "x"' });
-    await assert.rejects(taskGroup(5 as never), { name: 'TypeError', message: 'taskGroup(): `body` must be a function, got 5' });
+    assert.throws(() => kept?.spawn('x' as never), {
+      name: 'TypeError',
+      message: 'TaskGroup.spawn(): `fn` must be a function, got "x"',
+    });
+    await assert.rejects(taskGroup(5 as never), {
+      name: 'TypeError',
+      message: 'taskGroup(): `body` must be a function, got 5',
+    });
   }));
 
 test('a child spawned by a child joins the same group', () =>

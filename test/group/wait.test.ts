@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, createTask, getRunningLoop, sleep, wait } from 'corio';
+import {
+  ALL_COMPLETED,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  createTask,
+  getRunningLoop,
+  sleep,
+  wait,
+} from 'corio';
 import { outcome, vrun } from '../_helpers.js';
 
 const names = (tasks: Set<{ name: string }>) => [...tasks].map((t) => t.name).sort();
@@ -51,7 +59,7 @@ test('a cancelled wait cancels the tasks it created, not the ones passed in', ()
     const passed = createTask(() => sleep(100, 'passed'));
     let created = false;
     const caller = createTask(() =>
-      wait([
+      wait<unknown>([
         passed,
         async () => {
           try {
@@ -73,10 +81,14 @@ test('a cancelled wait cancels the tasks it created, not the ones passed in', ()
 
 test('wait validates its arguments', () =>
   vrun(async () => {
-    await assert.rejects(wait([]), { name: 'RangeError', message: 'wait(): `aws` must not be empty' });
+    await assert.rejects(wait([]), {
+      name: 'RangeError',
+      message: 'wait(): `aws` must not be empty',
+    });
     await assert.rejects(wait([() => 1], { returnWhen: 'SOMETIMES' as never }), {
       name: 'RangeError',
-      message: 'wait(): `options.returnWhen` must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got "SOMETIMES"',
+      message:
+        'wait(): `options.returnWhen` must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got "SOMETIMES"',
     });
     await assert.rejects(wait(5 as never), TypeError);
   }));

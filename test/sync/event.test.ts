@@ -60,7 +60,10 @@ test('Event.wait accepts a signal for use outside tasks', async () => {
   const waiting = event.wait({ signal: controller.signal });
   assert.equal(event.statistics().tasksWaiting, 1);
   controller.abort(new Error('stop'));
-  await assert.rejects(waiting, (err: unknown) => err instanceof CancelledError && err.source === 'signal');
+  await assert.rejects(
+    waiting,
+    (err: unknown) => err instanceof CancelledError && err.source === 'signal',
+  );
   assert.equal(event.statistics().tasksWaiting, 0);
   const set = new Event();
   set.set();

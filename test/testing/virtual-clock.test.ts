@@ -45,7 +45,9 @@ test('without autojump, time moves only by advance()', async () => {
     { clock },
   );
   assert.deepEqual(trace, ['still asleep at 60', 'woke at 100']);
-  assert.throws(() => clock.advance(-1), RangeError);
+  assert.throws(() => {
+    clock.advance(-1);
+  }, RangeError);
 });
 
 test('a task blocked on a host promise holds virtual time still', async () => {

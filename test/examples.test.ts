@@ -1,0 +1,93 @@
+// Runs every runnable example: each `@example` block of a module header in src/,
+// and each program in examples/, comparing what it prints with its `// =>` lines
+// (tokio's doctests, Effect's doc examples run as tests).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const project = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scratch = join(project, 'test', '.examples');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sources(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+}
+
+interface Example {
+  readonly name: string;
+  readonly code: string;
+  readonly expected: string[];
+}
+
+/** The @example blocks of a file's doc comments: code, and the `// =>` lines it must print. */
+export function examplesOf(file: string): Example[] {
+  const text = readFileSync(file, 'utf8');
+  const found: Example[] = [];
+  for (const match of text.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g)) {
+    const body = (match[1] as string)
+      .split('\n')
+      .map((line) => line.replace(/^\s*\* ?/, ''))
+      .join('\n');
+    const expected = [...body.matchAll(/^\/\/ => ?(.*)$/gm)].map((m) => m[1] as string);
+    found.push({ name: `${relative(project, file)} #${found.length + 1}`, code: body, expected });
+  }
+  return found;
+}
+
+async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--conditions=corio-source', '--import', 'tsx', file, ...args],
+    {
+      cwd: project,
+      timeout: 60_000,
+    },
+  );
+  return stdout.trimEnd().split('\n');
+}
+
+mkdirSync(scratch, { recursive: true });
+after(() => {
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('module header examples print what they say', { concurrency: 4 }, () => {
+  const examples = sources(join(project, 'src')).flatMap(examplesOf);
+  test('every source module has a runnable example', () => {
+    const without = sources(join(project, 'src')).filter(
+      (file) => examplesOf(file).length === 0 && !file.includes('_internal'),
+    );
+    assert.deepEqual(
+      without.map((f) => relative(project, f)),
+      [],
+    );
+  });
+  for (const [i, example] of examples.entries()) {
+    test(example.name, async () => {
+      assert.ok(example.expected.length > 0, 'the example shows its output with // =>');
+      const file = join(scratch, `example-${i}.ts`);
+      writeFileSync(file, example.code);
+      assert.deepEqual(await stdoutOf(file), example.expected);
+    });
+  }
+});
+
+test('the demo prints the seed programs’ output in virtual time', async () => {
+  const lines = await stdoutOf(join(project, 'examples', 'demo.ts'), ['--virtual']);
+  assert.deepEqual(
+    lines,
+    readFileSync(join(project, 'test', 'demo.expected.txt'), 'utf8')
+      .trimEnd()
+      .split('\n'),
+  );
+});

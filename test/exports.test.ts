@@ -1,0 +1,61 @@
+// The public surface, one snapshot per subpath (after Trio's test_exports.py):
+// a change here is an API change and must be made on purpose.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+const surface = async (specifier: string) =>
+  Object.keys((await import(specifier)) as object).sort();
+
+test('corio exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio'), [
+    'ALL_COMPLETED',
+    'CancelScope',
+    'CancelledError',
+    'Event',
+    'EventLoop',
+    'ExceptionGroup',
+    'FIRST_COMPLETED',
+    'FIRST_EXCEPTION',
+    'Handle',
+    'InvalidStateError',
+    'SystemClock',
+    'Task',
+    'TaskGroup',
+    'TimeoutError',
+    'TimerHandle',
+    'allTasks',
+    'asCompleted',
+    'cancelScope',
+    'checkpoint',
+    'createTask',
+    'currentTask',
+    'gather',
+    'getRunningLoop',
+    'isCancellation',
+    'moveOnAfter',
+    'moveOnAt',
+    'race',
+    'run',
+    'shield',
+    'sleep',
+    'taskGroup',
+    'timeout',
+    'timeoutAt',
+    'wait',
+    'waitFor',
+  ]);
+});
+
+test('corio/testing exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/testing'), [
+    'VirtualClock',
+    'assertCheckpoints',
+    'waitAllTasksBlocked',
+  ]);
+});
+
+test('internals are unreachable through the exports map', async () => {
+  for (const deep of ['corio/src/core/task.ts', 'corio/dist/core/task.js', 'corio/core/task']) {
+    await assert.rejects(import(deep), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, deep);
+  }
+});

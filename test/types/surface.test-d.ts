@@ -1,0 +1,60 @@
+// Type tests: checked by `npm run typecheck` (tsc), never executed. A line under
+// `@ts-expect-error` must fail to compile, so a loosened type breaks the build.
+import {
+  type CancelScope,
+  type Task,
+  cancelScope,
+  createTask,
+  gather,
+  moveOnAfter,
+  race,
+  shield,
+  sleep,
+  taskGroup,
+  timeout,
+  waitFor,
+} from 'corio';
+
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const expectType = <T extends true>(_: T): void => {};
+
+export async function surface(): Promise<void> {
+  const task = createTask(() => 42);
+  expectType<Equal<typeof task, Task<number>>>(true);
+  expectType<Equal<Awaited<typeof task>, number>>(true);
+  createTask(async ({ signal }) => (await fetch('http://127.0.0.1', { signal })).status);
+
+  const [a, b, c] = await gather(() => sleep(1, 'x'), Promise.resolve(2), task);
+  expectType<Equal<[typeof a, typeof b, typeof c], [string, number, number]>>(true);
+  const withErrors = await gather(() => 1, { returnExceptions: true });
+  const asErrors: [number | Error] = withErrors;
+  const fromErrors: typeof withErrors = asErrors;
+  void fromErrors;
+
+  const slept = await sleep(1);
+  expectType<Equal<typeof slept, void>>(true);
+  const sleptValue = await sleep(1, 'v');
+  expectType<Equal<typeof sleptValue, string>>(true);
+  expectType<Equal<Awaited<ReturnType<typeof timeout<number>>>, number>>(true);
+  const moved = await moveOnAfter(10, () => 'v');
+  expectType<Equal<typeof moved, string | undefined>>(true);
+  const scoped = await cancelScope((scope: CancelScope) => scope.deadline);
+  expectType<Equal<typeof scoped, number | undefined>>(true);
+  // A body's value is awaited, so a returned child task gives its value.
+  const grouped = await taskGroup((tg) => tg.spawn(() => 'child'));
+  expectType<Equal<typeof grouped, string | undefined>>(true);
+  expectType<Equal<Awaited<ReturnType<typeof race<string>>>, string>>(true);
+  const shielded = await shield(task);
+  expectType<Equal<typeof shielded, number>>(true);
+  const waited = await waitFor(Promise.resolve('p'), 10);
+  expectType<Equal<typeof waited, string>>(true);
+
+  // @ts-expect-error: a task body must be a function
+  createTask(42);
+  // @ts-expect-error: a task is not a number
+  expectType<Equal<typeof task, number>>(true);
+  // @ts-expect-error: timeout takes ms first (asyncio order)
+  await timeout(() => 1, 10);
+  // @ts-expect-error: sleep's options come after the value
+  await sleep(10, { signal: AbortSignal.abort() }, 'x');
+}
