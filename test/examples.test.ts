@@ -91,3 +91,21 @@ test('the demo prints the seed programs’ output in virtual time', async () => 
       .split('\n'),
   );
 });
+
+test('examples/*.ts print what their // => lines say', async () => {
+  const dir = join(project, 'examples');
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'demo.ts')) {
+    const file = join(dir, name);
+    const expected = [...readFileSync(file, 'utf8').matchAll(/^\/\/ => ?(.*)$/gm)].map(
+      (m) => m[1] as string,
+    );
+    assert.ok(expected.length > 0, `${name} shows its output with // =>`);
+    assert.deepEqual(await stdoutOf(file), expected, name);
+  }
+});
+
+test('the README taste is examples/taste.ts, word for word', () => {
+  const readme = readFileSync(join(project, 'README.md'), 'utf8');
+  const block = /## A taste\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+  assert.equal(block, readFileSync(join(project, 'examples', 'taste.ts'), 'utf8'));
+});

@@ -1,0 +1,42 @@
+// One benchmark cell, run in a fresh process by bench/run.ts:
+//   node --expose-gc --conditions=corio-source --import tsx bench/cell.ts <workload> <impl> [N]
+// It runs one warm-up iteration, forces a GC, runs the measured iteration, checks
+// both results against the workload's expected value (a fast wrong answer is
+// reported as wrong, not as fast), and prints one JSON line.
+import { workloads } from './workloads.js';
+
+const [workloadId = '', implName = '', size] = process.argv.slice(2);
+const workload = workloads[workloadId];
+const impl = workload?.impls[implName];
+if (workload === undefined || impl === undefined) {
+  console.error(`unknown cell ${workloadId}/${implName}`);
+  process.exit(2);
+}
+const n = size === undefined ? workload.n : Number(size);
+const expected = workload.expected(n);
+
+const once = async (): Promise<{ value: number; ms: number }> => {
+  const t0 = performance.now();
+  const result = await impl(n);
+  return { value: result.value, ms: result.ms ?? performance.now() - t0 };
+};
+
+const warm = await once();
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+gc?.();
+const measured = await once();
+process.stdout.write(
+  `${JSON.stringify({
+    workload: workloadId,
+    impl: implName,
+    n,
+    ok: warm.value === expected && measured.value === expected,
+    value: measured.value,
+    expected,
+    ms: measured.ms,
+    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+  })}\n`,
+);
+// Some baselines leave host timers behind (the raw W7 sleeps are cleared, but be sure).
+process.exit(0);
