@@ -1,7 +1,8 @@
 /**
- * A binary min-heap of entries that know their own index, so an entry is removed
- * in O(log n) when its timer is cancelled: a loop of 100,000 cancelled sleeps
- * leaves the heap empty, not full of tombstones.
+ * A binary min-heap of entries that know their own index, so an entry can be
+ * removed in O(log n), and the heap can be rebuilt without its dead entries in
+ * O(n) (the loop's timer heap prunes cancelled timers that way, after Trio's
+ * DEADLINE_HEAP_MIN_PRUNE_THRESHOLD).
  *
  * Ordering is by `when`, then by `seq` (insertion order), so timers due at the
  * same instant fire in the order they were set: virtual-time traces depend on it.
@@ -56,6 +57,19 @@ export class Heap<E extends HeapEntry> {
       this.#up(last.index);
     }
     return true;
+  }
+
+  /** Keeps only the entries `keep` accepts, then restores heap order in O(n). */
+  prune(keep: (entry: E) => boolean): void {
+    const items = this.#items;
+    let n = 0;
+    for (const entry of items) {
+      if (keep(entry)) items[n++] = entry;
+      else entry.index = -1;
+    }
+    items.length = n;
+    for (let i = 0; i < n; i++) (items[i] as E).index = i;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 
   #up(i: number): void {

@@ -95,3 +95,19 @@ test('getRunningLoop() outside run() throws InvalidStateError', () => {
   });
   assert.ok(new InvalidStateError('x') instanceof Error);
 });
+
+test('cancelled timers below the top are pruned in bulk; the heap stays bounded', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    const fired: number[] = [];
+    const handles = Array.from({ length: 5000 }, (_, i) =>
+      loop.callLater(10 + i, () => {
+        fired.push(i);
+      }),
+    );
+    for (const [i, handle] of handles.entries()) if (i % 1000 !== 0) handle.cancel();
+    assert.equal(loop.statistics().timers, 5);
+    await sleep(10_000);
+    assert.deepEqual(fired, [0, 1000, 2000, 3000, 4000]);
+    assert.equal(loop.statistics().timers, 0);
+  }));
