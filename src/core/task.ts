@@ -389,6 +389,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal Awaits the outcome; from another task, as a cancellation point. */
   _join(propagateCancel: boolean): Promise<T> {
     const node = currentNode();
+    if (node !== null && node.task === (this as Task) && this.#state < SUCCEEDED) {
+      return Promise.reject(
+        new InvalidStateError(`${this.name} cannot await itself: it would wait forever`),
+      );
+    }
     if (node === null || node.task === null || node.task === (this as Task)) return this._outcome();
     return this.#joinFrom(propagateCancel);
   }

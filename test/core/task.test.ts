@@ -217,3 +217,15 @@ test('an AbortError thrown by a platform API after the task was cancelled ends i
     await assert.rejects(Promise.resolve(task), { name: 'AbortError' });
     assert.equal(task.cancelled(), true);
   }));
+
+test('a task awaiting itself gets InvalidStateError instead of hanging', () =>
+  vrun(async () => {
+    const task = createTask(async (self) => {
+      await sleep(1);
+      await self;
+    });
+    await assert.rejects(Promise.resolve(task), {
+      name: 'InvalidStateError',
+      message: /^Task-\d+ cannot await itself: it would wait forever$/,
+    });
+  }));
