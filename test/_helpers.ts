@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { getRunningLoop, run, type TaskFunction } from 'corio';
 import { VirtualClock } from 'corio/testing';
 
@@ -22,4 +24,15 @@ export async function outcome(promise: PromiseLike<unknown>): Promise<string> {
   } catch (error) {
     return error instanceof Error ? error.name : typeof error;
   }
+}
+
+/** Every `.ts` file below `dir`, recursively. */
+export function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
 }

@@ -8,20 +8,11 @@ import { dirname, join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sourceFiles } from './_helpers.js';
 
 const run = promisify(execFile);
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(project, 'test', '.examples');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sources(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 interface Example {
   readonly name: string;
@@ -62,9 +53,9 @@ after(() => {
 });
 
 describe('module header examples print what they say', { concurrency: 4 }, () => {
-  const examples = sources(join(project, 'src')).flatMap(examplesOf);
+  const examples = sourceFiles(join(project, 'src')).flatMap(examplesOf);
   test('every source module has a runnable example', () => {
-    const without = sources(join(project, 'src')).filter(
+    const without = sourceFiles(join(project, 'src')).filter(
       (file) => examplesOf(file).length === 0 && !file.includes('_internal'),
     );
     assert.deepEqual(

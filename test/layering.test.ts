@@ -1,22 +1,13 @@
 // Import direction runs one way (STYLE.md "Folder layout"); this test reads the
 // import lines of every source file and enforces it.
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from './_helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sources(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 interface Import {
   readonly from: string;
@@ -25,7 +16,7 @@ interface Import {
 
 function imports(): Import[] {
   const found: Import[] = [];
-  for (const file of sources(root)) {
+  for (const file of sourceFiles(root)) {
     const from = relative(root, file).split('\\').join('/');
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s+'([^']+)'/gm)) {
