@@ -74,3 +74,29 @@ export {
 export { type AsCompletedOptions, asCompleted } from './group/as-completed.js';
 export { race } from './group/race.js';
 export { Event, type EventStatistics, type WaitOptionsWithSignal } from './sync/event.js';
+export { Guard } from './sync/guard.js';
+export { type AcquireOptions, Lock, type LockStatistics } from './sync/lock.js';
+export { BoundedSemaphore, Semaphore, type SemaphoreStatistics } from './sync/semaphore.js';
+export { CapacityLimiter, type CapacityLimiterStatistics } from './sync/capacity-limiter.js';
+export { Condition, type ConditionStatistics } from './sync/condition.js';
+export { Barrier, type BarrierStatistics, BrokenBarrierError } from './sync/barrier.js';
+export {
+  LifoQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  type QueueStatistics,
+  type ShutdownOptions,
+} from './queue/queue.js';
+export { PriorityQueue, type PriorityQueueOptions } from './queue/priority-queue.js';
+export {
+  BrokenResourceError,
+  type ChannelStatistics,
+  ClosedResourceError,
+  EndOfChannel,
+  openChannel,
+  ReceiveChannel,
+  SendChannel,
+  WouldBlock,
+} from './queue/channel.js';

@@ -41,8 +41,9 @@ const allowed: Record<string, readonly string[]> = {
   cancel: ['cancel', 'core', '_internal', 'errors', 'group', 'sync'],
   group: ['group', 'core', '_internal', 'errors', 'cancel', 'sync'],
   sync: ['sync', 'core', '_internal', 'errors', 'cancel', 'group'],
-  testing: ['testing', 'core', '_internal', 'errors', 'cancel', 'group', 'sync'],
-  index: ['core', 'errors', 'cancel', 'group', 'sync'],
+  queue: ['queue', 'sync', 'core', '_internal', 'errors', 'cancel', 'group'],
+  testing: ['testing', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
+  index: ['core', 'errors', 'cancel', 'group', 'sync', 'queue'],
 };
 
 test('every source file imports only from the layers below it', () => {

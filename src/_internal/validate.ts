@@ -41,6 +41,20 @@ export function isIterable(value: unknown): value is Iterable<unknown> {
   );
 }
 
+/** A whole number >= `min` (a count, a size). */
+export function checkCount(fn: string, arg: string, value: unknown, min = 0): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new RangeError(`${fn}: \`${arg}\` must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A size that may also be `Infinity` (a channel's capacity, a limiter's tokens). */
+export function checkSize(fn: string, arg: string, value: unknown, min = 0): number {
+  if (value === Infinity) return value;
+  return checkCount(fn, arg, value, min).valueOf();
+}
+
 export function checkFunction(fn: string, arg: string, value: unknown): void {
   if (typeof value !== 'function') {
     throw new TypeError(`${fn}: \`${arg}\` must be a function, got ${describe(value)}`);

@@ -10,34 +10,56 @@
  * - A PARKED waiter whose task is cancelled is unlinked synchronously by its abort
  *   hook: no lost wake-up, no listener left behind.
  * - A waiter that was WOKEN but whose task is cancelled before it resumed still owns
- *   what it was handed (a lock, a permit): `park()` gives it back through the
- *   `onUnclaimed` hook before throwing. This is DESIGN's "a waiter cancelled at the
- *   moment it is woken passes the wake-up on".
+ *   what it was handed (a lock, a permit, an item): `park()` gives it back through
+ *   the `onUnclaimed` hook before throwing. This is DESIGN's "a waiter cancelled at
+ *   the moment it is woken passes the wake-up on". A `committed` list has no such
+ *   step: its wake-up completed the operation (a sender whose value was taken), so
+ *   the waiter returns and its cancellation comes at its next checkpoint.
+ *
+ * Each waiter may carry a ticket (`park(…, ticket)`): what it waits to hand over,
+ * readable by the waker through `peek()` before it wakes the waiter.
  *
  * This is the one module of `_internal` that builds on the kernel (`core/suspend`).
  * @module
  */
-import { type Suspension, type WaitKind, park, suspend, wake } from '../core/suspend.js';
+import { type Suspension, type WaitKind, fail, park, suspend, wake } from '../core/suspend.js';
+
+const abortWaiter = (s: Suspension): boolean => {
+  (s.owner as WaiterList<unknown>)._unlink(s);
+  return true;
+};
 
 const WAITER: WaitKind = {
-  abort(s) {
-    (s.owner as WaiterList)._unlink(s);
-    return true;
-  },
+  abort: abortWaiter,
   unclaimed(s) {
-    (s.owner as WaiterList)._onUnclaimed?.(s.value);
+    (s.owner as WaiterList<unknown>)._onUnclaimed?.(s.value, s.ticket);
   },
 };
+
+const COMMITTED_WAITER: WaitKind = { abort: abortWaiter, committed: true };
+
+export interface WaiterListOptions<T> {
+  /**
+   * Hands on what a woken waiter was given but could not claim (its task was
+   * cancelled): the value it was woken with, and its own ticket.
+   */
+  readonly onUnclaimed?: (value: T, ticket: unknown) => void;
+  /** The wake-up completes the waiter's operation; see the module doc. */
+  readonly committed?: boolean;
+}
 
 export class WaiterList<T = undefined> {
   #head: Suspension | null = null;
   #tail: Suspension | null = null;
   #size = 0;
-  /** @internal Hands on what a waiter was woken with but could not claim. */
-  readonly _onUnclaimed: ((value: unknown) => void) | null;
+  readonly #kind: WaitKind;
+  /** @internal */
+  readonly _onUnclaimed: ((value: unknown, ticket: unknown) => void) | null;
 
-  constructor(onUnclaimed: ((value: T) => void) | null = null) {
-    this._onUnclaimed = onUnclaimed as ((value: unknown) => void) | null;
+  constructor(options: WaiterListOptions<T> = {}) {
+    this._onUnclaimed =
+      (options.onUnclaimed as ((value: unknown, ticket: unknown) => void) | undefined) ?? null;
+    this.#kind = options.committed === true ? COMMITTED_WAITER : WAITER;
   }
 
   /** How many tasks are parked. */
@@ -49,10 +71,11 @@ export class WaiterList<T = undefined> {
    * Parks the calling task until `wakeOne()`/`wakeAll()` picks it; resolves with the
    * value it was woken with. Always a cancellation point.
    */
-  park(description: string, signal?: AbortSignal | null): Promise<T> {
+  park(description: string, signal?: AbortSignal | null, ticket?: unknown): Promise<T> {
     // suspend() throws before anything is linked if the task is already cancelled,
     // so only a task that really goes to sleep is ever in the list.
-    const s = suspend<T>(description, this, WAITER, signal);
+    const s = suspend<T>(description, this, this.#kind, signal);
+    s.ticket = ticket;
     s.prev = this.#tail;
     if (this.#tail === null) this.#head = s;
     else this.#tail.next = s;
@@ -61,12 +84,16 @@ export class WaiterList<T = undefined> {
     return park(s);
   }
 
+  /** The ticket of the longest-waiting task, or `undefined` when nobody waits. */
+  peek(): unknown {
+    return this.#head?.ticket;
+  }
+
   /** Wakes the longest-waiting task with `value`. Returns false when nobody waits. */
   wakeOne(value: T): boolean {
     const s = this.#head;
     if (s === null) return false;
     this._unlink(s);
-    s.value = value;
     wake(s, value);
     return true;
   }
@@ -75,6 +102,33 @@ export class WaiterList<T = undefined> {
   wakeAll(value: T): number {
     let n = 0;
     while (this.wakeOne(value)) n++;
+    return n;
+  }
+
+  /** Fails every parked task with `error` (a shutdown); returns how many. */
+  failAll(error: (ticket: unknown) => unknown): number {
+    let n = 0;
+    for (let s = this.#head; s !== null; s = this.#head) {
+      this._unlink(s);
+      // On the rejection path resumed() is not reached: the waiter sees `error`.
+      fail(s, error(s.ticket));
+      n++;
+    }
+    return n;
+  }
+
+  /** Fails the parked tasks whose ticket `match` accepts; returns how many. */
+  failWhere(match: (ticket: unknown) => boolean, error: (ticket: unknown) => unknown): number {
+    let n = 0;
+    for (let s = this.#head; s !== null; ) {
+      const next = s.next;
+      if (match(s.ticket)) {
+        this._unlink(s);
+        fail(s, error(s.ticket));
+        n++;
+      }
+      s = next;
+    }
     return n;
   }
 

@@ -60,14 +60,24 @@ export interface WaitKind {
   unclaimed?(s: Suspension): void;
   /** Not a cancellation point: may park in a cancelled scope (a group's join). */
   readonly uncancellable?: boolean;
+  /**
+   * The wake-up completes the operation and cannot be undone (a receiver took the
+   * sender's value): a woken wait then returns even if its task was cancelled
+   * meanwhile, and the cancellation is thrown at the task's next checkpoint.
+   */
+  readonly committed?: boolean;
 }
 
 /** One parked wait: a node in its scope's wait list and in its owner's own list. */
 export class Suspension<T = unknown> {
   state = PARKED;
-  readonly promise: Promise<T>;
-  // Untyped so that a Suspension<T> is a Suspension<unknown>; wake() keeps the type.
-  resolve!: (value: unknown) => void;
+  /**
+   * Settles when the wait ends: fulfilled (with nothing) when woken, rejected when
+   * aborted or failed. The wake value travels in `value`, never through the promise:
+   * resolving a promise with a thenable (a Task, a queued promise) would adopt it.
+   */
+  readonly promise: Promise<void>;
+  resolve!: () => void;
   reject!: (error: unknown) => void;
   /** The node the wait began in; null outside every loop. */
   readonly node: CancelNode | null;
@@ -83,8 +93,10 @@ export class Suspension<T = unknown> {
   /** What the task awaits, for humans: `sleep(500)`, `Lock.acquire`. */
   readonly description: string;
   readonly signal: AbortSignal | null;
-  /** A payload the owner may attach (an item handed to a getter). */
-  value: unknown = undefined;
+  /** The value it was woken with (the item handed to a getter). */
+  value: T | undefined = undefined;
+  /** What the waiter brings (the item a putter waits to put, a limiter's borrower). */
+  ticket: unknown = undefined;
 
   constructor(
     node: CancelNode | null,
@@ -99,8 +111,8 @@ export class Suspension<T = unknown> {
     this.kind = kind;
     this.description = description;
     this.signal = signal;
-    this.promise = new Promise<T>((resolve, reject) => {
-      this.resolve = resolve as (value: unknown) => void;
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
       this.reject = reject;
     });
   }
@@ -145,7 +157,7 @@ export function throwIfCancelled(signal?: AbortSignal | null): void {
 /**
  * Parks the calling code. Throws at once, registering nothing, when it is already
  * cancelled. The caller then links the Suspension into its own structure, awaits
- * `s.promise`, and calls `resumed(s)`.
+ * `s.promise`, calls `resumed(s)`, and reads what it was woken with in `s.value`.
  */
 export function suspend<T>(
   description: string,
@@ -186,8 +198,9 @@ function release(s: Suspension): void {
 export function wake<T>(s: Suspension<T>, value: T): boolean {
   if (s.state !== PARKED) return false;
   s.state = WOKEN;
+  s.value = value;
   release(s);
-  s.resolve(value);
+  s.resolve();
   return true;
 }
 
@@ -216,7 +229,10 @@ export function resumed(s: Suspension): void {
   let reason: CancelledError | null = s.node === null ? null : effectiveCancel(s.node);
   if (reason === null && s.signal !== null && s.signal.aborted) reason = signalCancel(s.signal);
   if (reason === null) return;
-  if (s.state === WOKEN) s.kind.unclaimed?.(s);
+  if (s.state === WOKEN) {
+    if (s.kind.committed === true) return;
+    s.kind.unclaimed?.(s);
+  }
   throw reason;
 }
 
@@ -225,9 +241,9 @@ export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true }
 
 /** Awaits a suspension and applies the resumption check: the common tail of a wait. */
 export async function park<T>(s: Suspension<T>): Promise<T> {
-  const value = await s.promise;
+  await s.promise;
   resumed(s);
-  return value;
+  return s.value as T;
 }
 
 const PROMISE_WAIT: WaitKind = { abort: () => true };

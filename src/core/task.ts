@@ -408,9 +408,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     if (this.#lastAwaiter === null) this.#firstAwaiter = s;
     else this.#lastAwaiter.next = s;
     this.#lastAwaiter = s;
-    let value: T;
     try {
-      value = await s.promise;
+      await s.promise;
     } catch (error) {
       if (s.woken) {
         resumed(s);
@@ -419,7 +418,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       throw error;
     }
     resumed(s);
-    return value;
+    return s.value as T;
   }
 
   /** @internal */

@@ -139,9 +139,9 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
       );
     }
   });
-  const results = await s.promise;
+  await s.promise;
   resumed(s);
-  return results;
+  return s.value as unknown[];
 }
 
 function watchTask(g: Gathering, i: number, task: Task): void {

@@ -169,9 +169,9 @@ export class TaskGroup implements TaskOwner {
     const task = startTask(this.#loop, () => fn(starting), options?.name, currentNode());
     starting.task = task;
     task._owner = starting;
-    const value = await s.promise;
+    await s.promise;
     resumed(s);
-    return value;
+    return s.value as V;
   }
 
   /** @internal Moves a started child from the caller's scope into the group. */

@@ -1,0 +1,373 @@
+/**
+ * Queues for tasks (asyncio's `Queue`, `PriorityQueue`, `LifoQueue`, with 3.13's
+ * `shutdown`): `put` waits while the queue is full, `get` while it is empty;
+ * `taskDone()`/`join()` track when every item has been processed.
+ *
+ * Nothing is lost and nobody barges in: an item put while getters wait goes
+ * straight to the first getter, and a slot freed while putters wait is reserved
+ * for the first putter. A getter cancelled as an item is handed to it gives the
+ * item back to the head of the queue; a putter cancelled as a slot is reserved
+ * for it passes the slot on, and its item is not put.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueShutDown, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const queue = new Queue<number>(2);
+ *   await taskGroup((tg) => {
+ *     tg.spawn(async () => {
+ *       for (let i = 1; i <= 3; i++) await queue.put(i);
+ *       queue.shutdown();
+ *     });
+ *     tg.spawn(async () => {
+ *       for await (const item of queue) {
+ *         await sleep(10);
+ *         console.log('got', item, String(queue));
+ *       }
+ *     });
+ *   });
+ * }, { clock: new VirtualClock() });
+ * // => got 1 Queue<size=2/2 shutdown>
+ * // => got 2 Queue<size=1/2 shutdown>
+ * // => got 3 Queue<size=0/2 shutdown>
+ * ```
+ * @module
+ */
+import { Deque } from '../_internal/deque.js';
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import { InvalidStateError } from '../errors.js';
+import type { AcquireOptions } from '../sync/lock.js';
+import { Event } from '../sync/event.js';
+
+/** `getNowait()` on an empty queue (asyncio's `QueueEmpty`). */
+export class QueueEmpty extends Error {
+  static {
+    this.prototype.name = 'QueueEmpty';
+  }
+}
+
+/** `putNowait()` on a full queue (asyncio's `QueueFull`). */
+export class QueueFull extends Error {
+  static {
+    this.prototype.name = 'QueueFull';
+  }
+}
+
+/** A put, or a get from an empty queue, after `shutdown()` (asyncio 3.13's `QueueShutDown`). */
+export class QueueShutDown extends Error {
+  static {
+    this.prototype.name = 'QueueShutDown';
+  }
+}
+
+export interface QueueStatistics {
+  readonly size: number;
+  /** 0 or `Infinity`: unbounded. */
+  readonly maxsize: number;
+  readonly gettersWaiting: number;
+  readonly puttersWaiting: number;
+  /** Getters and putters together. */
+  readonly tasksWaiting: number;
+  /** Items put and not yet marked done with `taskDone()`. */
+  readonly unfinishedTasks: number;
+  readonly shutdown: boolean;
+}
+
+export interface ShutdownOptions {
+  /** Also drop the items still queued (and count them done), so gets fail at once. */
+  readonly immediate?: boolean;
+}
+
+export class Queue<T> implements AsyncIterable<T> {
+  /** The most items the queue holds; 0 (or `Infinity`) for no limit. */
+  readonly maxsize: number;
+  readonly #limit: number;
+  #items: Deque<T> | null = null;
+  // Getters are woken with the item itself (a hand-off): they wait only while the
+  // queue is empty, so an item put then never enters the queue.
+  #getters: WaiterList<T> | null = null;
+  // Putters carry their item as ticket and are woken with a reserved slot; they put
+  // the item when they resume. Invariant: size + #reserved <= limit.
+  #putters: WaiterList | null = null;
+  #reserved = 0;
+  #unfinished = 0;
+  #allDone: Event | null = null;
+  #shutdown = false;
+
+  /** @throws {RangeError} unless `maxsize` is an integer >= 0 or `Infinity`. */
+  constructor(maxsize = 0) {
+    this.maxsize = checkSize(`new ${new.target.name}()`, 'maxsize', maxsize);
+    this.#limit = maxsize === 0 ? Infinity : maxsize;
+  }
+
+  /** @internal Storage: the order items leave in. Subclasses override these four. */
+  _store(item: T): void {
+    (this.#items ??= new Deque()).push(item);
+  }
+
+  /** @internal */
+  _take(): T {
+    return (this.#items as Deque<T>).shift();
+  }
+
+  /** @internal Puts back an item a cancelled getter could not claim, first in line. */
+  _storeFirst(item: T): void {
+    (this.#items ??= new Deque()).unshift(item);
+  }
+
+  /** @internal */
+  _count(): number {
+    return this.#items?.size ?? 0;
+  }
+
+  /** @internal */
+  _clear(): void {
+    this.#items?.clear();
+  }
+
+  /** Items in the queue now. */
+  qsize(): number {
+    return this._count();
+  }
+
+  empty(): boolean {
+    return this._count() === 0;
+  }
+
+  /** `true` when a `put()` would wait. */
+  full(): boolean {
+    return this._count() + this.#reserved >= this.#limit;
+  }
+
+  /**
+   * Puts `item` at the end, waiting while the queue is full.
+   *
+   * **Cancellation:** always a cancellation point. A putter cancelled while waiting,
+   * or at the moment a slot is reserved for it, has not put its item; the slot goes
+   * to the next putter.
+   *
+   * @throws {QueueShutDown} if the queue is shut down, before or while waiting.
+   */
+  async put(item: T, options?: AcquireOptions): Promise<void> {
+    checkOptions(`${this.constructor.name}.put()`, 'options', options);
+    checkSignal(`${this.constructor.name}.put()`, options?.signal);
+    throwIfCancelled(options?.signal);
+    if (this.#shutdown) throw this.#shutDownError('put');
+    if (!this.full() && (this.#putters?.size ?? 0) === 0) {
+      this.#enqueue(item);
+      return;
+    }
+    this.#putters ??= new WaiterList({
+      onUnclaimed: () => {
+        this.#reserved--;
+        this.#admitPutters();
+      },
+    });
+    await this.#putters.park(`${this.constructor.name}.put`, options?.signal, item);
+    this.#reserved--;
+    // Shut down while this putter was waking up: its slot is void.
+    if (this.statistics().shutdown) throw this.#shutDownError('put');
+    this.#enqueue(item);
+    // The item may have gone straight to a getter, leaving the reserved slot free
+    // for the next putter (without this, that putter would wait forever).
+    this.#admitPutters();
+  }
+
+  /**
+   * Puts `item` without waiting.
+   *
+   * @throws {QueueFull} if the queue is full (or putters are already waiting).
+   * @throws {QueueShutDown} if the queue is shut down.
+   */
+  putNowait(item: T): void {
+    if (this.#shutdown) throw this.#shutDownError('putNowait');
+    if (this.full() || (this.#putters?.size ?? 0) > 0) {
+      throw new QueueFull(
+        `${this.constructor.name}.putNowait(): the queue is full (maxsize ${this.maxsize})`,
+      );
+    }
+    this.#enqueue(item);
+  }
+
+  #enqueue(item: T): void {
+    if (this.#unfinished++ === 0) this.#allDone?.clear();
+    if (this.#getters?.wakeOne(item) !== true) this._store(item);
+  }
+
+  /**
+   * Removes and returns the first item, waiting while the queue is empty.
+   *
+   * **Cancellation:** always a cancellation point. A getter cancelled while waiting
+   * takes nothing; one cancelled as an item is handed to it puts the item back at
+   * the head of the queue (or hands it to the next getter).
+   *
+   * @throws {QueueShutDown} if the queue is shut down and empty.
+   */
+  async get(options?: AcquireOptions): Promise<T> {
+    checkOptions(`${this.constructor.name}.get()`, 'options', options);
+    checkSignal(`${this.constructor.name}.get()`, options?.signal);
+    throwIfCancelled(options?.signal);
+    if (this._count() > 0) return this.#dequeue();
+    if (this.#shutdown) throw this.#shutDownError('get');
+    this.#getters ??= new WaiterList<T>({
+      onUnclaimed: (item) => {
+        if (this.#getters?.wakeOne(item) !== true) this._storeFirst(item);
+      },
+    });
+    return this.#getters.park(`${this.constructor.name}.get`, options?.signal);
+  }
+
+  /**
+   * Removes and returns the first item without waiting.
+   *
+   * @throws {QueueEmpty} if the queue is empty.
+   * @throws {QueueShutDown} if the queue is shut down and empty.
+   */
+  getNowait(): T {
+    if (this._count() > 0) return this.#dequeue();
+    if (this.#shutdown) throw this.#shutDownError('getNowait');
+    throw new QueueEmpty(`${this.constructor.name}.getNowait(): the queue is empty`);
+  }
+
+  #dequeue(): T {
+    const item = this._take();
+    this.#admitPutters();
+    return item;
+  }
+
+  // Reserves freed slots for the first putters, in order, and wakes them.
+  #admitPutters(): void {
+    const putters = this.#putters;
+    if (putters === null) return;
+    while (putters.size > 0 && !this.full()) {
+      this.#reserved++;
+      putters.wakeOne(undefined);
+    }
+  }
+
+  /**
+   * Marks one item taken earlier as processed.
+   *
+   * @throws {InvalidStateError} if called more times than items were put.
+   */
+  taskDone(): void {
+    if (this.#unfinished <= 0) {
+      throw new InvalidStateError(
+        `${this.constructor.name}.taskDone(): called more times than there were items`,
+      );
+    }
+    if (--this.#unfinished === 0) this.#allDone?.set();
+  }
+
+  /**
+   * Waits until every item put has been marked done with `taskDone()`.
+   *
+   * **Cancellation:** always a cancellation point; a cancelled joiner leaves nothing
+   * behind.
+   */
+  async join(options?: AcquireOptions): Promise<void> {
+    throwIfCancelled(options?.signal);
+    if (this.#unfinished === 0) return;
+    this.#allDone ??= new Event();
+    await this.#allDone.wait(options);
+  }
+
+  /**
+   * Shuts the queue down (asyncio 3.13): puts fail from now on, waiting putters
+   * fail, and gets fail once the queue is empty (waiting getters at once). With
+   * `immediate`, the items still queued are dropped and counted done.
+   */
+  shutdown(options?: ShutdownOptions): void {
+    checkOptions(`${this.constructor.name}.shutdown()`, 'options', options);
+    checkBoolean(`${this.constructor.name}.shutdown()`, 'options.immediate', options?.immediate);
+    this.#shutdown = true;
+    if (options?.immediate === true) {
+      const dropped = this._count();
+      this._clear();
+      this.#unfinished = Math.max(0, this.#unfinished - dropped);
+      if (this.#unfinished === 0) this.#allDone?.set();
+    }
+    this.#putters?.failAll(() => this.#shutDownError('put'));
+    this.#getters?.failAll(() => this.#shutDownError('get'));
+  }
+
+  #shutDownError(method: string): QueueShutDown {
+    return new QueueShutDown(`${this.constructor.name}.${method}(): the queue is shut down`);
+  }
+
+  /** `for await (const item of queue)`: gets items until the queue is shut down and empty. */
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return {
+      next: async (): Promise<IteratorResult<T, undefined>> => {
+        try {
+          return { done: false, value: await this.get() };
+        } catch (error) {
+          if (error instanceof QueueShutDown) return { done: true, value: undefined };
+          throw error;
+        }
+      },
+    };
+  }
+
+  statistics(): QueueStatistics {
+    const getters = this.#getters?.size ?? 0;
+    const putters = this.#putters?.size ?? 0;
+    return Object.freeze({
+      size: this._count(),
+      maxsize: this.maxsize,
+      gettersWaiting: getters,
+      puttersWaiting: putters,
+      tasksWaiting: getters + putters,
+      unfinishedTasks: this.#unfinished,
+      shutdown: this.#shutdown,
+    });
+  }
+
+  [inspectSymbol](): string {
+    const words = [`size=${this._count()}${this.#limit === Infinity ? '' : `/${this.maxsize}`}`];
+    if (this.#shutdown) words.push('shutdown');
+    return show(this.constructor.name, words, {
+      getters: this.#getters?.size,
+      putters: this.#putters?.size,
+    });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}
+
+/** A last-in, first-out queue (asyncio's `LifoQueue`). */
+export class LifoQueue<T> extends Queue<T> {
+  #stack: T[] = [];
+
+  /** @internal */
+  override _store(item: T): void {
+    this.#stack.push(item);
+  }
+
+  /** @internal */
+  override _take(): T {
+    return this.#stack.pop() as T;
+  }
+
+  /** @internal */
+  override _storeFirst(item: T): void {
+    this.#stack.push(item);
+  }
+
+  /** @internal */
+  override _count(): number {
+    return this.#stack.length;
+  }
+
+  /** @internal */
+  override _clear(): void {
+    this.#stack = [];
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * A capacity limiter (Trio's `CapacityLimiter`): at most `totalTokens` borrowers
+ * at once, each holding one token. Unlike a semaphore it knows who borrowed, so a
+ * task cannot take two tokens by mistake or return one it never took, and
+ * `totalTokens` can be changed while it is in use (more tokens wake waiters at
+ * once; fewer take effect as tokens come back).
+ *
+ * A token is borrowed on behalf of the current task; outside a task, on behalf of
+ * the guard that `acquire()` returns. A released token goes straight to the first
+ * waiter (FIFO, no barging).
+ *
+ * @example
+ * ```ts
+ * import { CapacityLimiter, getRunningLoop, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const limiter = new CapacityLimiter(2);
+ *   await taskGroup((tg) => {
+ *     for (let i = 1; i <= 3; i++) {
+ *       tg.spawn(() => limiter.run(async () => {
+ *         console.log(`job ${i} at`, getRunningLoop().time(), String(limiter));
+ *         await sleep(10);
+ *       }));
+ *     }
+ *   });
+ *   limiter.totalTokens = 5;
+ *   console.log(limiter.availableTokens);
+ * }, { clock: new VirtualClock() });
+ * // => job 1 at 0 CapacityLimiter<2/2 waiters=1>
+ * // => job 2 at 0 CapacityLimiter<2/2 waiters=1>
+ * // => job 3 at 10 CapacityLimiter<1/2>
+ * // => 5
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkFunction, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { currentNode } from '../core/context.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import { InvalidStateError } from '../errors.js';
+import { Guard, type Releasable } from './guard.js';
+import type { AcquireOptions } from './lock.js';
+
+export interface CapacityLimiterStatistics {
+  readonly borrowedTokens: number;
+  readonly totalTokens: number;
+  /** Who holds a token: tasks, or the objects passed to `acquireOnBehalfOf`. */
+  readonly borrowers: readonly unknown[];
+  readonly tasksWaiting: number;
+}
+
+export class CapacityLimiter implements Releasable {
+  #total: number;
+  readonly #borrowers = new Set<unknown>();
+  // Each waiter's ticket is its borrower; a token is handed to it (added to
+  // #borrowers) before it is woken, so no one can take the token in between.
+  #waiters: WaiterList | null = null;
+
+  /** @throws {RangeError} unless `totalTokens` is an integer >= 1 or `Infinity`. */
+  constructor(totalTokens: number) {
+    this.#total = checkSize('new CapacityLimiter()', 'totalTokens', totalTokens, 1);
+  }
+
+  /** How many tokens there are; settable at any time. */
+  get totalTokens(): number {
+    return this.#total;
+  }
+
+  set totalTokens(value: number) {
+    this.#total = checkSize('CapacityLimiter.totalTokens', 'totalTokens', value, 1);
+    this.#handOut();
+  }
+
+  get borrowedTokens(): number {
+    return this.#borrowers.size;
+  }
+
+  get availableTokens(): number {
+    return Math.max(0, this.#total - this.#borrowers.size);
+  }
+
+  /**
+   * Borrows a token for the current task (outside a task: for the returned guard),
+   * waiting for one if none is free.
+   *
+   * **Cancellation:** always a cancellation point. A task cancelled while waiting
+   * leaves the queue; one cancelled as a token is handed to it passes it on.
+   *
+   * @throws {InvalidStateError} if the current task already holds a token.
+   */
+  acquire(options?: AcquireOptions): Promise<Guard> {
+    return this.acquireOnBehalfOf(
+      currentNode()?.task ?? Symbol('CapacityLimiter borrower'),
+      options,
+    );
+  }
+
+  /**
+   * Borrows a token on behalf of `borrower` (any value that identifies who holds it).
+   *
+   * **Cancellation:** as `acquire()`.
+   *
+   * @throws {InvalidStateError} if `borrower` already holds a token.
+   */
+  async acquireOnBehalfOf(borrower: unknown, options?: AcquireOptions): Promise<Guard> {
+    checkOptions('CapacityLimiter.acquire()', 'options', options);
+    checkSignal('CapacityLimiter.acquire()', options?.signal);
+    throwIfCancelled(options?.signal);
+    if (this.#borrowers.has(borrower)) {
+      throw new InvalidStateError(
+        'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
+      );
+    }
+    if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
+      this.#borrowers.add(borrower);
+      return new Guard(this, borrower);
+    }
+    this.#waiters ??= new WaiterList({
+      onUnclaimed: (_, borrower) => {
+        this.releaseOnBehalfOf(borrower);
+      },
+    });
+    await this.#waiters.park('CapacityLimiter.acquire', options?.signal, borrower);
+    return new Guard(this, borrower);
+  }
+
+  /**
+   * Returns the current task's token.
+   *
+   * @throws {InvalidStateError} if the current task holds no token.
+   */
+  release(): void {
+    this.releaseOnBehalfOf(currentNode()?.task);
+  }
+
+  /**
+   * Returns `borrower`'s token, handing it to the first waiter if the limit allows.
+   *
+   * @throws {InvalidStateError} if `borrower` holds no token.
+   */
+  releaseOnBehalfOf(borrower: unknown): void {
+    if (!this.#borrowers.delete(borrower)) {
+      throw new InvalidStateError('CapacityLimiter.release(): this borrower holds no token');
+    }
+    this.#handOut();
+  }
+
+  #handOut(): void {
+    const waiters = this.#waiters;
+    if (waiters === null) return;
+    while (waiters.size > 0 && this.#borrowers.size < this.#total) {
+      this.#borrowers.add(waiters.peek());
+      waiters.wakeOne(undefined);
+    }
+  }
+
+  /** Runs `fn` holding a token, and returns it however `fn` ends. */
+  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    checkFunction('CapacityLimiter.run()', 'fn', fn);
+    using _token = await this.acquire(options);
+    return await fn();
+  }
+
+  /** @internal */
+  _releaseGuard(borrower: unknown): void {
+    this.releaseOnBehalfOf(borrower);
+  }
+
+  statistics(): CapacityLimiterStatistics {
+    return Object.freeze({
+      borrowedTokens: this.#borrowers.size,
+      totalTokens: this.#total,
+      borrowers: Object.freeze([...this.#borrowers]),
+      tasksWaiting: this.#waiters?.size ?? 0,
+    });
+  }
+
+  [inspectSymbol](): string {
+    return show('CapacityLimiter', [`${this.#borrowers.size}/${this.#total}`], {
+      waiters: this.#waiters?.size,
+    });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}

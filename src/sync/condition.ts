@@ -1,0 +1,165 @@
+/**
+ * A condition variable (asyncio's `Condition`): tasks holding its lock wait until
+ * another task changes shared state and calls `notify()`. `wait()` releases the
+ * lock while waiting and holds it again when it returns or throws.
+ *
+ * @example
+ * ```ts
+ * import { Condition, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const cond = new Condition();
+ *   const items: string[] = [];
+ *   await taskGroup((tg) => {
+ *     tg.spawn(async () => {
+ *       using _held = await cond.acquire();
+ *       await cond.waitFor(() => items.length > 0);
+ *       console.log('consumed', items.shift());
+ *     });
+ *     tg.spawn(async () => {
+ *       await sleep(10);
+ *       using _held = await cond.acquire();
+ *       items.push('job');
+ *       cond.notify();
+ *     });
+ *   });
+ * }, { clock: new VirtualClock() });
+ * // => consumed job
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkCount, checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { CancelScope } from '../core/cancel-scope.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import { InvalidStateError } from '../errors.js';
+import type { Guard } from './guard.js';
+import { type AcquireOptions, Lock, type LockStatistics } from './lock.js';
+
+export interface ConditionStatistics {
+  /** Tasks waiting to be notified. */
+  readonly tasksWaiting: number;
+  readonly lock: LockStatistics;
+}
+
+export class Condition {
+  readonly #lock: Lock;
+  // A waiter notified but cancelled before it resumed passes the notification
+  // on, so a notify(1) is never lost to a cancellation.
+  #waiters: WaiterList | null = null;
+
+  /** Uses `lock`, or a new `Lock`. */
+  constructor(lock: Lock = new Lock()) {
+    if (!(lock instanceof Lock)) throw new TypeError('new Condition(): `lock` must be a Lock');
+    this.#lock = lock;
+  }
+
+  /** Acquires the underlying lock; see `Lock.acquire`. */
+  acquire(options?: AcquireOptions): Promise<Guard> {
+    return this.#lock.acquire(options);
+  }
+
+  /** Releases the underlying lock. */
+  release(): void {
+    this.#lock.release();
+  }
+
+  locked(): boolean {
+    return this.#lock.locked();
+  }
+
+  /** Runs `fn` holding the lock. */
+  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    return this.#lock.run(fn, options);
+  }
+
+  /**
+   * Releases the lock, waits until notified, then takes the lock again; returns `true`.
+   *
+   * **Cancellation:** always a cancellation point. Cancelled while waiting (or while
+   * taking the lock back), it still takes the lock back before it throws, so the
+   * caller's `using` releases a lock it really holds. A waiter cancelled as it is
+   * notified passes the notification to the next waiter.
+   *
+   * @throws {InvalidStateError} if the lock is not held.
+   */
+  async wait(options?: AcquireOptions): Promise<true> {
+    checkOptions('Condition.wait()', 'options', options);
+    checkSignal('Condition.wait()', options?.signal);
+    throwIfCancelled(options?.signal);
+    if (!this.#lock.locked()) {
+      throw new InvalidStateError('Condition.wait(): the lock is not held; acquire it first');
+    }
+    this.#lock.release();
+    this.#waiters ??= new WaiterList({
+      onUnclaimed: () => {
+        this.#waiters?.wakeOne(undefined);
+      },
+    });
+    let failure: { error: unknown } | null = null;
+    try {
+      await this.#waiters.park('Condition.wait', options?.signal);
+    } catch (error) {
+      failure = { error };
+    }
+    // Shielded: the lock must be held again even when cancelled.
+    await new CancelScope({ shield: true }).run(() => this.#lock.acquire());
+    if (failure !== null) throw failure.error;
+    throwIfCancelled(options?.signal);
+    return true;
+  }
+
+  /**
+   * Waits until `predicate()` is truthy, checking it first and after each
+   * notification; returns its value.
+   *
+   * **Cancellation:** as `wait()`.
+   */
+  async waitFor<T>(predicate: () => T, options?: AcquireOptions): Promise<T> {
+    checkFunction('Condition.waitFor()', 'predicate', predicate);
+    throwIfCancelled(options?.signal);
+    let result = predicate();
+    while (!result) {
+      await this.wait(options);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiting tasks (each takes the lock in turn).
+   *
+   * @throws {InvalidStateError} if the lock is not held.
+   */
+  notify(n = 1): void {
+    checkCount('Condition.notify()', 'n', n);
+    if (!this.#lock.locked()) {
+      throw new InvalidStateError('Condition.notify(): the lock is not held; acquire it first');
+    }
+    for (let i = 0; i < n && this.#waiters?.wakeOne(undefined) === true; i++);
+  }
+
+  /** Wakes every waiting task. */
+  notifyAll(): void {
+    this.notify(this.#waiters?.size ?? 0);
+  }
+
+  statistics(): ConditionStatistics {
+    return Object.freeze({
+      tasksWaiting: this.#waiters?.size ?? 0,
+      lock: this.#lock.statistics(),
+    });
+  }
+
+  [inspectSymbol](): string {
+    return show('Condition', [this.#lock.locked() ? 'locked' : 'unlocked'], {
+      waiters: this.#waiters?.size,
+    });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}

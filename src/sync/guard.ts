@@ -1,0 +1,62 @@
+/**
+ * What `acquire()` returns: a `Disposable` that releases what was acquired, once.
+ * `using _held = await lock.acquire()` releases at the end of the block, whether
+ * it ends by return, by throw or by cancellation.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, run } from 'corio';
+ *
+ * await run(async () => {
+ *   const sem = new Semaphore(2);
+ *   {
+ *     using _permit = await sem.acquire();
+ *     console.log(String(sem));
+ *   }
+ *   console.log(String(sem));
+ * });
+ * // => Semaphore<value=1>
+ * // => Semaphore<value=2>
+ * ```
+ * @module
+ */
+import { InvalidStateError } from '../errors.js';
+
+/** @internal What a guard releases. */
+export interface Releasable {
+  _releaseGuard(token: unknown): void;
+}
+
+export class Guard implements Disposable {
+  #owner: Releasable | null;
+  readonly #token: unknown;
+
+  /** @internal Made by the primitives' `acquire()`. */
+  constructor(owner: Releasable, token: unknown) {
+    this.#owner = owner;
+    this.#token = token;
+  }
+
+  /** `true` once the guard has released what it held. */
+  get released(): boolean {
+    return this.#owner === null;
+  }
+
+  /**
+   * Releases what was acquired.
+   *
+   * @throws {InvalidStateError} if this guard already released it.
+   */
+  release(): void {
+    const owner = this.#owner;
+    if (owner === null)
+      throw new InvalidStateError('Guard.release(): this guard was already released');
+    this.#owner = null;
+    owner._releaseGuard(this.#token);
+  }
+
+  /** Releases unless already released (the end of a `using` block). */
+  [Symbol.dispose](): void {
+    if (this.#owner !== null) this.release();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * A mutual-exclusion lock for tasks, as `asyncio.Lock`.
+ *
+ * Waiters are served in FIFO order, and a releasing task hands the lock straight
+ * to the first waiter: nobody barges in, not even the releaser re-acquiring at
+ * once. `acquire()` returns a guard, so `using` releases the lock when the block
+ * ends. As in asyncio there is no owner check: any task may release.
+ *
+ * @example
+ * ```ts
+ * import { Lock, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * const lock = new Lock();
+ * await run(() =>
+ *   taskGroup((tg) => {
+ *     for (const name of ['a', 'b']) {
+ *       tg.spawn(async () => {
+ *         using _held = await lock.acquire();
+ *         console.log(`${name} in`, String(lock));
+ *         await sleep(10);
+ *       });
+ *     }
+ *   }),
+ * { clock: new VirtualClock() });
+ * // => a in Lock<locked waiters=1>
+ * // => b in Lock<locked>
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import { InvalidStateError } from '../errors.js';
+import { Guard, type Releasable } from './guard.js';
+
+export interface LockStatistics {
+  readonly locked: boolean;
+  readonly tasksWaiting: number;
+}
+
+/** Options of every waiting method of the primitives. */
+export interface AcquireOptions {
+  /** Stop waiting (with `CancelledError`) when this signal aborts: for use outside tasks. */
+  readonly signal?: AbortSignal;
+}
+
+export class Lock implements Releasable {
+  // Invariant: !#locked implies nobody waits, because release() hands the lock to
+  // a waiter instead of unlocking while anyone waits.
+  #locked = false;
+  // Created on first contention: most locks are never contended (asyncio does the same).
+  #waiters: WaiterList | null = null;
+
+  /** `true` while a task holds the lock. */
+  locked(): boolean {
+    return this.#locked;
+  }
+
+  /**
+   * Waits until the lock is free, takes it, and returns a guard that releases it.
+   *
+   * **Cancellation:** always a cancellation point, even when the lock is free. A
+   * task cancelled while waiting leaves the queue and the lock is untouched. A task
+   * cancelled at the moment the lock is handed to it passes the lock to the next
+   * waiter.
+   *
+   * @throws {CancelledError} if the task, scope or `signal` is cancelled.
+   */
+  async acquire(options?: AcquireOptions): Promise<Guard> {
+    checkOptions('Lock.acquire()', 'options', options);
+    checkSignal('Lock.acquire()', options?.signal);
+    throwIfCancelled(options?.signal);
+    if (!this.#locked) {
+      this.#locked = true;
+      return new Guard(this, undefined);
+    }
+    // release() hands ownership over without clearing #locked, so no task can
+    // slip in between the release and the woken waiter's resumption.
+    this.#waiters ??= new WaiterList({
+      onUnclaimed: () => {
+        this.release();
+      },
+    });
+    await this.#waiters.park('Lock.acquire', options?.signal);
+    return new Guard(this, undefined);
+  }
+
+  /**
+   * Releases the lock, handing it to the longest waiter if there is one.
+   *
+   * @throws {InvalidStateError} if the lock is not held.
+   */
+  release(): void {
+    if (!this.#locked) throw new InvalidStateError('Lock.release(): the lock is not held');
+    if (this.#waiters?.wakeOne(undefined) !== true) this.#locked = false;
+  }
+
+  /**
+   * Runs `fn` holding the lock, and releases it however `fn` ends.
+   *
+   * **Cancellation:** as `acquire()`, then `fn`'s own.
+   */
+  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    checkFunction('Lock.run()', 'fn', fn);
+    using _held = await this.acquire(options);
+    return await fn();
+  }
+
+  /** @internal */
+  _releaseGuard(): void {
+    this.release();
+  }
+
+  statistics(): LockStatistics {
+    return Object.freeze({ locked: this.#locked, tasksWaiting: this.#waiters?.size ?? 0 });
+  }
+
+  [inspectSymbol](): string {
+    return show('Lock', [this.#locked ? 'locked' : 'unlocked'], { waiters: this.#waiters?.size });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}

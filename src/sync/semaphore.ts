@@ -1,0 +1,148 @@
+/**
+ * Counting semaphores, as `asyncio.Semaphore` and `asyncio.BoundedSemaphore`.
+ *
+ * A released permit goes straight to the first waiter (FIFO, no barging), so the
+ * count rises only when nobody waits. A `BoundedSemaphore` refuses to be released
+ * more often than it was acquired.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, getRunningLoop, run, sleep, taskGroup } from 'corio';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const sem = new Semaphore(2);
+ *   await taskGroup((tg) => {
+ *     for (const name of ['a', 'b', 'c']) {
+ *       tg.spawn(async () => {
+ *         using _permit = await sem.acquire();
+ *         console.log(name, 'starts at', getRunningLoop().time());
+ *         await sleep(10);
+ *       });
+ *     }
+ *   });
+ *   console.log(String(sem));
+ * }, { clock: new VirtualClock() });
+ * // => a starts at 0
+ * // => b starts at 0
+ * // => c starts at 10
+ * // => Semaphore<value=2>
+ * ```
+ * @module
+ */
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkCount, checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import { InvalidStateError } from '../errors.js';
+import { Guard, type Releasable } from './guard.js';
+import type { AcquireOptions } from './lock.js';
+
+export interface SemaphoreStatistics {
+  /** Permits free now. */
+  readonly value: number;
+  readonly tasksWaiting: number;
+}
+
+export class Semaphore implements Releasable {
+  // Invariant: #value > 0 implies nobody waits: release() hands a permit to a
+  // waiter rather than counting it.
+  #value: number;
+  #waiters: WaiterList | null = null;
+
+  /** @throws {RangeError} if `value` is not an integer >= 0. */
+  constructor(value = 1) {
+    checkCount(`new ${new.target.name}()`, 'value', value);
+    this.#value = value;
+  }
+
+  /** Permits free now. */
+  get value(): number {
+    return this.#value;
+  }
+
+  /** `true` when `acquire()` would have to wait. */
+  locked(): boolean {
+    return this.#value === 0;
+  }
+
+  /**
+   * Takes a permit, waiting for one if none is free, and returns a guard that
+   * releases it.
+   *
+   * **Cancellation:** always a cancellation point, even when a permit is free. A
+   * task cancelled while waiting leaves the queue; one cancelled at the moment a
+   * permit is handed to it passes the permit on.
+   *
+   * @throws {CancelledError} if the task, scope or `signal` is cancelled.
+   */
+  async acquire(options?: AcquireOptions): Promise<Guard> {
+    checkOptions('Semaphore.acquire()', 'options', options);
+    checkSignal('Semaphore.acquire()', options?.signal);
+    throwIfCancelled(options?.signal);
+    if (this.#value > 0) {
+      this.#value--;
+      return new Guard(this, undefined);
+    }
+    this.#waiters ??= new WaiterList({
+      onUnclaimed: () => {
+        this.release();
+      },
+    });
+    await this.#waiters.park(`${this.constructor.name}.acquire`, options?.signal);
+    return new Guard(this, undefined);
+  }
+
+  /** Returns a permit: to the first waiter if any, else to the count. */
+  release(): void {
+    if (this.#waiters?.wakeOne(undefined) !== true) this.#value++;
+  }
+
+  /** Runs `fn` holding a permit, and releases it however `fn` ends. */
+  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    checkFunction(`${this.constructor.name}.run()`, 'fn', fn);
+    using _permit = await this.acquire(options);
+    return await fn();
+  }
+
+  /** @internal */
+  _releaseGuard(): void {
+    this.release();
+  }
+
+  statistics(): SemaphoreStatistics {
+    return Object.freeze({ value: this.#value, tasksWaiting: this.#waiters?.size ?? 0 });
+  }
+
+  [inspectSymbol](): string {
+    return show(this.constructor.name, [`value=${this.#value}`], { waiters: this.#waiters?.size });
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}
+
+/** A semaphore that throws when released more often than acquired. */
+export class BoundedSemaphore extends Semaphore {
+  readonly #bound: number;
+
+  constructor(value = 1) {
+    super(value);
+    this.#bound = value;
+  }
+
+  /**
+   * Returns a permit.
+   *
+   * @throws {InvalidStateError} if every permit is already free.
+   */
+  override release(): void {
+    if (this.value >= this.#bound) {
+      throw new InvalidStateError(
+        `BoundedSemaphore.release(): released more often than acquired (all ${this.#bound} permits are free)`,
+      );
+    }
+    super.release();
+  }
+}
