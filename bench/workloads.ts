@@ -1,7 +1,8 @@
 // The kernel's workloads, each as raw promise code (the physical limit) and as
 // corio code, written the way a user would write them. Same shapes as
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
-import { run, sleep, taskGroup, timeout } from 'corio';
+import { Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
+import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
   readonly value: number;
@@ -17,10 +18,152 @@ export interface Workload {
 }
 
 const resolved = Promise.resolve();
+
+// W3: P producers and C consumers move the integers 0..n-1 through a queue of
+// capacity 100 (producer k sends k, k+P, …); then one -1 per consumer ends them.
+function queueWorkload(title: string, p: number, c: number): Workload {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  return {
+    title,
+    n: 1_000_000,
+    expected: triangle,
+    impls: {
+      async raw(n) {
+        const q = new RawQueue<number>(100);
+        const consumer = async () => {
+          let s = 0;
+          for (;;) {
+            const x = await q.get();
+            if (x < 0) return s;
+            s += x;
+          }
+        };
+        const consumers = Array.from({ length: c }, consumer);
+        const producer = async (k: number) => {
+          for (let i = k; i < n; i += p) await q.put(i);
+        };
+        await Promise.all(Array.from({ length: p }, (_, k) => producer(k)));
+        for (let i = 0; i < c; i++) await q.put(-1);
+        return { value: sum(await Promise.all(consumers)) };
+      },
+      async 'corio-queue'(n) {
+        return run(async () => {
+          const q = new Queue<number>(100);
+          let total = 0;
+          await taskGroup(async (tg) => {
+            for (let i = 0; i < c; i++) {
+              tg.spawn(async () => {
+                for (;;) {
+                  const x = await q.get();
+                  if (x < 0) return;
+                  total += x;
+                }
+              });
+            }
+            await taskGroup((producers) => {
+              for (let k = 0; k < p; k++) {
+                producers.spawn(async () => {
+                  for (let i = k; i < n; i += p) await q.put(i);
+                });
+              }
+            });
+            for (let i = 0; i < c; i++) await q.put(-1);
+          });
+          return { value: total };
+        });
+      },
+      async 'corio-channel'(n) {
+        return run(async () => {
+          const [send, receive] = openChannel<number>(100);
+          let total = 0;
+          await taskGroup((tg) => {
+            for (let i = 0; i < c; i++) {
+              const rx = receive.clone();
+              tg.spawn(async () => {
+                for await (const x of rx) total += x;
+              });
+            }
+            receive.close();
+            for (let k = 0; k < p; k++) {
+              const tx = send.clone();
+              tg.spawn(async () => {
+                using out = tx;
+                for (let i = k; i < n; i += p) await out.send(i);
+              });
+            }
+            send.close();
+          });
+          return { value: total };
+        });
+      },
+    },
+  };
+}
 const HOUR = 3_600_000;
 const triangle = (n: number): number => (n * (n - 1)) / 2;
 
 export const workloads: Record<string, Workload> = {
+  W3a: queueWorkload('queue 1×1: capacity 100, 1 producer → 1 consumer, N integers', 1, 1),
+  W3b: queueWorkload('queue 4×4: capacity 100, 4 producers → 4 consumers, N integers', 4, 4),
+  W4: {
+    title: 'contended lock: 100 tasks × N/100 acquisitions, one await inside',
+    n: 100_000,
+    expected: (n) => n,
+    impls: {
+      async raw(n) {
+        const m = new RawMutex();
+        let counter = 0;
+        const task = async () => {
+          for (let k = 0; k < n / 100; k++) {
+            await m.lock();
+            try {
+              const v = counter;
+              await resolved;
+              counter = v + 1;
+            } finally {
+              m.unlock();
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 100 }, task));
+        return { value: counter };
+      },
+      async 'async-mutex'(n) {
+        const { Mutex } = await import('async-mutex');
+        const m = new Mutex();
+        let counter = 0;
+        const critical = async () => {
+          const v = counter;
+          await resolved;
+          counter = v + 1;
+        };
+        const task = async () => {
+          for (let k = 0; k < n / 100; k++) await m.runExclusive(critical);
+        };
+        await Promise.all(Array.from({ length: 100 }, task));
+        return { value: counter };
+      },
+      async corio(n) {
+        return run(async () => {
+          const lock = new Lock();
+          let counter = 0;
+          await taskGroup((tg) => {
+            for (let t = 0; t < 100; t++) {
+              tg.spawn(async () => {
+                for (let k = 0; k < n / 100; k++) {
+                  using _held = await lock.acquire();
+                  const v = counter;
+                  await resolved;
+                  counter = v + 1;
+                }
+              });
+            }
+          });
+          return { value: counter };
+        });
+      },
+    },
+  },
   W1: {
     title: 'spawn-join: N tasks, one microtask hop each, join, sum',
     n: 100_000,

@@ -72,6 +72,15 @@ export class WaiterList<T = undefined> {
    * value it was woken with. Always a cancellation point.
    */
   park(description: string, signal?: AbortSignal | null, ticket?: unknown): Promise<T> {
+    return park(this.enqueue(description, signal, ticket));
+  }
+
+  /**
+   * Parks the calling task and returns its Suspension, for a hot path that awaits
+   * it inline (`await s.promise; resumed(s); s.value`) rather than through one
+   * more async function (each costs a promise, and on Node 20 promise hooks).
+   */
+  enqueue(description: string, signal?: AbortSignal | null, ticket?: unknown): Suspension<T> {
     // suspend() throws before anything is linked if the task is already cancelled,
     // so only a task that really goes to sleep is ever in the list.
     const s = suspend<T>(description, this, this.#kind, signal);
@@ -81,7 +90,7 @@ export class WaiterList<T = undefined> {
     else this.#tail.next = s;
     this.#tail = s;
     this.#size++;
-    return park(s);
+    return s;
   }
 
   /** The ticket of the longest-waiting task, or `undefined` when nobody waits. */

@@ -50,7 +50,7 @@ import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { resumed, throwIfCancelled } from '../core/suspend.js';
 import type { AcquireOptions } from '../sync/lock.js';
 
 /** Receiving from a channel whose send ends are all closed and whose buffer is empty (Trio's). */
@@ -182,7 +182,9 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
     throwIfCancelled(options?.signal);
     if (this.#offer(value)) return;
     const ticket: SendTicket = { handle: this, value };
-    await this.#state.senders.park('SendChannel.send', options?.signal, ticket);
+    const s = this.#state.senders.enqueue('SendChannel.send', options?.signal, ticket);
+    await s.promise;
+    resumed(s);
   }
 
   /**
@@ -299,9 +301,11 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
     checkOptions('ReceiveChannel.receive()', 'options', options);
     checkSignal('ReceiveChannel.receive()', options?.signal);
     throwIfCancelled(options?.signal);
-    const state = this.#state;
     if (this.#ready()) return this.#take();
-    return state.receivers.park('ReceiveChannel.receive', options?.signal, this);
+    const s = this.#state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this);
+    await s.promise;
+    resumed(s);
+    return s.value as T;
   }
 
   /**

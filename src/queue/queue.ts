@@ -39,7 +39,7 @@ import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { resumed, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import type { AcquireOptions } from '../sync/lock.js';
 import { Event } from '../sync/event.js';
@@ -168,7 +168,9 @@ export class Queue<T> implements AsyncIterable<T> {
         this.#admitPutters();
       },
     });
-    await this.#putters.park(`${this.constructor.name}.put`, options?.signal, item);
+    const s = this.#putters.enqueue(`${this.constructor.name}.put`, options?.signal, item);
+    await s.promise;
+    resumed(s);
     this.#reserved--;
     // Shut down while this putter was waking up: its slot is void.
     if (this.statistics().shutdown) throw this.#shutDownError('put');
@@ -219,7 +221,10 @@ export class Queue<T> implements AsyncIterable<T> {
         if (this.#getters?.wakeOne(item) !== true) this._storeFirst(item);
       },
     });
-    return this.#getters.park(`${this.constructor.name}.get`, options?.signal);
+    const s = this.#getters.enqueue(`${this.constructor.name}.get`, options?.signal);
+    await s.promise;
+    resumed(s);
+    return s.value as T;
   }
 
   /**

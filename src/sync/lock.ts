@@ -31,7 +31,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { resumed, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, type Releasable } from './guard.js';
 
@@ -83,7 +83,9 @@ export class Lock implements Releasable {
         this.release();
       },
     });
-    await this.#waiters.park('Lock.acquire', options?.signal);
+    const s = this.#waiters.enqueue('Lock.acquire', options?.signal);
+    await s.promise;
+    resumed(s);
     return new Guard(this, undefined);
   }
 

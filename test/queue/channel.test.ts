@@ -35,11 +35,13 @@ test('capacity 0 is a rendezvous: each send waits for a receiver', () =>
         trace.log('end of channel');
       });
     });
+    // The sender, woken by the receive, resumes before the receiver's `for await`
+    // step returns: the receiver has one more async layer (the iterator) to unwind.
     assert.deepEqual(trace.lines, [
-      '10 received a',
       '10 sent a',
-      '20 received b',
+      '10 received a',
       '20 sent b',
+      '20 received b',
       '30 end of channel',
     ]);
   }));

@@ -1,0 +1,93 @@
+// Hand-written primitives on plain promises: the "raw" baselines, about the
+// physical limit a promise-based library can reach. An operation that can
+// complete at once returns its value directly (callers still `await` it, one
+// microtask); it returns a promise only when it must wait.
+
+/** A FIFO ring buffer. */
+class Ring<T> {
+  #buf: (T | undefined)[] = new Array<T | undefined>(16);
+  #head = 0;
+  size = 0;
+
+  push(x: T): void {
+    if (this.size === this.#buf.length) {
+      const old = this.#buf;
+      const buf = new Array<T | undefined>(old.length * 2);
+      for (let i = 0; i < this.size; i++) buf[i] = old[(this.#head + i) % old.length];
+      this.#buf = buf;
+      this.#head = 0;
+    }
+    this.#buf[(this.#head + this.size) % this.#buf.length] = x;
+    this.size++;
+  }
+
+  shift(): T {
+    const x = this.#buf[this.#head] as T;
+    this.#buf[this.#head] = undefined;
+    this.#head = (this.#head + 1) % this.#buf.length;
+    this.size--;
+    return x;
+  }
+}
+
+/** A bounded FIFO queue: a put hands its item to a waiting getter; a get admits a waiting putter. */
+export class RawQueue<T> {
+  readonly #items = new Ring<T>();
+  readonly #getters = new Ring<(item: T) => void>();
+  readonly #putters = new Ring<[T, () => void]>();
+  readonly #capacity: number;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  put(item: T): Promise<void> | undefined {
+    if (this.#getters.size > 0) {
+      this.#getters.shift()(item);
+      return undefined;
+    }
+    if (this.#items.size < this.#capacity) {
+      this.#items.push(item);
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      this.#putters.push([item, resolve]);
+    });
+  }
+
+  get(): Promise<T> | T {
+    if (this.#items.size > 0) {
+      const item = this.#items.shift();
+      if (this.#putters.size > 0) {
+        const [pending, resolve] = this.#putters.shift();
+        this.#items.push(pending);
+        resolve();
+      }
+      return item;
+    }
+    return new Promise((resolve) => {
+      this.#getters.push(resolve);
+    });
+  }
+}
+
+/** A FIFO mutex: unlock hands the lock to the oldest waiter. */
+export class RawMutex {
+  #locked = false;
+  readonly #waiters = new Ring<() => void>();
+
+  lock(): Promise<void> | undefined {
+    if (!this.#locked) {
+      this.#locked = true;
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+    });
+  }
+
+  unlock(): void {
+    if (this.#waiters.size > 0) this.#waiters.shift()();
+    else this.#locked = false;
+  }
+}
