@@ -1,29 +1,27 @@
-import { run, sleep, TimeoutError, taskGroup, timeout } from 'corio';
-
-async function* ticks(n: number) {
-  for (let i = 1; i <= n; i++) {
-    await sleep(100);
-    yield i;
-  }
-}
+import { Queue, run, sleep, TimeoutError, taskGroup, timeout } from 'corio';
 
 await run(async () => {
+  const jobs = new Queue<string>(2);
   await taskGroup((tg) => {
     tg.spawn(async () => {
-      for await (const tick of ticks(3)) console.log('tick', tick);
+      for (const url of ['/a', '/b', '/slow', '/c']) await jobs.put(url); // waits while full
+      jobs.shutdown(); // the consumer drains the queue, then its loop ends
     });
     tg.spawn(async () => {
-      try {
-        await timeout(150, () => sleep(1000)); // cancelled at 150 ms, not left running
-      } catch (err) {
-        if (err instanceof TimeoutError) console.log('slow call timed out');
+      for await (const url of jobs) {
+        try {
+          await timeout(150, () => sleep(url === '/slow' ? 1000 : 100)); // cancelled at 150 ms
+          console.log('fetched', url);
+        } catch (err) {
+          if (err instanceof TimeoutError) console.log('gave up on', url);
+        }
       }
     });
   });
   console.log('every task finished');
 });
-// => tick 1
-// => slow call timed out
-// => tick 2
-// => tick 3
+// => fetched /a
+// => fetched /b
+// => gave up on /slow
+// => fetched /c
 // => every task finished
