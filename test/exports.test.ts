@@ -67,6 +67,24 @@ test('corio exports exactly its public surface', async () => {
   ]);
 });
 
+test('corio/iter exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/iter'), [
+    'chunk',
+    'count',
+    'drop',
+    'enumerate',
+    'filter',
+    'forEach',
+    'map',
+    'pipe',
+    'range',
+    'reduce',
+    'take',
+    'takeWhile',
+    'toArray',
+  ]);
+});
+
 test('corio/testing exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/testing'), [
     'VirtualClock',

@@ -42,6 +42,7 @@ const allowed: Record<string, readonly string[]> = {
   group: ['group', 'core', '_internal', 'errors', 'cancel', 'sync'],
   sync: ['sync', 'core', '_internal', 'errors', 'cancel', 'group'],
   queue: ['queue', 'sync', 'core', '_internal', 'errors', 'cancel', 'group'],
+  iter: ['iter', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
   testing: ['testing', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
   index: ['core', 'errors', 'cancel', 'group', 'sync', 'queue'],
 };

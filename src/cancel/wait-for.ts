@@ -86,7 +86,7 @@ export async function waitFor<T>(
 }
 
 async function waitForTask<T>(task: Task<T>, ms: number): Promise<T> {
-  const state: TaskWait = { task: task as Task, timedOut: false };
+  const state: TaskWait = { task: task, timedOut: false };
   const s = suspend<undefined>(`waitFor(${task.name}, ${ms})`, state, WAIT_TASK);
   const loop = currentLoop();
   const timer =

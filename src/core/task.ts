@@ -73,6 +73,8 @@ const collected = new FinalizationRegistry<Unretrieved>((held) => {
 
 let taskCounter = 0;
 
+type Callback = (task: never) => void;
+
 // `await task` from another task: cancelling the awaiting task cancels the
 // awaited one, and the wait goes on until it has really finished (asyncio).
 const AWAIT_TASK: WaitKind = {
@@ -133,7 +135,8 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   // The default name `Task-N` is formatted on first read: most tasks are never named.
   #name: string | number;
-  #fn: TaskFunction<T> | null;
+  // Stored loosely so that Task<T> is covariant in T (a Task<number> is a Task<unknown>).
+  #fn: ((task: never) => unknown) | null;
   #state = PENDING;
   #value: T | undefined = undefined;
   #error: unknown = undefined;
@@ -141,9 +144,13 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   // neither awaited, nor read by result()/exception(), nor given to a callback.
   #unretrieved: WeakRef<Task> | null = null;
   #retrieved = false;
-  #callbacks: ((task: Task<T>) => void)[] | null = null;
-  #deferred: { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } | null =
-    null;
+  // Callbacks and resolvers are typed loosely for covariance too (see #fn).
+  #callbacks: Callback[] | null = null;
+  #deferred: {
+    promise: Promise<T>;
+    resolve: (v: never) => void;
+    reject: (e: unknown) => void;
+  } | null = null;
   #firstAwaiter: Suspension | null = null;
   #lastAwaiter: Suspension | null = null;
   /** @internal Parked waits of this task (suspend.ts keeps it). */
@@ -151,7 +158,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal The group that receives this task's outcome. */
   _owner: TaskOwner | null = null;
   /** @internal One-shot internal completion listeners (gather, wait, asCompleted). */
-  _listeners: ((task: Task<T>) => void)[] | null = null;
+  _listeners: Callback[] | null = null;
   /** @internal */ _prevTask: Task | null = null;
   /** @internal */ _nextTask: Task | null = null;
 
@@ -163,10 +170,10 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     parent: CancelNode | null,
   ) {
     super(loop, null, false);
-    this.task = this as Task;
+    this.task = this;
     this.#name = name ?? ++taskCounter;
     this.#fn = fn;
-    loop._addTask(this as Task);
+    loop._addTask(this);
     attach(this, parent);
   }
 
@@ -210,11 +217,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.#error = error;
     if (this.firstChild !== null || this.firstWait !== null) this.#reapOrphans();
     detach(this);
-    this.loop._removeTask(this as Task);
+    this.loop._removeTask(this);
     const owner = this._owner;
     if (owner !== null) {
       this.#retrieved = true;
-      owner._childDone(this as Task);
+      owner._childDone(this);
     }
     for (let s = this.#firstAwaiter; s !== null; s = s.next) {
       if (state === SUCCEEDED) wake(s, value);
@@ -224,11 +231,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     const listeners = this._listeners;
     if (listeners !== null) {
       this._listeners = null;
-      for (const listener of listeners) listener(this);
+      for (const listener of listeners) (listener as (task: Task<T>) => void)(this);
     }
     const deferred = this.#deferred;
     if (deferred !== null) {
-      if (state === SUCCEEDED) deferred.resolve(value as T);
+      if (state === SUCCEEDED) (deferred.resolve as (v: T) => void)(value as T);
       else deferred.reject(error);
     }
     if (this.#callbacks !== null) this.#scheduleCallbacks(this.#callbacks);
@@ -257,7 +264,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   }
 
   #trackUnretrieved(): void {
-    const ref = this.loop._trackUnretrieved(this as Task);
+    const ref = this.loop._trackUnretrieved(this);
     this.#unretrieved = ref;
     collected.register(this, { loop: this.loop, ref, name: this.name, error: this.#error }, this);
   }
@@ -279,7 +286,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.loop.callExceptionHandler({
       message: `Task ${this.name} failed and nobody retrieved its error`,
       error: this.#error,
-      task: this as Task,
+      task: this,
     });
   }
 
@@ -366,11 +373,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     return callbacks.length - kept.length;
   }
 
-  #scheduleCallbacks(callbacks: readonly ((task: Task<T>) => void)[]): void {
+  #scheduleCallbacks(callbacks: readonly Callback[]): void {
     this.#callbacks = null;
     for (const callback of callbacks) {
       this.loop.callSoon(() => {
-        callback(this);
+        (callback as (task: Task<T>) => void)(this);
       });
     }
   }
@@ -506,7 +513,7 @@ export function startTask<T>(
 ): Task<T> {
   const task = new Task<T>(loop, fn, name, parent);
   if (eager) task._start();
-  else loop._queueStart(task as Task);
+  else loop._queueStart(task);
   return task;
 }
 

@@ -147,8 +147,8 @@ export async function wait<T>(
   if (tasks.length === 0) throw new RangeError('wait(): `aws` must not be empty');
   const s = suspend<undefined>('wait', null, WAIT);
   const w: Waiting = {
-    tasks: tasks as Task[],
-    own: own as Set<Task>,
+    tasks: tasks,
+    own: own,
     returnWhen,
     s,
     listener: (task) => {

@@ -58,3 +58,11 @@ export async function surface(): Promise<void> {
   // @ts-expect-error: sleep's options come after the value
   await sleep(10, { signal: AbortSignal.abort() }, 'x');
 }
+
+export function variance(): void {
+  // A task is covariant in its value: it fits where a Task<unknown> is expected.
+  const tasks = new Set<Task>();
+  tasks.add(createTask(() => 42));
+  const numbers: Task<number | string> = createTask(() => 1);
+  void numbers;
+}

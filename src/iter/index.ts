@@ -1,0 +1,33 @@
+/**
+ * `corio/iter`: async-iterator pipelines with structured concurrency. Operators
+ * take and return `AsyncIterable`s (plain iterables are accepted as sources) and
+ * compose with `pipe`; leaving a `for await` early cancels in-flight work, waits
+ * for it, and calls `return()` upstream.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from 'corio';
+ * import { chunk, filter, map, pipe, range } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const lookups = pipe(
+ *     range(0, 10),
+ *     map(async (id) => { await sleep(10); return { id, ok: id % 4 !== 0 }; }, { concurrency: 4 }),
+ *     filter((user) => user.ok),
+ *     chunk(3),
+ *   );
+ *   for await (const batch of lookups) console.log(batch.map((u) => u.id));
+ * }, { clock: new VirtualClock() });
+ * // => [ 1, 2, 3 ]
+ * // => [ 5, 6, 7 ]
+ * // => [ 9 ]
+ * ```
+ * @module
+ */
+export { type ChunkOptions, chunk } from './chunk.js';
+export { forEach, reduce, toArray } from './consume.js';
+export { drop, enumerate, filter, take, takeWhile } from './filter.js';
+export { type MapOptions, map } from './map.js';
+export { pipe } from './pipe.js';
+export { count, type IntervalOptions, type Operator, range, type Source } from './source.js';

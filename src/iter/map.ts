@@ -1,0 +1,307 @@
+/**
+ * `map(fn, { concurrency, ordered })`: transform each item, up to `concurrency`
+ * calls at once. Unlike p-map, it is structured: each call runs as a child task
+ * of the consuming task, a failure cancels the calls still running and waits for
+ * them, and leaving the loop early (`break`, a throw, a cancellation) cancels the
+ * running calls, waits for them, and calls `return()` on the source, so its
+ * `finally` blocks run. Then the error that ended the pipeline is thrown.
+ *
+ * Backpressure: at most `concurrency` items are pulled ahead of the consumer
+ * (running calls and results not yet taken together), so a slow consumer stops
+ * the source from being pulled. `ordered` (the default) yields in source order;
+ * `ordered: false` in completion order.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from 'corio';
+ * import { map, pipe, toArray } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const fetchPage = async (n: number) => { await sleep(100 - n * 10); return `page ${n}`; };
+ *   console.log(await toArray(pipe([1, 2, 3], map(fetchPage, { concurrency: 3 }))));
+ *   console.log(await toArray(pipe([1, 2, 3], map(fetchPage, { concurrency: 3, ordered: false }))));
+ * }, { clock: new VirtualClock() });
+ * // => [ 'page 1', 'page 2', 'page 3' ]
+ * // => [ 'page 3', 'page 2', 'page 1' ]
+ * ```
+ * @module
+ */
+import { Deque } from '../_internal/deque.js';
+import { checkBoolean, checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
+import { CancelNode, attach, cancelNode, detach } from '../core/cancel-node.js';
+import { currentNode } from '../core/context.js';
+import { currentLoop } from '../core/loop.js';
+import {
+  type Suspension,
+  UNABORTABLE,
+  type WaitKind,
+  resumed,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from '../core/suspend.js';
+import { type Task, startTask } from '../core/task.js';
+import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
+import { type Operator, type Source, asAsync } from './source.js';
+
+export interface MapOptions {
+  /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */
+  readonly concurrency?: number;
+  /** Yield results in source order (default) or as the calls complete. */
+  readonly ordered?: boolean;
+}
+
+/**
+ * Applies `fn(item, index)` to every item (it may be async), up to `concurrency`
+ * calls at once.
+ *
+ * **Cancellation:** each step is a cancellation point; a cancelled consumer
+ * cancels the running calls and waits for them before the error propagates.
+ *
+ * @throws {RangeError} if `concurrency` is not an integer >= 1 or `Infinity`.
+ */
+export function map<T, R>(
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+  options?: MapOptions,
+): Operator<T, Awaited<R>> {
+  checkFunction('map()', 'fn', fn);
+  checkOptions('map()', 'options', options);
+  const concurrency = checkSize('map()', 'options.concurrency', options?.concurrency ?? 1, 1);
+  checkBoolean('map()', 'options.ordered', options?.ordered);
+  const ordered = options?.ordered ?? true;
+  return (source: Source<T>) => {
+    const items = asAsync('map()', source);
+    if (concurrency === 1) return sequential(items, fn);
+    return { [Symbol.asyncIterator]: () => new ConcurrentMap(items, fn, concurrency, ordered) };
+  };
+}
+
+async function* sequential<T, R>(
+  items: AsyncIterable<T>,
+  fn: (item: T, index: number) => R | PromiseLike<R>,
+): AsyncGenerator<Awaited<R>, void, undefined> {
+  let i = 0;
+  for await (const item of items) yield await fn(item, i++);
+}
+
+// The consumer's next() and the pump wait here; cancellation just stops the wait.
+const PARKED: WaitKind = {
+  abort(s) {
+    (s.owner as { clear(s: Suspension): void }).clear(s);
+    return true;
+  },
+};
+
+/**
+ * The state of one concurrent map. A *pump* task pulls items and starts one
+ * *call* task per item; both are children of a private cancel node under the
+ * consumer's, so cancelling the consumer reaches them, and closing the map
+ * cancels exactly them.
+ *
+ * Invariants:
+ * - `#running + #ready <= limit` whenever the pump pulls (backpressure).
+ * - Once `#closing`, no new item is pulled and no new call starts.
+ */
+class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
+  readonly #items: AsyncIterable<T>;
+  readonly #fn: (item: T, index: number) => R | PromiseLike<R>;
+  readonly #limit: number;
+  readonly #ordered: boolean;
+  #source: AsyncIterator<T> | null = null;
+  #node: CancelNode | null = null;
+  readonly #tasks = new Set<Task>();
+  #running = 0;
+  #pulled = 0;
+  #nextOut = 0;
+  // Results waiting for the consumer: by index when ordered, in arrival order if not.
+  readonly #byIndex = new Map<number, Awaited<R>>();
+  readonly #arrived = new Deque<Awaited<R>>();
+  #sourceDone = false;
+  #closing = false;
+  #closed = false;
+  readonly #errors: unknown[] = [];
+  #consumer: Suspension | null = null;
+  #pumpWait: Suspension | null = null;
+  #joiner: Suspension | null = null;
+
+  constructor(
+    items: AsyncIterable<T>,
+    fn: (item: T, index: number) => R | PromiseLike<R>,
+    limit: number,
+    ordered: boolean,
+  ) {
+    this.#items = items;
+    this.#fn = fn;
+    this.#limit = limit;
+    this.#ordered = ordered;
+  }
+
+  get #ready(): number {
+    return this.#ordered ? this.#byIndex.size : this.#arrived.size;
+  }
+
+  clear(s: Suspension): void {
+    if (this.#consumer === s) this.#consumer = null;
+    if (this.#pumpWait === s) this.#pumpWait = null;
+  }
+
+  #wakeConsumer(): void {
+    const s = this.#consumer;
+    this.#consumer = null;
+    if (s !== null) wake(s, undefined);
+  }
+
+  #wakePump(): void {
+    const s = this.#pumpWait;
+    this.#pumpWait = null;
+    if (s !== null) wake(s, undefined);
+  }
+
+  #start(): void {
+    const parent = currentNode();
+    const loop = parent === null ? currentLoop() : parent.loop;
+    const node = new CancelNode(loop, parent === null ? null : parent.task, false);
+    attach(node, parent);
+    this.#node = node;
+    this.#source = this.#items[Symbol.asyncIterator]();
+    this.#spawn(() => this.#pump());
+  }
+
+  #spawn(body: () => Promise<void>): void {
+    const node = this.#node as CancelNode;
+    const task = startTask(node.loop, body, undefined, node);
+    this.#tasks.add(task);
+    task._onDone(() => {
+      this.#tasks.delete(task);
+      if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
+    });
+  }
+
+  async #pump(): Promise<void> {
+    const source = this.#source as AsyncIterator<T>;
+    try {
+      for (;;) {
+        while (this.#running + this.#ready >= this.#limit && !this.#closing) {
+          const s = suspend<undefined>('map: waiting for a free slot', this, PARKED);
+          this.#pumpWait = s;
+          await s.promise;
+          resumed(s);
+        }
+        if (this.#closing) return;
+        const next = await source.next();
+        // Closed while the source was being pulled: the item is dropped with the source.
+        if (next.done === true || this.#isClosing()) {
+          this.#sourceDone = next.done === true;
+          this.#wakeConsumer();
+          return;
+        }
+        const index = this.#pulled++;
+        this.#running++;
+        this.#spawn(() => this.#call(next.value, index));
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  async #call(item: T, index: number): Promise<void> {
+    let value: Awaited<R>;
+    try {
+      value = await this.#fn(item, index);
+    } catch (error) {
+      this.#running--;
+      this.#fail(error);
+      return;
+    }
+    this.#running--;
+    if (this.#ordered) this.#byIndex.set(index, value);
+    else this.#arrived.push(value);
+    this.#wakeConsumer();
+  }
+
+  // A call or the source failed: stop everything; the consumer throws once all ended.
+  #fail(error: unknown): void {
+    if (!(isCancellation(error) && this.#closing)) this.#errors.push(error);
+    this.#abort();
+    this.#wakeConsumer();
+  }
+
+  #isClosing(): boolean {
+    return this.#closing;
+  }
+
+  #abort(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#wakePump();
+    cancelNode(
+      this.#node as CancelNode,
+      new CancelledError('map(): the pipeline was closed', { source: 'parent' }),
+    );
+  }
+
+  async next(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    if (this.#closed) return { done: true, value: undefined };
+    if (this.#node === null) this.#start();
+    try {
+      for (;;) {
+        throwIfCancelled();
+        if (this.#errors.length > 0) break;
+        const value = this.#take();
+        if (value !== NONE) return { done: false, value };
+        if (this.#sourceDone && this.#running === 0) break;
+        const s = suspend<undefined>('map: waiting for a result', this, PARKED);
+        this.#consumer = s;
+        await s.promise;
+        resumed(s);
+      }
+    } catch (error) {
+      await this.#close();
+      throw error;
+    }
+    await this.#close();
+    return { done: true, value: undefined };
+  }
+
+  #take(): Awaited<R> | typeof NONE {
+    let value: Awaited<R> | typeof NONE = NONE;
+    if (this.#ordered) {
+      if (this.#byIndex.has(this.#nextOut)) {
+        value = this.#byIndex.get(this.#nextOut) as Awaited<R>;
+        this.#byIndex.delete(this.#nextOut++);
+      }
+    } else if (this.#arrived.size > 0) {
+      value = this.#arrived.shift();
+    }
+    if (value !== NONE) this.#wakePump();
+    return value;
+  }
+
+  async return(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    await this.#close();
+    return { done: true, value: undefined };
+  }
+
+  // Cancels the pump and the running calls, waits until they have ended (not a
+  // cancellation point: a cancelled consumer still waits), closes the source, and
+  // throws the errors that ended the pipeline.
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#node === null) return;
+    this.#abort();
+    if (this.#tasks.size > 0) {
+      const s = suspend<undefined>('map: waiting for running calls', this, UNABORTABLE);
+      this.#joiner = s;
+      await s.promise;
+    }
+    detach(this.#node);
+    if (!this.#sourceDone) await this.#source?.return?.();
+    const errors = this.#errors;
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new ExceptionGroup(errors, 'map(): several calls failed');
+  }
+}
+
+const NONE: unique symbol = Symbol('none');

@@ -1,0 +1,133 @@
+/**
+ * Sources for pipelines: `range(start, end)` and `count()` (the seed's
+ * AsyncCounter, with an optional `interval` between items), and the adapter every
+ * operator uses to accept a plain iterable as well as an async one.
+ *
+ * A source that never waits (an array, `range` without an interval) still checks
+ * for cancellation at every item, so a cancelled task leaves even a synchronous
+ * pipeline at its next step.
+ *
+ * @example
+ * ```ts
+ * import { run } from 'corio';
+ * import { count, range, take, toArray, pipe } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   console.log(await toArray(range(2, 6)));
+ *   for await (const n of range(2, 4, { interval: 1000 })) console.log(n);
+ *   console.log(await toArray(pipe(count(), take(3))));
+ * }, { clock: new VirtualClock() });
+ * // => [ 2, 3, 4, 5 ]
+ * // => 2
+ * // => 3
+ * // => [ 0, 1, 2 ]
+ * ```
+ * @module
+ */
+import { checkDelay, checkOptions, describe } from '../_internal/validate.js';
+import { sleep } from '../core/sleep.js';
+import { throwIfCancelled } from '../core/suspend.js';
+
+/** What a pipeline starts from: an async iterable, or a plain one. */
+export type Source<T> = AsyncIterable<T> | Iterable<T>;
+
+/** A pipeline stage: a function from a source to an async iterable. */
+export type Operator<A, B> = (source: Source<A>) => AsyncIterable<B>;
+
+export interface IntervalOptions {
+  /** Wait this many ms before each item. */
+  readonly interval?: number;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value != null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
+function isSyncIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value != null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
+  );
+}
+
+/**
+ * `source` as an async iterable, checked at once.
+ *
+ * @throws {TypeError} naming `fn` if `source` is not iterable.
+ */
+export function asAsync<T>(fn: string, source: Source<T>): AsyncIterable<T> {
+  const input: unknown = source;
+  if (isAsyncIterable(input)) return input as AsyncIterable<T>;
+  if (isSyncIterable(input) && typeof input !== 'string') return fromSync(input as Iterable<T>);
+  throw new TypeError(
+    `${fn}: \`source\` must be an iterable or async iterable, got ${describe(input)}`,
+  );
+}
+
+// An async generator without await: it exists to adapt a sync iterable.
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T, void, undefined> {
+  for (const item of items) {
+    throwIfCancelled();
+    yield item;
+  }
+}
+
+/**
+ * The integers from `start` up to, not including, `end` (`Infinity`: no end),
+ * optionally one every `interval` ms.
+ *
+ * **Cancellation:** every step is a cancellation point.
+ *
+ * @throws {RangeError} if `start` or `end` is not a number, or `interval` is negative.
+ */
+export function range(
+  start: number,
+  end: number,
+  options?: IntervalOptions,
+): AsyncIterable<number> {
+  for (const [name, value] of [
+    ['start', start],
+    ['end', end],
+  ] as const) {
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      throw new RangeError(`range(): \`${name}\` must be a number, got ${describe(value)}`);
+    }
+  }
+  checkOptions('range()', 'options', options);
+  const interval =
+    options?.interval === undefined
+      ? 0
+      : checkDelay('range()', 'options.interval', options.interval);
+  return counter(start, end, interval);
+}
+
+/**
+ * 0, 1, 2, … without end, optionally one every `interval` ms (the seed's
+ * AsyncCounter). End it with `take` or by leaving the loop.
+ *
+ * **Cancellation:** every step is a cancellation point.
+ */
+export function count(options?: IntervalOptions): AsyncIterable<number> {
+  checkOptions('count()', 'options', options);
+  const interval =
+    options?.interval === undefined
+      ? 0
+      : checkDelay('count()', 'options.interval', options.interval);
+  return counter(0, Infinity, interval);
+}
+
+async function* counter(
+  start: number,
+  end: number,
+  interval: number,
+): AsyncGenerator<number, void, undefined> {
+  for (let n = start; n < end; n++) {
+    if (interval > 0) await sleep(interval);
+    else throwIfCancelled();
+    yield n;
+  }
+}

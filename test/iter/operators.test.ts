@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTask, getRunningLoop, sleep } from 'corio';
+import {
+  chunk,
+  count,
+  drop,
+  enumerate,
+  filter,
+  forEach,
+  pipe,
+  range,
+  reduce,
+  take,
+  takeWhile,
+  toArray,
+} from 'corio/iter';
+import { Trace, outcome, vrun } from '../_helpers.js';
+
+async function* logged(trace: Trace, n: number, ms = 0): AsyncGenerator<number> {
+  try {
+    for (let i = 0; i < n; i++) {
+      if (ms > 0) await sleep(ms);
+      trace.log(`pull ${i}`);
+      yield i;
+    }
+  } finally {
+    trace.log('source closed');
+  }
+}
+
+test('take(n) pulls nothing past item n and closes the source', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    assert.deepEqual(await toArray(pipe(logged(trace, 10), take(2))), [0, 1]);
+    assert.deepEqual(trace.lines, ['0 pull 0', '0 pull 1', '0 source closed']);
+    assert.deepEqual(await toArray(pipe([1, 2], take(0))), []);
+  }));
+
+test('filter, drop, takeWhile and enumerate compose through pipe', () =>
+  vrun(async () => {
+    const out = await toArray(
+      pipe(
+        range(0, 20),
+        filter((n) => n % 2 === 0),
+        drop(2),
+        takeWhile((n) => n < 14),
+        enumerate(1),
+      ),
+    );
+    assert.deepEqual(out, [
+      [1, 4],
+      [2, 6],
+      [3, 8],
+      [4, 10],
+      [5, 12],
+    ]);
+    const asyncPredicate = await toArray(
+      pipe(
+        [1, 2, 3],
+        filter(async (n) => (await sleep(1, n)) > 1),
+      ),
+    );
+    assert.deepEqual(asyncPredicate, [2, 3]);
+  }));
+
+test('count() with an interval is the seed counter, and take ends it', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    for await (const n of pipe(count({ interval: 1000 }), take(3))) trace.log(String(n));
+    assert.deepEqual(trace.lines, ['1000 0', '2000 1', '3000 2']);
+    assert.equal(getRunningLoop().statistics().timers, 0);
+  }));
+
+test('a synchronous source still stops at a cancellation', () =>
+  vrun(async () => {
+    // The loop body never waits on corio, so only the source's own check can stop it.
+    let seen = 0;
+    const consumer = createTask(async (self) => {
+      for await (const _ of range(0, Infinity)) {
+        if (++seen === 5) self.cancel();
+      }
+    });
+    assert.equal(await outcome(consumer), 'CancelledError');
+    assert.equal(seen, 5);
+    const fromArray = createTask(async (self) => {
+      for await (const n of pipe([1, 2, 3], take(3))) if (n === 1) self.cancel();
+    });
+    assert.equal(await outcome(fromArray), 'CancelledError');
+  }));
+
+test('chunk by size, and by size or time whichever comes first, with no timer left behind', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    assert.deepEqual(await toArray(pipe(range(0, 5), chunk(2))), [[0, 1], [2, 3], [4]]);
+    for await (const batch of pipe(logged(trace, 5, 30), chunk(3, { within: 50 }))) {
+      trace.log(`batch ${batch.join(',')}`);
+    }
+    // Items come every 30 ms; a batch closes 50 ms after its first item.
+    assert.deepEqual(trace.lines, [
+      '30 pull 0',
+      '60 pull 1',
+      '80 batch 0,1',
+      '90 pull 2',
+      '120 pull 3',
+      '140 batch 2,3',
+      '150 pull 4',
+      '150 source closed',
+      '150 batch 4',
+    ]);
+    assert.equal(getRunningLoop().statistics().timers, 0);
+  }));
+
+test('leaving a chunk(…, { within }) loop early closes the source and clears the timer', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    for await (const batch of pipe(logged(trace, 100, 10), chunk(2, { within: 1000 }))) {
+      trace.log(`batch ${batch.join(',')}`);
+      break;
+    }
+    assert.deepEqual(trace.lines, ['10 pull 0', '20 pull 1', '20 batch 0,1', '20 source closed']);
+    assert.equal(getRunningLoop().statistics().timers, 0);
+  }));
+
+test('reduce and forEach consume a pipeline; forEach stops at the first error', () =>
+  vrun(async () => {
+    assert.equal(await reduce(range(0, 5), async (acc, n) => acc + (await sleep(1, n)), 0), 10);
+    const trace = new Trace();
+    const err = await forEach(
+      [1, 2, 3, 4],
+      async (n) => {
+        try {
+          await sleep(n * 10);
+        } catch (e) {
+          trace.log(`cancelled ${n}`);
+          throw e;
+        }
+        if (n === 2) throw new RangeError('two');
+        trace.log(`done ${n}`);
+      },
+      { concurrency: 3 },
+    ).catch((e: unknown) => e);
+    assert.equal((err as Error).message, 'two');
+    // reduce() took 5 ms (five 1 ms sleeps); then 1, 2 and 3 start at 5, 4 when 1 ends.
+    assert.deepEqual(trace.lines, ['15 done 1', '25 cancelled 3', '25 cancelled 4']);
+  }));
+
+test('operators validate their arguments at once, naming them', () => {
+  assert.throws(() => take(-1), {
+    name: 'RangeError',
+    message: 'take(): `n` must be an integer >= 0, got -1',
+  });
+  assert.throws(() => drop(1.5), RangeError);
+  assert.throws(() => chunk(0), {
+    name: 'RangeError',
+    message: 'chunk(): `n` must be an integer >= 1, got 0',
+  });
+  assert.throws(() => chunk(2, { within: -1 }), RangeError);
+  assert.throws(() => filter('x' as never), {
+    name: 'TypeError',
+    message: 'filter(): `predicate` must be a function, got "x"',
+  });
+  assert.throws(() => take(1)(null as never), {
+    name: 'TypeError',
+    message: 'take(): `source` must be an iterable or async iterable, got null',
+  });
+  assert.throws(() => pipe('abc' as never), TypeError);
+  assert.throws(() => range(0, Number.NaN), {
+    name: 'RangeError',
+    message: 'range(): `end` must be a number, got NaN',
+  });
+  assert.throws(() => count({ interval: -5 }), RangeError);
+});
