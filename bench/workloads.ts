@@ -2,6 +2,7 @@
 // corio code, written the way a user would write them. Same shapes as
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
 import { Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
+import { chunk, filter, map, pipe } from 'corio/iter';
 import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
@@ -102,7 +103,109 @@ function queueWorkload(title: string, p: number, c: number): Workload {
 const HOUR = 3_600_000;
 const triangle = (n: number): number => (n * (n - 1)) / 2;
 
+// W6: N integers from an async generator → map(x*2) → filter(x%3==0) → batches
+// of 100 → counted. The value packs the item and batch counts: items*1e4 + batches.
+// The anchors' source: an async generator that never waits.
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* integers(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) yield i;
+}
+const double = (x: number): number => x * 2;
+const third = (x: number): boolean => x % 3 === 0;
+async function tally(batches: AsyncIterable<number[]>): Promise<CellResult> {
+  let items = 0;
+  let count = 0;
+  for await (const b of batches) {
+    items += b.length;
+    count++;
+  }
+  return { value: items * 1e4 + count };
+}
+
 export const workloads: Record<string, Workload> = {
+  W6: {
+    title: 'pipeline: N integers → map → filter → batches of 100 → count',
+    n: 1_000_000,
+    expected: (n) => {
+      const items = Math.ceil(n / 3);
+      return items * 1e4 + Math.ceil(items / 100);
+    },
+    impls: {
+      async raw(n) {
+        async function* mapped(it: AsyncIterable<number>) {
+          for await (const x of it) yield double(x);
+        }
+        async function* filtered(it: AsyncIterable<number>) {
+          for await (const x of it) if (third(x)) yield x;
+        }
+        async function* batched(it: AsyncIterable<number>) {
+          let buf: number[] = [];
+          for await (const x of it) {
+            buf.push(x);
+            if (buf.length === 100) {
+              yield buf;
+              buf = [];
+            }
+          }
+          if (buf.length > 0) yield buf;
+        }
+        return tally(batched(filtered(mapped(integers(n)))));
+      },
+      async corio(n) {
+        return run(() => tally(pipe(integers(n), map(double), filter(third), chunk(100))));
+      },
+      async ix(n) {
+        const { from } = await import('ix/asynciterable');
+        const ops = await import('ix/asynciterable/operators');
+        return tally(from(integers(n)).pipe(ops.map(double), ops.filter(third), ops.buffer(100)));
+      },
+      async 'node-stream'(n) {
+        const { Readable, Transform, Writable } = await import('node:stream');
+        const { pipeline } = await import('node:stream/promises');
+        const mapT = new Transform({
+          objectMode: true,
+          transform(x: number, _enc, cb) {
+            cb(null, double(x));
+          },
+        });
+        const filterT = new Transform({
+          objectMode: true,
+          transform(x: number, _enc, cb) {
+            if (third(x)) cb(null, x);
+            else cb();
+          },
+        });
+        let buf: number[] = [];
+        const batchT = new Transform({
+          objectMode: true,
+          transform(x: number, _enc, cb) {
+            buf.push(x);
+            if (buf.length === 100) {
+              const out = buf;
+              buf = [];
+              cb(null, out);
+            } else cb();
+          },
+          flush(cb) {
+            if (buf.length > 0) this.push(buf);
+            cb();
+          },
+        });
+        let items = 0;
+        let count = 0;
+        const sink = new Writable({
+          objectMode: true,
+          write(b: number[], _enc, cb) {
+            items += b.length;
+            count++;
+            cb();
+          },
+        });
+        await pipeline(Readable.from(integers(n)), mapT, filterT, batchT, sink);
+        return { value: items * 1e4 + count };
+      },
+    },
+  },
   W3a: queueWorkload('queue 1×1: capacity 100, 1 producer → 1 consumer, N integers', 1, 1),
   W3b: queueWorkload('queue 4×4: capacity 100, 4 producers → 4 consumers, N integers', 4, 4),
   W4: {

@@ -69,6 +69,10 @@ test('corio exports exactly its public surface', async () => {
 
 test('corio/iter exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/iter'), [
+    'AsyncExitStack',
+    'ContextManagerHandle',
+    'SuppressedError',
+    'asyncContextManager',
     'chunk',
     'count',
     'drop',

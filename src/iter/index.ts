@@ -27,6 +27,12 @@
  */
 export { type ChunkOptions, chunk } from './chunk.js';
 export { forEach, reduce, toArray } from './consume.js';
+export {
+  AsyncExitStack,
+  asyncContextManager,
+  ContextManagerHandle,
+  SuppressedError,
+} from './exit-stack.js';
 export { drop, enumerate, filter, take, takeWhile } from './filter.js';
 export { type MapOptions, map } from './map.js';
 export { pipe } from './pipe.js';
