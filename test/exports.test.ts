@@ -73,6 +73,7 @@ test('corio/iter exports exactly its public surface', async () => {
     'ContextManagerHandle',
     'SuppressedError',
     'asyncContextManager',
+    'buffer',
     'chunk',
     'count',
     'drop',
@@ -80,12 +81,14 @@ test('corio/iter exports exactly its public surface', async () => {
     'filter',
     'forEach',
     'map',
+    'merge',
     'pipe',
     'range',
     'reduce',
     'take',
     'takeWhile',
     'toArray',
+    'zip',
   ]);
 });
 

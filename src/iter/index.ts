@@ -26,6 +26,7 @@
  * @module
  */
 export { type ChunkOptions, chunk } from './chunk.js';
+export { buffer, merge, zip } from './combine.js';
 export { forEach, reduce, toArray } from './consume.js';
 export {
   AsyncExitStack,

@@ -1,0 +1,218 @@
+/**
+ * The structured machinery behind the operators that pull ahead of their consumer
+ * (`merge`, `buffer`): *pump* tasks, children of a private cancel node under the
+ * consumer's, pull from sources and hand items over; the consumer's `next()`
+ * takes them. Closing — by `return()`, a failing pump, or the consumer's
+ * cancellation — cancels the pumps, waits for them (not a cancellation point),
+ * closes the sources, and throws the error that ended it.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from 'corio';
+ * import { buffer, pipe, range } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   // The slow consumer does not slow the source: 3 items are fetched ahead.
+ *   for await (const n of pipe(range(0, 3, { interval: 10 }), buffer(3))) {
+ *     await sleep(30);
+ *     console.log(n);
+ *   }
+ * }, { clock: new VirtualClock() });
+ * // => 0
+ * // => 1
+ * // => 2
+ * ```
+ * @module
+ */
+import { Deque } from '../_internal/deque.js';
+import { CancelNode, attach, cancelNode, detach } from '../core/cancel-node.js';
+import { currentNode } from '../core/context.js';
+import { currentLoop } from '../core/loop.js';
+import {
+  type Suspension,
+  UNABORTABLE,
+  type WaitKind,
+  resumed,
+  suspend,
+  throwIfCancelled,
+  wake,
+} from '../core/suspend.js';
+import { type Task, startTask } from '../core/task.js';
+import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
+
+const PARKED: WaitKind = {
+  abort(s) {
+    (s.owner as Pumped<unknown>)._clear(s);
+    return true;
+  },
+};
+
+/**
+ * Invariants:
+ * - A pump pulls only while fewer than `limit` items wait for the consumer.
+ * - Once closing, no pump pulls again and no item is handed over.
+ */
+export class Pumped<T> implements AsyncIterableIterator<T> {
+  readonly #sources: AsyncIterable<T>[];
+  readonly #limit: number;
+  readonly #name: string;
+  readonly #iterators: AsyncIterator<T>[] = [];
+  readonly #exhausted = new Set<AsyncIterator<T>>();
+  #node: CancelNode | null = null;
+  readonly #tasks = new Set<Task>();
+  readonly #ready = new Deque<T>();
+  #pumpsLeft = 0;
+  #closing = false;
+  #closed = false;
+  readonly #errors: unknown[] = [];
+  #consumer: Suspension | null = null;
+  readonly #pumpWaits = new Set<Suspension>();
+  #joiner: Suspension | null = null;
+
+  /** One pump per source; at most `limit` items wait for the consumer. */
+  constructor(name: string, sources: AsyncIterable<T>[], limit: number) {
+    this.#name = name;
+    this.#sources = sources;
+    this.#limit = limit;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** @internal */
+  _clear(s: Suspension): void {
+    if (this.#consumer === s) this.#consumer = null;
+    this.#pumpWaits.delete(s);
+  }
+
+  #wakeConsumer(): void {
+    const s = this.#consumer;
+    this.#consumer = null;
+    if (s !== null) wake(s, undefined);
+  }
+
+  #wakePumps(): void {
+    const waits = [...this.#pumpWaits];
+    this.#pumpWaits.clear();
+    for (const s of waits) wake(s, undefined);
+  }
+
+  #start(): void {
+    const parent = currentNode();
+    const loop = parent === null ? currentLoop() : parent.loop;
+    const node = new CancelNode(loop, parent === null ? null : parent.task, false);
+    attach(node, parent);
+    this.#node = node;
+    this.#pumpsLeft = this.#sources.length;
+    for (const source of this.#sources) {
+      const it = source[Symbol.asyncIterator]();
+      this.#iterators.push(it);
+      const task = startTask(loop, () => this.#pump(it), undefined, node);
+      this.#tasks.add(task);
+      task._onDone(() => {
+        this.#tasks.delete(task);
+        if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
+      });
+    }
+  }
+
+  #isClosing(): boolean {
+    return this.#closing;
+  }
+
+  async #pump(it: AsyncIterator<T>): Promise<void> {
+    try {
+      for (;;) {
+        while (this.#ready.size >= this.#limit && !this.#isClosing()) {
+          const s = suspend<undefined>(`${this.#name}: waiting for the consumer`, this, PARKED);
+          this.#pumpWaits.add(s);
+          await s.promise;
+          resumed(s);
+        }
+        if (this.#isClosing()) return;
+        const next = await it.next();
+        if (next.done === true) {
+          this.#exhausted.add(it);
+          return;
+        }
+        if (this.#isClosing()) return;
+        this.#ready.push(next.value);
+        this.#wakeConsumer();
+      }
+    } catch (error) {
+      if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
+      this.#abort();
+    } finally {
+      this.#pumpsLeft--;
+      this.#wakeConsumer();
+    }
+  }
+
+  #abort(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#wakePumps();
+    cancelNode(
+      this.#node as CancelNode,
+      new CancelledError(`${this.#name}: the pipeline was closed`, { source: 'parent' }),
+    );
+  }
+
+  async next(): Promise<IteratorResult<T, undefined>> {
+    if (this.#closed) return { done: true, value: undefined };
+    if (this.#node === null) this.#start();
+    try {
+      for (;;) {
+        throwIfCancelled();
+        if (this.#errors.length > 0) break;
+        if (this.#ready.size > 0) {
+          const value = this.#ready.shift();
+          this.#wakePumps();
+          return { done: false, value };
+        }
+        if (this.#pumpsLeft === 0) break;
+        const s = suspend<undefined>(`${this.#name}: waiting for an item`, this, PARKED);
+        this.#consumer = s;
+        await s.promise;
+        resumed(s);
+      }
+    } catch (error) {
+      await this.#close();
+      throw error;
+    }
+    await this.#close();
+    return { done: true, value: undefined };
+  }
+
+  async return(): Promise<IteratorResult<T, undefined>> {
+    await this.#close();
+    return { done: true, value: undefined };
+  }
+
+  async #close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#node === null) return;
+    this.#abort();
+    if (this.#tasks.size > 0) {
+      const s = suspend<undefined>(`${this.#name}: waiting for its pumps`, this, UNABORTABLE);
+      this.#joiner = s;
+      await s.promise;
+    }
+    detach(this.#node);
+    for (const it of this.#iterators) {
+      if (this.#exhausted.has(it)) continue;
+      try {
+        await it.return?.();
+      } catch (error) {
+        this.#errors.push(error);
+      }
+    }
+    const errors = this.#errors;
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1)
+      throw new ExceptionGroup(errors, `${this.#name}: several sources failed`);
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createTask, getRunningLoop, sleep } from 'corio';
+import { buffer, merge, pipe, range, take, toArray, zip } from 'corio/iter';
+import { Trace, outcome, vrun } from '../_helpers.js';
+
+async function* ticking(trace: Trace, name: string, ms: number, n: number): AsyncGenerator<string> {
+  try {
+    for (let i = 0; i < n; i++) {
+      await sleep(ms);
+      yield `${name}${i}`;
+    }
+  } catch (err) {
+    trace.log(`${name} cancelled`);
+    throw err;
+  } finally {
+    trace.log(`${name} closed`);
+  }
+}
+
+test('merge yields items as they arrive and ends when every source has ended', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    for await (const item of merge(ticking(trace, 'a', 10, 3), ticking(trace, 'b', 15, 2)))
+      trace.log(item);
+    assert.deepEqual(trace.lines, [
+      '10 a0',
+      '15 b0',
+      '20 a1',
+      // At 30 both tick; b's timer was set first (at 15), so b1 arrives before a2.
+      // Both sources then end by themselves, before the consumer's loop logs them.
+      '30 b closed',
+      '30 a closed',
+      '30 b1',
+      '30 a2',
+    ]);
+  }));
+
+test('leaving a merge early cancels the pulls and closes every source', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    for await (const item of merge(ticking(trace, 'a', 10, 9), ticking(trace, 'b', 100, 9))) {
+      trace.log(item);
+      break;
+    }
+    assert.deepEqual(trace.lines, [
+      '10 a0',
+      '10 a cancelled',
+      '10 a closed',
+      '10 b cancelled',
+      '10 b closed',
+    ]);
+    assert.equal(getRunningLoop().statistics().timers, 0);
+  }));
+
+test('a failing source ends the merge with its error, after the others are closed', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    // eslint-disable-next-line require-yield -- it fails before its first item
+    async function* failing() {
+      await sleep(5);
+      throw new RangeError('source down');
+    }
+    const err = await toArray(merge(ticking(trace, 'a', 10, 9), failing())).catch(
+      (e: unknown) => e,
+    );
+    assert.equal((err as Error).message, 'source down');
+    assert.deepEqual(trace.lines, ['5 a cancelled', '5 a closed']);
+  }));
+
+test('a cancelled consumer of a merge leaves nothing running', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const consumer = createTask(() =>
+      toArray(merge(ticking(trace, 'a', 10, 9), ticking(trace, 'b', 10, 9))),
+    );
+    await sleep(15);
+    consumer.cancel();
+    assert.equal(await outcome(consumer), 'CancelledError');
+    assert.deepEqual(trace.lines, [
+      '15 a cancelled',
+      '15 a closed',
+      '15 b cancelled',
+      '15 b closed',
+    ]);
+  }));
+
+test('zip pairs items in step and stops at the shortest, closing the others', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const pairs = await toArray(zip(ticking(trace, 'a', 10, 9), ['x', 'y']));
+    assert.deepEqual(pairs, [
+      ['a0', 'x'],
+      ['a1', 'y'],
+    ]);
+    assert.deepEqual(trace.lines, ['30 a closed']);
+    assert.deepEqual(await toArray(zip()), []);
+  }));
+
+test('buffer reads ahead of a slow consumer, at most n items', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    async function* produced() {
+      for (let i = 0; i < 4; i++) {
+        await sleep(10);
+        trace.log(`produced ${i}`);
+        yield i;
+      }
+    }
+    for await (const n of pipe(produced(), buffer(2), take(4))) {
+      await sleep(30);
+      trace.log(`consumed ${n}`);
+    }
+    assert.deepEqual(trace.lines, [
+      '10 produced 0',
+      '20 produced 1',
+      '30 produced 2',
+      '40 consumed 0',
+      '50 produced 3',
+      '70 consumed 1',
+      '100 consumed 2',
+      '130 consumed 3',
+    ]);
+  }));
+
+test('combinators validate their inputs', () => {
+  assert.throws(() => merge(5 as never), {
+    name: 'TypeError',
+    message: 'merge(): `source` must be an iterable or async iterable, got 5',
+  });
+  assert.throws(() => zip([1], null as never), TypeError);
+  assert.throws(() => buffer(0), {
+    name: 'RangeError',
+    message: 'buffer(): `n` must be an integer >= 1, got 0',
+  });
+  assert.ok(range(0, 1));
+});
