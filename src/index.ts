@@ -40,7 +40,12 @@ export {
   type LoopStatistics,
   TimerHandle,
 } from './core/loop.js';
-export { CancelScope, type CancelScopeOptions, cancelScope } from './core/cancel-scope.js';
+export {
+  CancelScope,
+  type CancelScopeOptions,
+  cancelScope,
+  currentEffectiveDeadline,
+} from './core/cancel-scope.js';
 export { checkpoint, type SleepOptions, sleep } from './core/sleep.js';
 export { type AwaitableOrFunction, shield } from './core/shield.js';
 export { run, type RunOptions } from './core/run.js';

@@ -205,3 +205,18 @@ export async function cancelScope<T>(
 ): Promise<T | undefined> {
   return new CancelScope(options).run(fn);
 }
+
+/**
+ * The earliest deadline of the cancel scopes around the calling code, up to the
+ * nearest shield (Trio's `current_effective_deadline()`); `Infinity` when none has
+ * one, `-Infinity` when the code is already cancelled.
+ */
+export function currentEffectiveDeadline(): number {
+  let deadline = Infinity;
+  for (let n = currentNode(); n !== null; n = n.parent) {
+    if (n.cancelReason !== null) return -Infinity;
+    if (n instanceof CancelScope) deadline = Math.min(deadline, n.deadline);
+    if (n.shielded) break;
+  }
+  return deadline;
+}

@@ -37,4 +37,16 @@ export {
 export { drop, enumerate, filter, take, takeWhile } from './filter.js';
 export { type MapOptions, map } from './map.js';
 export { pipe } from './pipe.js';
+export {
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStatistics,
+} from './rate-limiter.js';
+export {
+  type Backoff,
+  type BackoffOptions,
+  exponentialBackoff,
+  type RetryOptions,
+  retry,
+} from './retry.js';
 export { count, type IntervalOptions, type Operator, range, type Source } from './source.js';

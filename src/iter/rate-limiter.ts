@@ -1,0 +1,153 @@
+/**
+ * `RateLimiter`: at most `limit` acquisitions in any `interval` ms. A bucket of
+ * `limit` tokens where each token comes back `interval` ms after it was taken, so
+ * bursts up to `limit` pass at once and the rate never exceeds it over any
+ * window. Waiters are served in FIFO order, one timer for the whole queue.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from 'corio';
+ * import { RateLimiter } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const limiter = new RateLimiter({ limit: 2, interval: 1000 });
+ *   for (let i = 1; i <= 5; i++) {
+ *     await limiter.acquire();
+ *     console.log(`request ${i} at ${getRunningLoop().time()}`);
+ *   }
+ * }, { clock: new VirtualClock() });
+ * // => request 1 at 0
+ * // => request 2 at 0
+ * // => request 3 at 1000
+ * // => request 4 at 1000
+ * // => request 5 at 2000
+ * ```
+ * @module
+ */
+import { Deque } from '../_internal/deque.js';
+import { inspectSymbol, show } from '../_internal/inspect.js';
+import { checkCount, checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
+import { WaiterList } from '../_internal/waiter-list.js';
+import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
+import { throwIfCancelled } from '../core/suspend.js';
+import type { AcquireOptions } from '../sync/lock.js';
+
+export interface RateLimiterOptions {
+  /** Acquisitions allowed per `interval`. */
+  readonly limit: number;
+  /** The window, in ms. */
+  readonly interval: number;
+}
+
+export interface RateLimiterStatistics {
+  /** Tokens that can be taken now. */
+  readonly available: number;
+  readonly limit: number;
+  readonly interval: number;
+  readonly tasksWaiting: number;
+}
+
+export class RateLimiter {
+  readonly limit: number;
+  readonly interval: number;
+  // When each token in use was taken, oldest first; at most `limit` entries.
+  readonly #taken = new Deque<number>();
+  #waiters: WaiterList | null = null;
+  #timer: TimerHandle | null = null;
+  #loop: EventLoop | null = null;
+
+  /** @throws {RangeError} unless `limit` is an integer >= 1 and `interval` >= 0. */
+  constructor(options: RateLimiterOptions) {
+    checkOptions('new RateLimiter()', 'options', options);
+    this.limit = checkCount('new RateLimiter()', 'options.limit', options.limit, 1);
+    this.interval = checkDelay('new RateLimiter()', 'options.interval', options.interval);
+  }
+
+  // Returns the tokens whose interval has passed.
+  #refill(now: number): void {
+    const taken = this.#taken;
+    while (taken.size > 0 && (taken.peek() as number) + this.interval <= now) taken.shift();
+  }
+
+  /**
+   * Takes a token, waiting until one comes back if none is left.
+   *
+   * **Cancellation:** always a cancellation point. A task cancelled while waiting
+   * leaves the queue; one cancelled as a token is handed to it passes it on.
+   */
+  async acquire(options?: AcquireOptions): Promise<void> {
+    checkOptions('RateLimiter.acquire()', 'options', options);
+    checkSignal('RateLimiter.acquire()', options?.signal);
+    throwIfCancelled(options?.signal);
+    const loop = currentLoop();
+    this.#loop = loop;
+    const now = loop.time();
+    this.#refill(now);
+    if (this.#taken.size < this.limit && (this.#waiters?.size ?? 0) === 0) {
+      this.#taken.push(now);
+      return;
+    }
+    this.#waiters ??= new WaiterList({
+      onUnclaimed: () => {
+        // The token handed to a cancelled waiter goes to the next one, or back.
+        if (this.#waiters?.wakeOne(undefined) !== true) this.#taken.pop();
+        this.#arm();
+      },
+    });
+    const waiting = this.#waiters.park('RateLimiter.acquire', options?.signal);
+    this.#arm();
+    try {
+      await waiting;
+    } finally {
+      // The last waiter left (served or cancelled): no timer stays behind.
+      if (this.#waiters.size === 0) {
+        this.#timer?.cancel();
+        this.#timer = null;
+      }
+    }
+  }
+
+  // One timer, for when the oldest token comes back, while anyone waits.
+  #arm(): void {
+    const loop = this.#loop;
+    if (loop === null || this.#timer !== null || (this.#waiters?.size ?? 0) === 0) return;
+    const at = (this.#taken.peek() ?? loop.time()) + this.interval;
+    this.#timer = loop._schedule(
+      at,
+      () => {
+        this.#timer = null;
+        this.#handOut();
+      },
+      null,
+    );
+  }
+
+  #handOut(): void {
+    const loop = this.#loop as EventLoop;
+    const now = loop.time();
+    this.#refill(now);
+    const waiters = this.#waiters;
+    while (waiters !== null && waiters.size > 0 && this.#taken.size < this.limit) {
+      this.#taken.push(now);
+      waiters.wakeOne(undefined);
+    }
+    this.#arm();
+  }
+
+  statistics(): RateLimiterStatistics {
+    if (this.#loop !== null) this.#refill(this.#loop.time());
+    return Object.freeze({
+      available: this.limit - this.#taken.size,
+      limit: this.limit,
+      interval: this.interval,
+      tasksWaiting: this.#waiters?.size ?? 0,
+    });
+  }
+
+  [inspectSymbol](): string {
+    return show('RateLimiter', [`${this.limit}/${this.interval}ms`], {
+      waiters: this.#waiters?.size,
+    });
+  }
+}
