@@ -83,6 +83,7 @@ test('corio/iter exports exactly its public surface', async () => {
     'exponentialBackoff',
     'filter',
     'forEach',
+    'fromEvent',
     'map',
     'merge',
     'pipe',
@@ -91,6 +92,8 @@ test('corio/iter exports exactly its public surface', async () => {
     'retry',
     'take',
     'takeWhile',
+    'tee',
+    'throttle',
     'toArray',
     'zip',
   ]);

@@ -35,6 +35,7 @@ export {
   SuppressedError,
 } from './exit-stack.js';
 export { drop, enumerate, filter, take, takeWhile } from './filter.js';
+export { type EmitterLike, type FromEventOptions, fromEvent } from './events.js';
 export { type MapOptions, map } from './map.js';
 export { pipe } from './pipe.js';
 export {
@@ -50,3 +51,4 @@ export {
   retry,
 } from './retry.js';
 export { count, type IntervalOptions, type Operator, range, type Source } from './source.js';
+export { tee, throttle } from './tee.js';

@@ -1,0 +1,111 @@
+/**
+ * `throttle` and `tee`. `throttle({ limit, interval })` lets at most `limit` items
+ * through per `interval` ms (on a `RateLimiter`, so its timer leaves with the
+ * iteration). `tee(source, n)` splits one source into `n` iterables that each see
+ * every item (Python's `itertools.tee`): each branch buffers what the others have
+ * pulled, and the source is closed once every branch has finished.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from 'corio';
+ * import { range, tee, throttle, toArray, pipe } from 'corio/iter';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * await run(async () => {
+ *   const [a, b] = tee(range(0, 3));
+ *   console.log(await toArray(a), await toArray(b));
+ *   for await (const n of pipe(range(0, 4), throttle({ limit: 2, interval: 1000 }))) {
+ *     console.log(n, 'at', getRunningLoop().time());
+ *   }
+ * }, { clock: new VirtualClock() });
+ * // => [ 0, 1, 2 ] [ 0, 1, 2 ]
+ * // => 0 at 0
+ * // => 1 at 0
+ * // => 2 at 1000
+ * // => 3 at 1000
+ * ```
+ * @module
+ */
+import { Deque } from '../_internal/deque.js';
+import { checkCount } from '../_internal/validate.js';
+import { awaitPromise } from '../core/suspend.js';
+import { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+import { type Operator, type Source, asAsync } from './source.js';
+
+/**
+ * Passes at most `limit` items per `interval` ms, delaying the rest.
+ *
+ * **Cancellation:** the waits are cancellation points.
+ */
+export function throttle<T>(options: RateLimiterOptions): Operator<T, T> {
+  const limiter = new RateLimiter(options);
+  return (source: Source<T>) => {
+    const items = asAsync('throttle()', source);
+    return (async function* () {
+      for await (const item of items) {
+        await limiter.acquire();
+        yield item;
+      }
+    })();
+  };
+}
+
+/**
+ * `n` iterables over the same items.
+ *
+ * **Cancellation:** a branch waiting for the source's next item is a cancellation
+ * point; the pull it started is kept for the other branches.
+ *
+ * @throws {RangeError} unless `n` is an integer >= 1.
+ */
+export function tee<T>(source: Source<T>): [AsyncIterable<T>, AsyncIterable<T>];
+export function tee<T>(source: Source<T>, n: number): AsyncIterable<T>[];
+export function tee<T>(source: Source<T>, n = 2): AsyncIterable<T>[] {
+  checkCount('tee()', 'n', n, 1);
+  const input = asAsync('tee()', source);
+  let iterator: AsyncIterator<T> | null = null;
+  const buffers = Array.from({ length: n }, () => new Deque<T>());
+  const active = new Set<number>(buffers.keys());
+  let pending: Promise<void> | null = null;
+  let done = false;
+  let failure: { error: unknown } | null = null;
+
+  // One pull at a time, shared by the branches; its item goes to every live branch.
+  const pull = (): Promise<void> => {
+    iterator ??= input[Symbol.asyncIterator]();
+    pending ??= iterator.next().then(
+      (result) => {
+        pending = null;
+        if (result.done === true) done = true;
+        else for (const i of active) (buffers[i] as Deque<T>).push(result.value);
+      },
+      (error: unknown) => {
+        pending = null;
+        failure = { error };
+      },
+    );
+    return pending;
+  };
+
+  const branch = (i: number): AsyncIterator<T, undefined> => ({
+    async next(): Promise<IteratorResult<T, undefined>> {
+      const buffer = buffers[i] as Deque<T>;
+      for (;;) {
+        if (buffer.size > 0) return { done: false, value: buffer.shift() };
+        if (failure !== null) throw failure.error;
+        if (done || !active.has(i)) return { done: true, value: undefined };
+        await awaitPromise(pull(), 'tee: next item');
+      }
+    },
+    async return(): Promise<IteratorResult<T, undefined>> {
+      if (active.delete(i)) (buffers[i] as Deque<T>).clear();
+      if (active.size === 0 && !done && iterator !== null) {
+        done = true;
+        await iterator.return?.();
+      }
+      return { done: true, value: undefined };
+    },
+  });
+
+  return buffers.map((_, i) => ({ [Symbol.asyncIterator]: () => branch(i) }));
+}
