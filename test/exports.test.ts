@@ -82,6 +82,7 @@ test('corio/iter exports exactly its public surface', async () => {
     'enumerate',
     'exponentialBackoff',
     'filter',
+    'flatMap',
     'forEach',
     'fromEvent',
     'map',

@@ -36,6 +36,7 @@ export {
 } from './exit-stack.js';
 export { drop, enumerate, filter, take, takeWhile } from './filter.js';
 export { type EmitterLike, type FromEventOptions, fromEvent } from './events.js';
+export { type FlatMapOptions, flatMap } from './flat-map.js';
 export { type MapOptions, map } from './map.js';
 export { pipe } from './pipe.js';
 export {

@@ -53,10 +53,19 @@ const PARKED: WaitKind = {
  * - A pump pulls only while fewer than `limit` items wait for the consumer.
  * - Once closing, no pump pulls again and no item is handed over.
  */
+/** `flatMap`'s expansion: each outer item becomes an inner source, `concurrency` at a time. */
+export interface Expansion<T> {
+  readonly expand: (item: unknown, index: number) => AsyncIterable<T>;
+  readonly concurrency: number;
+}
+
 export class Pumped<T> implements AsyncIterableIterator<T> {
   readonly #sources: AsyncIterable<T>[];
   readonly #limit: number;
   readonly #name: string;
+  readonly #expansion: Expansion<T> | null;
+  #inner = 0;
+  #innerWait: Suspension | null = null;
   readonly #iterators: AsyncIterator<T>[] = [];
   readonly #exhausted = new Set<AsyncIterator<T>>();
   #node: CancelNode | null = null;
@@ -70,11 +79,21 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   readonly #pumpWaits = new Set<Suspension>();
   #joiner: Suspension | null = null;
 
-  /** One pump per source; at most `limit` items wait for the consumer. */
-  constructor(name: string, sources: AsyncIterable<T>[], limit: number) {
+  /**
+   * One pump per source; at most `limit` items wait for the consumer. With an
+   * expansion, the one source yields outer items, each expanded into an inner
+   * source pumped by a task of its own.
+   */
+  constructor(
+    name: string,
+    sources: AsyncIterable<T>[],
+    limit: number,
+    expansion: Expansion<T> | null = null,
+  ) {
     this.#name = name;
     this.#sources = sources;
     this.#limit = limit;
+    this.#expansion = expansion;
   }
 
   [Symbol.asyncIterator](): this {
@@ -84,6 +103,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   /** @internal */
   _clear(s: Suspension): void {
     if (this.#consumer === s) this.#consumer = null;
+    if (this.#innerWait === s) this.#innerWait = null;
     this.#pumpWaits.delete(s);
   }
 
@@ -97,6 +117,11 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     const waits = [...this.#pumpWaits];
     this.#pumpWaits.clear();
     for (const s of waits) wake(s, undefined);
+    if (this.#closing && this.#innerWait !== null) {
+      const s = this.#innerWait;
+      this.#innerWait = null;
+      wake(s, undefined);
+    }
   }
 
   #start(): void {
@@ -105,16 +130,73 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     const node = new CancelNode(loop, parent === null ? null : parent.task, false);
     attach(node, parent);
     this.#node = node;
-    this.#pumpsLeft = this.#sources.length;
     for (const source of this.#sources) {
-      const it = source[Symbol.asyncIterator]();
-      this.#iterators.push(it);
-      const task = startTask(loop, () => this.#pump(it), undefined, node);
-      this.#tasks.add(task);
-      task._onDone(() => {
-        this.#tasks.delete(task);
-        if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
-      });
+      this.#spawnPump(
+        source,
+        this.#expansion === null ? (it) => this.#pump(it) : (it) => this.#expand(it),
+      );
+    }
+  }
+
+  #spawnPump(
+    source: AsyncIterable<T>,
+    body: (it: AsyncIterator<T>) => Promise<void>,
+    onEnd?: () => void,
+  ): void {
+    const node = this.#node as CancelNode;
+    const it = source[Symbol.asyncIterator]();
+    this.#iterators.push(it);
+    this.#pumpsLeft++;
+    const task = startTask(node.loop, () => body(it), undefined, node);
+    this.#tasks.add(task);
+    task._onDone(() => {
+      this.#tasks.delete(task);
+      onEnd?.();
+      if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
+    });
+  }
+
+  // The outer pump of a flatMap: starts an inner pump per item, `concurrency` at a time.
+  async #expand(it: AsyncIterator<T>): Promise<void> {
+    const { expand, concurrency } = this.#expansion as Expansion<T>;
+    try {
+      for (let index = 0; ; index++) {
+        while (this.#inner >= concurrency && !this.#isClosing()) {
+          const s = suspend<undefined>(
+            `${this.#name}: waiting for an inner source to end`,
+            this,
+            PARKED,
+          );
+          this.#innerWait = s;
+          await s.promise;
+          resumed(s);
+        }
+        if (this.#isClosing()) return;
+        const next = await it.next();
+        if (next.done === true) {
+          this.#exhausted.add(it);
+          return;
+        }
+        if (this.#isClosing()) return;
+        const inner = expand(next.value, index);
+        this.#inner++;
+        this.#spawnPump(
+          inner,
+          (innerIt) => this.#pump(innerIt),
+          () => {
+            this.#inner--;
+            const s = this.#innerWait;
+            this.#innerWait = null;
+            if (s !== null) wake(s, undefined);
+          },
+        );
+      }
+    } catch (error) {
+      if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
+      this.#abort();
+    } finally {
+      this.#pumpsLeft--;
+      this.#wakeConsumer();
     }
   }
 
