@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { sourceFiles } from './_helpers.js';
 
@@ -35,15 +35,14 @@ export function examplesOf(file: string): Example[] {
   return found;
 }
 
+const virtualDefault = pathToFileURL(join(project, 'test', '_virtual-default.ts')).href;
+
 async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
-  const { stdout } = await run(
-    process.execPath,
-    ['--conditions=corio-source', '--import', 'tsx', file, ...args],
-    {
-      cwd: project,
-      timeout: 60_000,
-    },
-  );
+  const flags = ['--conditions=corio-source', '--import', 'tsx', '--import', virtualDefault];
+  const { stdout } = await run(process.execPath, [...flags, file, ...args], {
+    cwd: project,
+    timeout: 60_000,
+  });
   return stdout.trimEnd().split('\n');
 }
 

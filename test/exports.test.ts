@@ -72,6 +72,8 @@ test('corio/iter exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/iter'), [
     'AsyncExitStack',
     'ContextManagerHandle',
+    'Pool',
+    'PoolLease',
     'RateLimiter',
     'SuppressedError',
     'asyncContextManager',
@@ -104,6 +106,7 @@ test('corio/testing exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/testing'), [
     'VirtualClock',
     'assertCheckpoints',
+    'setDefaultClock',
     'waitAllTasksBlocked',
   ]);
 });

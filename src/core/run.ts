@@ -32,6 +32,15 @@ import type { Clock } from './clock.js';
 import { EventLoop } from './loop.js';
 import { type Task, type TaskFunction, startTask } from './task.js';
 
+// The clock of a run() given none: the system clock, unless a test replaced it
+// through corio/testing's setDefaultClock().
+let defaultClock: (() => Clock) | null = null;
+
+/** @internal Used by corio/testing's setDefaultClock(). */
+export function _setDefaultClock(factory: (() => Clock) | null): void {
+  defaultClock = factory;
+}
+
 export interface RunOptions {
   /** The loop's clock: a `VirtualClock` runs the program in virtual time. */
   readonly clock?: Clock;
@@ -59,7 +68,7 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
   if (clock !== undefined && (typeof clock !== 'object' || typeof clock.now !== 'function')) {
     throw new TypeError(`run(): \`options.clock\` must be a Clock, got ${describe(clock)}`);
   }
-  const loop = new EventLoop(clock);
+  const loop = new EventLoop(clock ?? defaultClock?.());
   const task = startTask(loop, main, options?.name ?? 'main', null);
   const signal = options?.signal;
   const onAbort = (): void => {

@@ -39,6 +39,7 @@ export { type EmitterLike, type FromEventOptions, fromEvent } from './events.js'
 export { type FlatMapOptions, flatMap } from './flat-map.js';
 export { type MapOptions, map } from './map.js';
 export { pipe } from './pipe.js';
+export { Pool, PoolLease, type PoolOptions, type PoolStatistics } from './pool.js';
 export {
   RateLimiter,
   type RateLimiterOptions,

@@ -13,5 +13,6 @@
  * @module
  */
 export { assertCheckpoints } from './assert-checkpoints.js';
+export { setDefaultClock } from './default-clock.js';
 export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';
 export { waitAllTasksBlocked } from './wait-all-tasks-blocked.js';
