@@ -236,6 +236,17 @@ export function resumed(s: Suspension): void {
   throw reason;
 }
 
+/**
+ * A wait whose owner remembers it in a field: cancellation withdraws it and the
+ * owner's `_clear(s)` forgets it. The owner is the suspension's `owner`.
+ */
+export const CLEAR_ON_ABORT: WaitKind = {
+  abort(s) {
+    (s.owner as { _clear(s: Suspension): void })._clear(s);
+    return true;
+  },
+};
+
 /** A wait that nothing but its owner ends (a group's join): cancellation does not abort it. */
 export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true };
 

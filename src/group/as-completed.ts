@@ -33,8 +33,8 @@ import { CancelledError, TimeoutError } from '../errors.js';
 import { type TimerHandle, currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
+  CLEAR_ON_ABORT,
   type Suspension,
-  type WaitKind,
   park,
   suspend,
   throwIfCancelled,
@@ -47,13 +47,6 @@ export interface AsCompletedOptions {
   /** Throw `TimeoutError` from the iteration once this many ms have passed. */
   readonly timeout?: number;
 }
-
-const NEXT: WaitKind = {
-  abort(s) {
-    (s.owner as { waiter: Suspension | null }).waiter = null;
-    return true;
-  },
-};
 
 /**
  * Yields each result as it arrives.
@@ -83,6 +76,11 @@ class Completions<T> implements AsyncIterableIterator<T> {
   #expired = false;
   /** @internal The parked next(), if any. */
   waiter: Suspension | null = null;
+
+  /** @internal A parked next() was cancelled. */
+  _clear(s: Suspension): void {
+    if (this.waiter === s) this.waiter = null;
+  }
   readonly #timer: TimerHandle | null;
   readonly #listener = (task: Task<T>): void => {
     this.#finished.push(task);
@@ -129,7 +127,7 @@ class Completions<T> implements AsyncIterableIterator<T> {
         if (this.#expired) {
           throw new TimeoutError(`asCompleted(): timed out after ${this.#ms} ms`, { ms: this.#ms });
         }
-        const s = suspend<undefined>('asCompleted', this, NEXT);
+        const s = suspend<undefined>('asCompleted', this, CLEAR_ON_ABORT);
         this.waiter = s;
         await park(s);
       }

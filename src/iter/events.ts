@@ -36,8 +36,8 @@
 import { Deque } from '../_internal/deque.js';
 import { checkOptions, checkSize, checkString, describe } from '../_internal/validate.js';
 import {
+  CLEAR_ON_ABORT,
   type Suspension,
-  type WaitKind,
   resumed,
   suspend,
   throwIfCancelled,
@@ -80,13 +80,6 @@ function subscriberOf(target: unknown): Subscribe | null {
   }
   return null;
 }
-
-const NEXT: WaitKind = {
-  abort(s) {
-    (s.owner as EventIterator<unknown>)._clear(s);
-    return true;
-  },
-};
 
 class EventIterator<T> implements AsyncIterableIterator<T> {
   readonly #buffer = new Deque<T>();
@@ -161,7 +154,7 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
         if (this.#buffer.size > 0) return { done: false, value: this.#buffer.shift() };
         if (this.#failure !== null) throw this.#failure.error;
         if (this.#ended) return { done: true, value: undefined };
-        const s = suspend<undefined>('fromEvent: waiting for an event', this, NEXT);
+        const s = suspend<undefined>('fromEvent: waiting for an event', this, CLEAR_ON_ABORT);
         this.#waiter = s;
         await s.promise;
         resumed(s);

@@ -29,21 +29,17 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { checkBoolean, checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
-import { CancelNode, attach, cancelNode, detach } from '../core/cancel-node.js';
-import { currentNode } from '../core/context.js';
-import { currentLoop } from '../core/loop.js';
 import {
+  CLEAR_ON_ABORT,
   type Suspension,
-  UNABORTABLE,
-  type WaitKind,
   resumed,
   suspend,
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { type Task, startTask } from '../core/task.js';
-import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
+import { ExceptionGroup, isCancellation } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
+import { Workers } from './workers.js';
 
 export interface MapOptions {
   /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */
@@ -85,14 +81,6 @@ async function* sequential<T, R>(
   for await (const item of items) yield await fn(item, i++);
 }
 
-// The consumer's next() and the pump wait here; cancellation just stops the wait.
-const PARKED: WaitKind = {
-  abort(s) {
-    (s.owner as { clear(s: Suspension): void }).clear(s);
-    return true;
-  },
-};
-
 /**
  * The state of one concurrent map. A *pump* task pulls items and starts one
  * *call* task per item; both are children of a private cancel node under the
@@ -109,8 +97,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   readonly #limit: number;
   readonly #ordered: boolean;
   #source: AsyncIterator<T> | null = null;
-  #node: CancelNode | null = null;
-  readonly #tasks = new Set<Task>();
+  readonly #workers = new Workers();
   #running = 0;
   #pulled = 0;
   #nextOut = 0;
@@ -123,7 +110,6 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   readonly #errors: unknown[] = [];
   #consumer: Suspension | null = null;
   #pumpWait: Suspension | null = null;
-  #joiner: Suspension | null = null;
 
   constructor(
     items: AsyncIterable<T>,
@@ -141,7 +127,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     return this.#ordered ? this.#byIndex.size : this.#arrived.size;
   }
 
-  clear(s: Suspension): void {
+  _clear(s: Suspension): void {
     if (this.#consumer === s) this.#consumer = null;
     if (this.#pumpWait === s) this.#pumpWait = null;
   }
@@ -159,23 +145,9 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   }
 
   #start(): void {
-    const parent = currentNode();
-    const loop = parent === null ? currentLoop() : parent.loop;
-    const node = new CancelNode(loop, parent === null ? null : parent.task, false);
-    attach(node, parent);
-    this.#node = node;
+    this.#workers.start();
     this.#source = this.#items[Symbol.asyncIterator]();
-    this.#spawn(() => this.#pump());
-  }
-
-  #spawn(body: () => Promise<void>): void {
-    const node = this.#node as CancelNode;
-    const task = startTask(node.loop, body, undefined, node);
-    this.#tasks.add(task);
-    task._onDone(() => {
-      this.#tasks.delete(task);
-      if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
-    });
+    this.#workers.spawn(() => this.#pump());
   }
 
   async #pump(): Promise<void> {
@@ -183,7 +155,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     try {
       for (;;) {
         while (this.#running + this.#ready >= this.#limit && !this.#closing) {
-          const s = suspend<undefined>('map: waiting for a free slot', this, PARKED);
+          const s = suspend<undefined>('map: waiting for a free slot', this, CLEAR_ON_ABORT);
           this.#pumpWait = s;
           await s.promise;
           resumed(s);
@@ -198,7 +170,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
         }
         const index = this.#pulled++;
         this.#running++;
-        this.#spawn(() => this.#call(next.value, index));
+        this.#workers.spawn(() => this.#call(next.value, index));
       }
     } catch (error) {
       this.#fail(error);
@@ -235,15 +207,12 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakePump();
-    cancelNode(
-      this.#node as CancelNode,
-      new CancelledError('map(): the pipeline was closed', { source: 'parent' }),
-    );
+    this.#workers.cancel('map(): the pipeline was closed');
   }
 
   async next(): Promise<IteratorResult<Awaited<R>, undefined>> {
     if (this.#closed) return { done: true, value: undefined };
-    if (this.#node === null) this.#start();
+    if (!this.#workers.started) this.#start();
     try {
       for (;;) {
         throwIfCancelled();
@@ -251,7 +220,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
         const value = this.#take();
         if (value !== NONE) return { done: false, value };
         if (this.#sourceDone && this.#running === 0) break;
-        const s = suspend<undefined>('map: waiting for a result', this, PARKED);
+        const s = suspend<undefined>('map: waiting for a result', this, CLEAR_ON_ABORT);
         this.#consumer = s;
         await s.promise;
         resumed(s);
@@ -289,14 +258,9 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#node === null) return;
+    if (!this.#workers.started) return;
     this.#abort();
-    if (this.#tasks.size > 0) {
-      const s = suspend<undefined>('map: waiting for running calls', this, UNABORTABLE);
-      this.#joiner = s;
-      await s.promise;
-    }
-    detach(this.#node);
+    await this.#workers.join('map: waiting for running calls');
     if (!this.#sourceDone) await this.#source?.return?.();
     const errors = this.#errors;
     if (errors.length === 1) throw errors[0];

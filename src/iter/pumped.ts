@@ -26,27 +26,16 @@
  * @module
  */
 import { Deque } from '../_internal/deque.js';
-import { CancelNode, attach, cancelNode, detach } from '../core/cancel-node.js';
-import { currentNode } from '../core/context.js';
-import { currentLoop } from '../core/loop.js';
 import {
+  CLEAR_ON_ABORT,
   type Suspension,
-  UNABORTABLE,
-  type WaitKind,
   resumed,
   suspend,
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { type Task, startTask } from '../core/task.js';
-import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
-
-const PARKED: WaitKind = {
-  abort(s) {
-    (s.owner as Pumped<unknown>)._clear(s);
-    return true;
-  },
-};
+import { ExceptionGroup, isCancellation } from '../errors.js';
+import { Workers } from './workers.js';
 
 /**
  * Invariants:
@@ -68,8 +57,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   #innerWait: Suspension | null = null;
   readonly #iterators: AsyncIterator<T>[] = [];
   readonly #exhausted = new Set<AsyncIterator<T>>();
-  #node: CancelNode | null = null;
-  readonly #tasks = new Set<Task>();
+  readonly #workers = new Workers();
   readonly #ready = new Deque<T>();
   #pumpsLeft = 0;
   #closing = false;
@@ -77,7 +65,6 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   readonly #errors: unknown[] = [];
   #consumer: Suspension | null = null;
   readonly #pumpWaits = new Set<Suspension>();
-  #joiner: Suspension | null = null;
 
   /**
    * One pump per source; at most `limit` items wait for the consumer. With an
@@ -125,11 +112,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   }
 
   #start(): void {
-    const parent = currentNode();
-    const loop = parent === null ? currentLoop() : parent.loop;
-    const node = new CancelNode(loop, parent === null ? null : parent.task, false);
-    attach(node, parent);
-    this.#node = node;
+    this.#workers.start();
     for (const source of this.#sources) {
       this.#spawnPump(
         source,
@@ -143,17 +126,10 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     body: (it: AsyncIterator<T>) => Promise<void>,
     onEnd?: () => void,
   ): void {
-    const node = this.#node as CancelNode;
     const it = source[Symbol.asyncIterator]();
     this.#iterators.push(it);
     this.#pumpsLeft++;
-    const task = startTask(node.loop, () => body(it), undefined, node);
-    this.#tasks.add(task);
-    task._onDone(() => {
-      this.#tasks.delete(task);
-      onEnd?.();
-      if (this.#tasks.size === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
-    });
+    this.#workers.spawn(() => body(it), onEnd);
   }
 
   // The outer pump of a flatMap: starts an inner pump per item, `concurrency` at a time.
@@ -165,7 +141,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
           const s = suspend<undefined>(
             `${this.#name}: waiting for an inner source to end`,
             this,
-            PARKED,
+            CLEAR_ON_ABORT,
           );
           this.#innerWait = s;
           await s.promise;
@@ -208,7 +184,11 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     try {
       for (;;) {
         while (this.#ready.size >= this.#limit && !this.#isClosing()) {
-          const s = suspend<undefined>(`${this.#name}: waiting for the consumer`, this, PARKED);
+          const s = suspend<undefined>(
+            `${this.#name}: waiting for the consumer`,
+            this,
+            CLEAR_ON_ABORT,
+          );
           this.#pumpWaits.add(s);
           await s.promise;
           resumed(s);
@@ -236,15 +216,12 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakePumps();
-    cancelNode(
-      this.#node as CancelNode,
-      new CancelledError(`${this.#name}: the pipeline was closed`, { source: 'parent' }),
-    );
+    this.#workers.cancel(`${this.#name}: the pipeline was closed`);
   }
 
   async next(): Promise<IteratorResult<T, undefined>> {
     if (this.#closed) return { done: true, value: undefined };
-    if (this.#node === null) this.#start();
+    if (!this.#workers.started) this.#start();
     try {
       for (;;) {
         throwIfCancelled();
@@ -255,7 +232,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
           return { done: false, value };
         }
         if (this.#pumpsLeft === 0) break;
-        const s = suspend<undefined>(`${this.#name}: waiting for an item`, this, PARKED);
+        const s = suspend<undefined>(`${this.#name}: waiting for an item`, this, CLEAR_ON_ABORT);
         this.#consumer = s;
         await s.promise;
         resumed(s);
@@ -276,14 +253,9 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#node === null) return;
+    if (!this.#workers.started) return;
     this.#abort();
-    if (this.#tasks.size > 0) {
-      const s = suspend<undefined>(`${this.#name}: waiting for its pumps`, this, UNABORTABLE);
-      this.#joiner = s;
-      await s.promise;
-    }
-    detach(this.#node);
+    await this.#workers.join(`${this.#name}: waiting for its pumps`);
     for (const it of this.#iterators) {
       if (this.#exhausted.has(it)) continue;
       try {

@@ -66,3 +66,37 @@ export function variance(): void {
   const numbers: Task<number | string> = createTask(() => 1);
   void numbers;
 }
+
+export async function pipelines(): Promise<void> {
+  const { chunk, filter, map, pipe, range, zip, merge, flatMap } = await import('corio/iter');
+  // Types flow through pipe without annotations.
+  const batches = pipe(
+    range(0, 10),
+    map((n) => `${n}`),
+    filter((s) => s.length > 0),
+    chunk(2),
+  );
+  expectType<Equal<typeof batches, AsyncIterable<string[]>>>(true);
+  const narrowed = pipe(
+    [1, 'a', 2] as (number | string)[],
+    filter((x): x is number => typeof x === 'number'),
+  );
+  expectType<Equal<typeof narrowed, AsyncIterable<number>>>(true);
+  const awaited = pipe(
+    [1, 2],
+    map((n) => Promise.resolve(n > 1), { concurrency: 2 }),
+  );
+  expectType<Equal<typeof awaited, AsyncIterable<boolean>>>(true);
+  const pairs = zip(['a'], range(0, 1));
+  expectType<Equal<typeof pairs, AsyncIterable<[string, number]>>>(true);
+  const mixed = merge(['a'], range(0, 1));
+  expectType<Equal<typeof mixed, AsyncIterable<string | number>>>(true);
+  const flat = pipe(
+    ['ab'],
+    flatMap((s) => s.split('')),
+  );
+  expectType<Equal<typeof flat, AsyncIterable<string>>>(true);
+  const upper = map((n: string) => n.toUpperCase());
+  // @ts-expect-error: a stage for strings does not fit a source of numbers
+  pipe(range(0, 1), upper);
+}
