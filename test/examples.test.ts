@@ -99,3 +99,19 @@ test('the README taste is examples/taste.ts, word for word', () => {
   const block = /## A taste\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   assert.equal(block, readFileSync(join(project, 'examples', 'taste.ts'), 'utf8'));
 });
+
+test('each guide quotes its example file word for word', () => {
+  const guides = join(project, 'docs', 'guide');
+  for (const name of readdirSync(guides).filter((f) => f.endsWith('.md'))) {
+    const text = readFileSync(join(guides, name), 'utf8');
+    const quotes = [...text.matchAll(/<!-- example: (\S+) -->\n\n```ts\n([\s\S]*?)```/g)];
+    assert.ok(quotes.length > 0, `${name} quotes an example`);
+    for (const [, file, code] of quotes) {
+      assert.equal(
+        code,
+        readFileSync(join(project, file as string), 'utf8'),
+        `${name} quotes ${file}`,
+      );
+    }
+  }
+});
