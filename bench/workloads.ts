@@ -1,8 +1,8 @@
 // The kernel's workloads, each as raw promise code (the physical limit) and as
 // corio code, written the way a user would write them. Same shapes as
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
-import { Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
-import { chunk, filter, map, pipe } from 'corio/iter';
+import { CapacityLimiter, Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
+import { chunk, filter, forEach, map, pipe, range } from 'corio/iter';
 import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
@@ -122,7 +122,154 @@ async function tally(batches: AsyncIterable<number[]>): Promise<CellResult> {
   return { value: items * 1e4 + count };
 }
 
+// W2: N items, at most 16 at once, each awaiting one setImmediate tick (simulated I/O).
+const tick = (): Promise<void> =>
+  new Promise((resolve) => {
+    setImmediate(resolve);
+  });
+
+// W5: a seeded uniform 0–100 ms delay per item (mulberry32, as the anchors).
+function delays(n: number): number[] {
+  let a = 42;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: n }, () => Math.floor(next() * 100));
+}
+
 export const workloads: Record<string, Workload> = {
+  W2: {
+    title: 'bounded map: N items, concurrency 16, one setImmediate tick each',
+    n: 100_000,
+    expected: triangle,
+    impls: {
+      async raw(n) {
+        let next = 0;
+        let sum = 0;
+        const worker = async () => {
+          while (next < n) {
+            const i = next++;
+            await tick();
+            sum += i;
+          }
+        };
+        await Promise.all(Array.from({ length: 16 }, worker));
+        return { value: sum };
+      },
+      async 'corio-forEach'(n) {
+        return run(async () => {
+          let sum = 0;
+          await forEach(
+            range(0, n),
+            async (i) => {
+              await tick();
+              sum += i;
+            },
+            { concurrency: 16 },
+          );
+          return { value: sum };
+        });
+      },
+      async 'corio-limiter'(n) {
+        return run(async () => {
+          const limiter = new CapacityLimiter(16);
+          let sum = 0;
+          await taskGroup((tg) => {
+            for (let i = 0; i < n; i++) {
+              tg.spawn(() =>
+                limiter.run(async () => {
+                  await tick();
+                  sum += i;
+                }),
+              );
+            }
+          });
+          return { value: sum };
+        });
+      },
+      async 'p-limit'(n) {
+        const { default: pLimit } = await import('p-limit');
+        const limit = pLimit(16);
+        let sum = 0;
+        await Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            limit(async () => {
+              await tick();
+              sum += i;
+            }),
+          ),
+        );
+        return { value: sum };
+      },
+      async 'p-map'(n) {
+        const { default: pMap } = await import('p-map');
+        let sum = 0;
+        await pMap(
+          Array.from({ length: n }, (_, i) => i),
+          async (i) => {
+            await tick();
+            sum += i;
+          },
+          { concurrency: 16 },
+        );
+        return { value: sum };
+      },
+      async 'p-queue'(n) {
+        const { default: PQueue } = await import('p-queue');
+        const queue = new PQueue({ concurrency: 16 });
+        let sum = 0;
+        for (let i = 0; i < n; i++) {
+          void queue.add(async () => {
+            await tick();
+            sum += i;
+          });
+        }
+        await queue.onIdle();
+        return { value: sum };
+      },
+    },
+  },
+  W5: {
+    title: 'timers: N concurrent sleeps, seeded uniform 0–100 ms; ms for the whole set',
+    n: 100_000,
+    expected: (n) => n,
+    impls: {
+      async raw(n) {
+        const ds = delays(n);
+        const t0 = performance.now();
+        await Promise.all(
+          ds.map(
+            (ms) =>
+              new Promise((resolve) => {
+                setTimeout(resolve, ms);
+              }),
+          ),
+        );
+        return { value: n, ms: performance.now() - t0 };
+      },
+      async 'timers-promises'(n) {
+        const { setTimeout: hostSleep } = await import('node:timers/promises');
+        const ds = delays(n);
+        const t0 = performance.now();
+        await Promise.all(ds.map((ms) => hostSleep(ms)));
+        return { value: n, ms: performance.now() - t0 };
+      },
+      async corio(n) {
+        const ds = delays(n);
+        return run(async () => {
+          const t0 = performance.now();
+          await taskGroup((tg) => {
+            for (const ms of ds) tg.spawn(() => sleep(ms));
+          });
+          return { value: n, ms: performance.now() - t0 };
+        });
+      },
+    },
+  },
   W6: {
     title: 'pipeline: N integers → map → filter → batches of 100 → count',
     n: 1_000_000,
@@ -153,6 +300,12 @@ export const workloads: Record<string, Workload> = {
       },
       async corio(n) {
         return run(() => tally(pipe(integers(n), map(double), filter(third), chunk(100))));
+      },
+      async 'streaming-iterables'(n) {
+        const si = await import('streaming-iterables');
+        return tally(
+          si.pipeline(() => integers(n), si.map(double), si.filter(third), si.batch(100)),
+        );
       },
       async ix(n) {
         const { from } = await import('ix/asynciterable');
@@ -330,6 +483,22 @@ export const workloads: Record<string, Workload> = {
         for (const c of await Promise.all(tasks)) count += c;
         return { value: count, ms: performance.now() - t1 };
       },
+      async abortcontroller(n) {
+        const { setTimeout: hostSleep } = await import('node:timers/promises');
+        const controllers = Array.from({ length: n }, () => new AbortController());
+        const tasks = controllers.map(({ signal }) =>
+          hostSleep(HOUR, undefined, { signal }).then(
+            () => 0,
+            (e: unknown) => ((e as Error).name === 'AbortError' ? 1 : 0),
+          ),
+        );
+        await new Promise((resolve) => setImmediate(resolve));
+        const t1 = performance.now();
+        for (const c of controllers) c.abort();
+        let count = 0;
+        for (const c of await Promise.all(tasks)) count += c;
+        return { value: count, ms: performance.now() - t1 };
+      },
       async corio(n) {
         return run(async () => {
           let count = 0;
@@ -377,6 +546,26 @@ export const workloads: Record<string, Workload> = {
         };
         let sum = 0;
         for (let i = 0; i < n; i++) sum += await withTimeout(op(), 1000);
+        return { value: sum };
+      },
+      async 'p-timeout'(n) {
+        const { default: pTimeout } = await import('p-timeout');
+        const op = async () => {
+          await resolved;
+          return 1;
+        };
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += await pTimeout(op(), { milliseconds: 1000 });
+        return { value: sum };
+      },
+      async 'abortsignal-timeout'(n) {
+        const op = async (signal: AbortSignal) => {
+          await resolved;
+          signal.throwIfAborted();
+          return 1;
+        };
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += await op(AbortSignal.timeout(1000));
         return { value: sum };
       },
       async corio(n) {
