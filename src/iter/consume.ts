@@ -24,7 +24,9 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions } from '../_internal/validate.js';
+import { checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
+import { taskGroup } from '../group/task-group.js';
+import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
 import { type Source, asAsync } from './source.js';
 
@@ -52,8 +54,11 @@ export async function reduce<T, A>(
 
 /**
  * Calls `fn(item, index)` for every item, up to `concurrency` at once (default 1),
- * and resolves once all have finished. The first error stops the iteration:
- * running calls are cancelled and awaited, then it is thrown.
+ * and resolves once all have finished. With `concurrency > 1` the calls run in
+ * that many worker tasks (children of the caller) that take turns pulling the
+ * source, so at most `concurrency` items are in flight. The first error stops the
+ * iteration: the other calls are cancelled and awaited, the source is closed, and
+ * the error is thrown as itself (an `ExceptionGroup` only if several failed).
  */
 export async function forEach<T>(
   source: Source<T>,
@@ -63,6 +68,49 @@ export async function forEach<T>(
   checkFunction('forEach()', 'fn', fn);
   checkOptions('forEach()', 'options', options);
   const items = asAsync('forEach()', source);
-  const concurrency = options?.concurrency ?? 1;
-  for await (const _ of map(fn, { concurrency, ordered: false })(items));
+  const concurrency = checkSize('forEach()', 'options.concurrency', options?.concurrency ?? 1, 1);
+  if (concurrency === 1) {
+    let i = 0;
+    for await (const item of items) await fn(item, i++);
+    return;
+  }
+  if (concurrency === Infinity) {
+    // No bound, so no fixed set of workers: a task per item, as map() does.
+    for await (const _ of map(fn, { concurrency, ordered: false })(items));
+    return;
+  }
+  const it = items[Symbol.asyncIterator]();
+  let index = 0;
+  // Set by the workers: an object, so the read below is not narrowed away.
+  const state = { exhausted: false };
+  // One pull at a time: an async iterator need not support concurrent next().
+  let turn: Promise<unknown> = Promise.resolve();
+  const pull = (): Promise<IteratorResult<T>> => {
+    const next = turn.then(() => it.next());
+    turn = next.then(noop, noop);
+    return next;
+  };
+  try {
+    await taskGroup((tg) => {
+      for (let w = 0; w < concurrency; w++) {
+        tg.spawn(async () => {
+          for (;;) {
+            const next = await pull();
+            if (next.done === true) {
+              state.exhausted = true;
+              return;
+            }
+            await fn(next.value, index++);
+          }
+        });
+      }
+    });
+  } catch (error) {
+    if (error instanceof ExceptionGroup && error.errors.length === 1) throw error.errors[0];
+    throw error;
+  } finally {
+    if (!state.exhausted) await it.return?.();
+  }
 }
+
+const noop = (): void => {};

@@ -141,8 +141,10 @@ test('reduce and forEach consume a pipeline; forEach stops at the first error', 
       { concurrency: 3 },
     ).catch((e: unknown) => e);
     assert.equal((err as Error).message, 'two');
-    // reduce() took 5 ms (five 1 ms sleeps); then 1, 2 and 3 start at 5, 4 when 1 ends.
-    assert.deepEqual(trace.lines, ['15 done 1', '25 cancelled 3', '25 cancelled 4']);
+    // reduce() took 5 ms (five 1 ms sleeps); then 1, 2 and 3 start at 5 in three
+    // workers, and the first worker takes 4 when 1 ends. 2 fails at 25: the workers
+    // are cancelled in spawn order, so the first (holding 4) goes first.
+    assert.deepEqual(trace.lines, ['15 done 1', '25 cancelled 4', '25 cancelled 3']);
   }));
 
 test('operators validate their arguments at once, naming them', () => {
@@ -171,3 +173,41 @@ test('operators validate their arguments at once, naming them', () => {
   });
   assert.throws(() => count({ interval: -5 }), RangeError);
 });
+
+test('forEach keeps at most `concurrency` items in flight, pulls the source one at a time, and closes it on error', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    let inFlight = 0;
+    let peak = 0;
+    await forEach(
+      logged(trace, 6),
+      async (n) => {
+        peak = Math.max(peak, ++inFlight);
+        await sleep(n % 2 === 0 ? 10 : 5);
+        inFlight--;
+      },
+      { concurrency: 2 },
+    );
+    assert.equal(peak, 2);
+    assert.deepEqual(trace.lines, [
+      '0 pull 0',
+      '0 pull 1',
+      '5 pull 2',
+      '10 pull 3',
+      '15 pull 4',
+      '15 pull 5',
+      '20 source closed',
+    ]);
+    const closing = new Trace();
+    await assert.rejects(
+      forEach(
+        logged(closing, 100),
+        (n) => {
+          if (n === 3) throw new RangeError('bad item');
+        },
+        { concurrency: 4 },
+      ),
+      (err: unknown) => err instanceof RangeError,
+    );
+    assert.equal(closing.lines.at(-1), `${getRunningLoop().time()} source closed`);
+  }));
