@@ -35,6 +35,21 @@ export function checkDeadline(fn: string, arg: string, value: unknown): number {
   return value;
 }
 
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value != null &&
+    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
+  );
+}
+
 export function isIterable(value: unknown): value is Iterable<unknown> {
   return (
     value != null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'

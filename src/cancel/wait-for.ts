@@ -25,11 +25,10 @@
  * ```
  * @module
  */
-import { checkDelay, describe } from '../_internal/validate.js';
+import { checkDelay, describe, isThenable } from '../_internal/validate.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
 import type { CancelScope } from '../core/cancel-scope.js';
-import { isThenable } from '../core/shield.js';
 import {
   type Suspension,
   type WaitKind,

@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { describe } from '../_internal/validate.js';
+import { describe, isThenable } from '../_internal/validate.js';
 import { awaitPromise, throwIfCancelled } from './suspend.js';
 import { Task, type TaskFunction, createTask } from './task.js';
 
@@ -48,12 +48,4 @@ export async function shield<T>(work: AwaitableOrFunction<T>): Promise<T> {
     );
   }
   return awaitPromise(work, 'shield');
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }

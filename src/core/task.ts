@@ -23,7 +23,13 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkBoolean, checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkOptions,
+  checkString,
+  isThenable,
+} from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import { CancelNode, attach, cancelNode, detach, effectiveCancel } from './cancel-node.js';
 import { context, currentNode } from './context.js';
@@ -122,14 +128,6 @@ function runTask<T>(task: Task<T>, fn: TaskFunction<T>): void {
   } else {
     task._settle(result, false);
   }
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {

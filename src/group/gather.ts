@@ -27,9 +27,8 @@
  * ```
  * @module
  */
-import { describe } from '../_internal/validate.js';
+import { describe, isThenable } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
-import { isThenable } from '../core/shield.js';
 import {
   type Suspension,
   type WaitKind,

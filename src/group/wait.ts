@@ -22,10 +22,16 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions, describe, isIterable } from '../_internal/validate.js';
+import {
+  checkDelay,
+  checkOptions,
+  describe,
+  isIterable,
+  isThenable,
+} from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
-import { type AwaitableOrFunction, isThenable } from '../core/shield.js';
+import type { AwaitableOrFunction } from '../core/shield.js';
 import {
   type Suspension,
   type WaitKind,

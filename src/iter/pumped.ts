@@ -137,23 +137,15 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     const { expand, concurrency } = this.#expansion as Expansion<T>;
     try {
       for (let index = 0; ; index++) {
-        while (this.#inner >= concurrency && !this.#isClosing()) {
-          const s = suspend<undefined>(
-            `${this.#name}: waiting for an inner source to end`,
-            this,
-            CLEAR_ON_ABORT,
-          );
-          this.#innerWait = s;
-          await s.promise;
-          resumed(s);
-        }
-        if (this.#isClosing()) return;
-        const next = await it.next();
-        if (next.done === true) {
-          this.#exhausted.add(it);
-          return;
-        }
-        if (this.#isClosing()) return;
+        const next = await this.#pullWhen(
+          it,
+          () => this.#inner >= concurrency,
+          'waiting for an inner source to end',
+          (s) => {
+            this.#innerWait = s;
+          },
+        );
+        if (next === null) return;
         const inner = expand(next.value, index);
         this.#inner++;
         this.#spawnPump(
@@ -180,27 +172,42 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     return this.#closing;
   }
 
+  // Waits while `busy()` (parked, registered by `remember` so a wake-up finds it),
+  // then pulls the next item. Null once the source is done or the operator closes.
+  async #pullWhen(
+    it: AsyncIterator<unknown>,
+    busy: () => boolean,
+    waiting: string,
+    remember: (s: Suspension) => void,
+  ): Promise<{ value: unknown } | null> {
+    while (busy() && !this.#isClosing()) {
+      const s = suspend<undefined>(`${this.#name}: ${waiting}`, this, CLEAR_ON_ABORT);
+      remember(s);
+      await s.promise;
+      resumed(s);
+    }
+    if (this.#isClosing()) return null;
+    const next = await it.next();
+    if (next.done === true) {
+      this.#exhausted.add(it as AsyncIterator<T>);
+      return null;
+    }
+    return this.#isClosing() ? null : { value: next.value };
+  }
+
   async #pump(it: AsyncIterator<T>): Promise<void> {
     try {
       for (;;) {
-        while (this.#ready.size >= this.#limit && !this.#isClosing()) {
-          const s = suspend<undefined>(
-            `${this.#name}: waiting for the consumer`,
-            this,
-            CLEAR_ON_ABORT,
-          );
-          this.#pumpWaits.add(s);
-          await s.promise;
-          resumed(s);
-        }
-        if (this.#isClosing()) return;
-        const next = await it.next();
-        if (next.done === true) {
-          this.#exhausted.add(it);
-          return;
-        }
-        if (this.#isClosing()) return;
-        this.#ready.push(next.value);
+        const next = await this.#pullWhen(
+          it,
+          () => this.#ready.size >= this.#limit,
+          'waiting for the consumer',
+          (s) => {
+            this.#pumpWaits.add(s);
+          },
+        );
+        if (next === null) return;
+        this.#ready.push(next.value as T);
         this.#wakeConsumer();
       }
     } catch (error) {

@@ -25,7 +25,13 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions, describe } from '../_internal/validate.js';
+import {
+  checkDelay,
+  checkOptions,
+  describe,
+  isAsyncIterable,
+  isIterable,
+} from '../_internal/validate.js';
 import { sleep } from '../core/sleep.js';
 import { throwIfCancelled } from '../core/suspend.js';
 
@@ -40,19 +46,6 @@ export interface IntervalOptions {
   readonly interval?: number;
 }
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return (
-    value != null &&
-    typeof (value as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function'
-  );
-}
-
-function isSyncIterable(value: unknown): value is Iterable<unknown> {
-  return (
-    value != null && typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function'
-  );
-}
-
 /**
  * `source` as an async iterable, checked at once.
  *
@@ -61,7 +54,7 @@ function isSyncIterable(value: unknown): value is Iterable<unknown> {
 export function asAsync<T>(fn: string, source: Source<T>): AsyncIterable<T> {
   const input: unknown = source;
   if (isAsyncIterable(input)) return input as AsyncIterable<T>;
-  if (isSyncIterable(input) && typeof input !== 'string') return fromSync(input as Iterable<T>);
+  if (isIterable(input) && typeof input !== 'string') return fromSync(input as Iterable<T>);
   throw new TypeError(
     `${fn}: \`source\` must be an iterable or async iterable, got ${describe(input)}`,
   );

@@ -155,16 +155,49 @@ class ChannelState<T> {
   }
 }
 
-/** The sending end of a memory channel. */
-export class SendChannel<T> implements Disposable, AsyncDisposable {
-  readonly #state: ChannelState<T>;
-  #closed = false;
+/** What both ends of a channel share: closing, disposal, statistics, printing. */
+abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
+  /** @internal */
+  readonly _state: ChannelState<T>;
+  /** @internal */
+  _closed = false;
 
   /** @internal Made by openChannel() and clone(). */
   constructor(state: ChannelState<T>) {
-    this.#state = state;
+    this._state = state;
   }
 
+  /** Closes this end; see each end's `close()`. */
+  abstract close(): void;
+
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  statistics(): ChannelStatistics {
+    return this._state.statistics();
+  }
+
+  [inspectSymbol](): string {
+    return this._state.describe(this.constructor.name, this._closed);
+  }
+
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+}
+
+/** The sending end of a memory channel. */
+export class SendChannel<T> extends ChannelEnd<T> {
   /**
    * Sends `value`, waiting while the buffer is full (with capacity 0: until a
    * receiver takes it).
@@ -182,7 +215,7 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
     throwIfCancelled(options?.signal);
     if (this.#offer(value)) return;
     const ticket: SendTicket = { handle: this, value };
-    const s = this.#state.senders.enqueue('SendChannel.send', options?.signal, ticket);
+    const s = this._state.senders.enqueue('SendChannel.send', options?.signal, ticket);
     await s.promise;
     resumed(s);
   }
@@ -201,8 +234,8 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
 
   // Delivers at once if it can; false when the sender must wait.
   #offer(value: T): boolean {
-    const state = this.#state;
-    if (this.#closed)
+    const state = this._state;
+    if (this._closed)
       throw new ClosedResourceError('SendChannel.send(): this send end is closed', value);
     if (state.openReceivers === 0) {
       throw new BrokenResourceError('SendChannel.send(): every receive end is closed', value);
@@ -222,9 +255,9 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
    * @throws {ClosedResourceError} if this end is closed.
    */
   clone(): SendChannel<T> {
-    if (this.#closed) throw new ClosedResourceError('SendChannel.clone(): this send end is closed');
-    this.#state.openSenders++;
-    return new SendChannel(this.#state);
+    if (this._closed) throw new ClosedResourceError('SendChannel.clone(): this send end is closed');
+    this._state.openSenders++;
+    return new SendChannel(this._state);
   }
 
   /**
@@ -233,9 +266,9 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
    * Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const state = this.#state;
+    if (this._closed) return;
+    this._closed = true;
+    const state = this._state;
     state.senders.failWhere(
       (ticket) => (ticket as SendTicket).handle === this,
       (ticket) =>
@@ -250,43 +283,10 @@ export class SendChannel<T> implements Disposable, AsyncDisposable {
       );
     }
   }
-
-  isClosed(): boolean {
-    return this.#closed;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
-
-  statistics(): ChannelStatistics {
-    return this.#state.statistics();
-  }
-
-  [inspectSymbol](): string {
-    return this.#state.describe('SendChannel', this.#closed);
-  }
-
-  toString(): string {
-    return this[inspectSymbol]();
-  }
 }
 
 /** The receiving end of a memory channel; `for await` receives until the channel ends. */
-export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDisposable {
-  readonly #state: ChannelState<T>;
-  #closed = false;
-
-  /** @internal Made by openChannel() and clone(). */
-  constructor(state: ChannelState<T>) {
-    this.#state = state;
-  }
-
+export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T> {
   /**
    * Receives the next value, waiting while there is none.
    *
@@ -302,7 +302,7 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
     checkSignal('ReceiveChannel.receive()', options?.signal);
     throwIfCancelled(options?.signal);
     if (this.#ready()) return this.#take();
-    const s = this.#state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this);
+    const s = this._state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this);
     await s.promise;
     resumed(s);
     return s.value as T;
@@ -321,8 +321,8 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
 
   // True when a value can be taken now; throws when none ever will.
   #ready(): boolean {
-    const state = this.#state;
-    if (this.#closed)
+    const state = this._state;
+    if (this._closed)
       throw new ClosedResourceError('ReceiveChannel.receive(): this receive end is closed');
     if (state.buffer.size > 0 || state.senders.size > 0) return true;
     if (state.openSenders === 0)
@@ -331,7 +331,7 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
   }
 
   #take(): T {
-    const state = this.#state;
+    const state = this._state;
     if (state.buffer.size === 0) return state.takeFromSender();
     const value = state.buffer.shift();
     if (state.senders.size > 0) state.buffer.push(state.takeFromSender());
@@ -345,10 +345,10 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
    * @throws {ClosedResourceError} if this end is closed.
    */
   clone(): ReceiveChannel<T> {
-    if (this.#closed)
+    if (this._closed)
       throw new ClosedResourceError('ReceiveChannel.clone(): this receive end is closed');
-    this.#state.openReceivers++;
-    return new ReceiveChannel(this.#state);
+    this._state.openReceivers++;
+    return new ReceiveChannel(this._state);
   }
 
   /**
@@ -357,9 +357,9 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
    * fail with `BrokenResourceError` (each carrying its value). Idempotent.
    */
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    const state = this.#state;
+    if (this._closed) return;
+    this._closed = true;
+    const state = this._state;
     state.receivers.failWhere(
       (ticket) => ticket === this,
       () =>
@@ -379,19 +379,6 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
     }
   }
 
-  isClosed(): boolean {
-    return this.#closed;
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
-  }
-
   /** Receives until the channel ends (every send end closed, buffer drained). */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
     return {
@@ -404,18 +391,6 @@ export class ReceiveChannel<T> implements AsyncIterable<T>, Disposable, AsyncDis
         }
       },
     };
-  }
-
-  statistics(): ChannelStatistics {
-    return this.#state.statistics();
-  }
-
-  [inspectSymbol](): string {
-    return this.#state.describe('ReceiveChannel', this.#closed);
-  }
-
-  toString(): string {
-    return this[inspectSymbol]();
   }
 }
 

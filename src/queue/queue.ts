@@ -173,7 +173,7 @@ export class Queue<T> implements AsyncIterable<T> {
     resumed(s);
     this.#reserved--;
     // Shut down while this putter was waking up: its slot is void.
-    if (this.statistics().shutdown) throw this.#shutDownError('put');
+    if (this.#isShutDown()) throw this.#shutDownError('put');
     this.#enqueue(item);
     // The item may have gone straight to a getter, leaving the reserved slot free
     // for the next putter (without this, that putter would wait forever).
@@ -299,6 +299,11 @@ export class Queue<T> implements AsyncIterable<T> {
     }
     this.#putters?.failAll(() => this.#shutDownError('put'));
     this.#getters?.failAll(() => this.#shutDownError('get'));
+  }
+
+  // A method, not the field: the read after an await must not be narrowed away.
+  #isShutDown(): boolean {
+    return this.#shutdown;
   }
 
   #shutDownError(method: string): QueueShutDown {
