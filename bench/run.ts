@@ -3,8 +3,8 @@
 // shared machine hits every cell alike; prints one markdown table per workload
 // with the median, the spread, the ratio to raw, and the peak RSS.
 //
-//   npm run bench                 5 repetitions
-//   npm run bench -- --quick      3 repetitions
+//   npm run bench                 5 repetitions, every cell at full N
+//   npm run bench -- --quick      one pass, the slowest peers at a smaller N (under 2 min)
 //   npm run bench -- --reps 7 --only W1,W8
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { workloads } from './workloads.js';
 interface Row {
   readonly workload: string;
   readonly impl: string;
+  readonly n: number;
   readonly ok: boolean;
   readonly ms: number;
   readonly peakRssMiB: number;
@@ -24,20 +25,34 @@ const option = (name: string): string | undefined => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const reps = Number(option('--reps') ?? (args.includes('--quick') ? 3 : 5));
+const quick = args.includes('--quick');
+const reps = Number(option('--reps') ?? (quick ? 1 : 5));
+if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`--reps must be a positive integer`);
 const only = option('--only')?.split(',');
 const cellFile = join(dirname(fileURLToPath(import.meta.url)), 'cell.ts');
 
 const cells = Object.entries(workloads)
   .filter(([id]) => only === undefined || only.includes(id))
-  .flatMap(([id, w]) => Object.keys(w.impls).map((impl) => ({ id, impl })));
+  .flatMap(([id, w]) =>
+    Object.keys(w.impls).map((impl) => ({ id, impl, n: quick ? w.quickN?.[impl] : undefined })),
+  );
 
+const started = performance.now();
 const rows: Row[] = [];
 for (let rep = 1; rep <= reps; rep++) {
-  for (const { id, impl } of cells) {
+  for (const { id, impl, n } of cells) {
     const out = execFileSync(
       process.execPath,
-      ['--expose-gc', '--conditions=corio-source', '--import', 'tsx', cellFile, id, impl],
+      [
+        '--expose-gc',
+        '--conditions=corio-source',
+        '--import',
+        'tsx',
+        cellFile,
+        id,
+        impl,
+        ...(n === undefined ? [] : [String(n)]),
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 20 },
     );
     const row = JSON.parse(out.trim().split('\n').pop() as string) as Row;
@@ -56,9 +71,10 @@ const median = (xs: number[]): number => {
 const fmt = (x: number): string =>
   x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 
+const seconds = (performance.now() - started) / 1000;
 console.log(`# corio kernel benchmark\n`);
 console.log(
-  `node ${process.version}, ${reps} repetitions, one process per cell; ratio = median / median of raw.\n`,
+  `node ${process.version}, ${reps} repetitions, one process per cell, ${seconds.toFixed(0)} s in all; ratio = median / median of raw.\n`,
 );
 for (const [id, w] of Object.entries(workloads)) {
   if (only !== undefined && !only.includes(id)) continue;
@@ -67,14 +83,21 @@ for (const [id, w] of Object.entries(workloads)) {
   console.log('|---|---:|---:|---:|---:|');
   const of = (impl: string) => rows.filter((r) => r.workload === id && r.impl === impl);
   const rawMedian = median(of('raw').map((r) => r.ms));
+  const notes: string[] = [];
   for (const impl of Object.keys(w.impls)) {
     const rs = of(impl);
     const ms = rs.map((r) => r.ms);
     const wrong = rs.some((r) => !r.ok);
     const m = median(ms);
+    const n = rs[0]?.n ?? w.n;
+    // A cell run at a smaller N is compared per item: its time scaled to raw's N.
+    const ratio = (m * (w.n / n)) / rawMedian;
+    const mark = n === w.n ? '' : ' ‡';
+    if (mark !== '')
+      notes.push(`‡ ${impl} ran at N = ${n.toLocaleString('en')}; its ratio is per item.`);
     console.log(
-      `| ${impl} | ${wrong ? 'WRONG' : fmt(m)} | ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} | ${(m / rawMedian).toFixed(2)}x | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`,
+      `| ${impl}${mark} | ${wrong ? 'WRONG' : fmt(m)} | ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} | ${ratio.toFixed(2)}x | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`,
     );
   }
-  console.log('');
+  console.log(notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }

@@ -3,6 +3,17 @@
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
 import { CapacityLimiter, Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
 import { chunk, filter, forEach, map, pipe, range } from 'corio/iter';
+import {
+  effectW1,
+  effectW2,
+  effectW3,
+  effectW4,
+  effectW5,
+  effectW6,
+  effectW7,
+  effectW8,
+} from './peers/effect.js';
+import { effectionW1, effectionW3, effectionW7 } from './peers/effection.js';
 import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
@@ -16,6 +27,11 @@ export interface Workload {
   readonly n: number;
   readonly expected: (n: number) => number;
   readonly impls: Record<string, (n: number) => Promise<CellResult>>;
+  /**
+   * Cells too slow to run at full N within `--quick`'s two minutes run at this
+   * N there instead; their ratio is then per item against raw at full N.
+   */
+  readonly quickN?: Record<string, number>;
 }
 
 const resolved = Promise.resolve();
@@ -97,6 +113,8 @@ function queueWorkload(title: string, p: number, c: number): Workload {
           return { value: total };
         });
       },
+      effect: effectW3(p, c),
+      effection: effectionW3(p, c),
     },
   };
 }
@@ -231,6 +249,7 @@ export const workloads: Record<string, Workload> = {
         await queue.onIdle();
         return { value: sum };
       },
+      effect: effectW2(tick),
     },
   },
   W5: {
@@ -258,7 +277,17 @@ export const workloads: Record<string, Workload> = {
         await Promise.all(ds.map((ms) => hostSleep(ms)));
         return { value: n, ms: performance.now() - t0 };
       },
-      async corio(n) {
+      // The same shape as raw: one task awaiting all the sleeps.
+      async 'corio-sleep'(n) {
+        const ds = delays(n);
+        return run(async () => {
+          const t0 = performance.now();
+          await Promise.all(ds.map((ms) => sleep(ms)));
+          return { value: n, ms: performance.now() - t0 };
+        });
+      },
+      // A task per sleep, as Effect's cell forks a fiber per sleep.
+      async 'corio-tasks'(n) {
         const ds = delays(n);
         return run(async () => {
           const t0 = performance.now();
@@ -268,6 +297,7 @@ export const workloads: Record<string, Workload> = {
           return { value: n, ms: performance.now() - t0 };
         });
       },
+      effect: effectW5(delays),
     },
   },
   W6: {
@@ -357,6 +387,7 @@ export const workloads: Record<string, Workload> = {
         await pipeline(Readable.from(integers(n)), mapT, filterT, batchT, sink);
         return { value: items * 1e4 + count };
       },
+      'effect-stream': effectW6(integers, double, third),
     },
   },
   W3a: queueWorkload('queue 1×1: capacity 100, 1 producer → 1 consumer, N integers', 1, 1),
@@ -418,6 +449,7 @@ export const workloads: Record<string, Workload> = {
           return { value: counter };
         });
       },
+      effect: effectW4,
     },
   },
   W1: {
@@ -453,7 +485,10 @@ export const workloads: Record<string, Workload> = {
           return { value: sum };
         });
       },
+      effect: effectW1,
+      effection: effectionW1,
     },
+    quickN: { effection: 10_000 },
   },
   W7: {
     title: 'cancel: N tasks asleep for an hour, cancel all; ms from cancel to all done',
@@ -521,7 +556,10 @@ export const workloads: Record<string, Workload> = {
           return { value: count, ms: performance.now() - t1 };
         });
       },
+      effect: effectW7,
+      effection: effectionW7,
     },
+    quickN: { effection: 10_000 },
   },
   W8: {
     title: 'timeout: N sequential fast calls (one microtask) under a 1,000 ms timeout',
@@ -579,6 +617,7 @@ export const workloads: Record<string, Workload> = {
           return { value: sum };
         });
       },
+      effect: effectW8,
     },
   },
 };

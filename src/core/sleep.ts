@@ -37,11 +37,13 @@ export interface SleepOptions {
   readonly signal?: AbortSignal;
 }
 
+// The sleep's duration rides in the ticket, for the description only.
 const SLEEP: WaitKind = {
   abort(s) {
     (s.owner as TimerHandle | null)?.cancel();
     return true;
   },
+  describe: (s) => `sleep(${String(s.ticket)})`,
 };
 
 // checkpoint(): the resumption is queued for the next turn; a cancellation in
@@ -75,8 +77,9 @@ export async function sleep<T>(
     await yieldTurn(options?.signal);
     return value;
   }
-  const s = suspend<T | undefined>(`sleep(${ms})`, null, SLEEP, options?.signal);
+  const s = suspend<T | undefined>('sleep', null, SLEEP, options?.signal);
   s.value = value;
+  s.ticket = ms;
   if (ms !== Infinity) {
     const loop = currentLoop();
     s.owner = loop._schedule(loop.time() + ms, wakeUp, s);

@@ -61,6 +61,11 @@ export interface WaitKind {
   /** Not a cancellation point: may park in a cancelled scope (a group's join). */
   readonly uncancellable?: boolean;
   /**
+   * Formats what the wait is for from the Suspension (`sleep(500)`), when asked:
+   * most waits are never described, so the string is not built per wait.
+   */
+  describe?(s: Suspension): string;
+  /**
    * The wake-up completes the operation and cannot be undone (a receiver took the
    * sender's value): a woken wait then returns even if its task was cancelled
    * meanwhile, and the cancellation is thrown at the task's next checkpoint.
@@ -90,8 +95,8 @@ export class Suspension<T = unknown> {
   /** The waiting primitive: a lock, a timer handle, a task… read by its WaitKind. */
   owner: unknown;
   readonly kind: WaitKind;
-  /** What the task awaits, for humans: `sleep(500)`, `Lock.acquire`. */
-  readonly description: string;
+  // What the task awaits; the kind's describe() may complete it (see description).
+  readonly #what: string;
   readonly signal: AbortSignal | null;
   /** The value it was woken with (the item handed to a getter). */
   value: T | undefined = undefined;
@@ -109,12 +114,17 @@ export class Suspension<T = unknown> {
     this.task = node === null ? null : node.task;
     this.owner = owner;
     this.kind = kind;
-    this.description = description;
+    this.#what = description;
     this.signal = signal;
     this.promise = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /** What the task awaits, for humans: `sleep(500)`, `Lock.acquire`, `await Task-3`. */
+  get description(): string {
+    return this.kind.describe === undefined ? this.#what : this.kind.describe(this);
   }
 
   get parked(): boolean {

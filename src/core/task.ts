@@ -95,6 +95,7 @@ const AWAIT_TASK: WaitKind = {
     );
     return false;
   },
+  describe: (s) => `await ${(s.owner as Task).name}`,
 };
 
 // `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
@@ -103,6 +104,7 @@ const AWAIT_SHIELDED: WaitKind = {
     (s.owner as Task)._unlinkAwaiter(s);
     return true;
   },
+  describe: (s) => `await ${(s.owner as Task).name}`,
 };
 
 // Runs inside the task's context, so a thenable the function returns (another
@@ -408,7 +410,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       throwIfCancelled();
       return this.result();
     }
-    const s = suspend<T>(`await ${this.name}`, this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
+    const s = suspend<T>('await', this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
     s.prev = this.#lastAwaiter;
     if (this.#lastAwaiter === null) this.#firstAwaiter = s;
     else this.#lastAwaiter.next = s;

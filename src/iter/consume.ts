@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
+import { checkFunction, checkOptions, checkSize, isThenable } from '../_internal/validate.js';
 import { taskGroup } from '../group/task-group.js';
 import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
@@ -71,7 +71,10 @@ export async function forEach<T>(
   const concurrency = checkSize('forEach()', 'options.concurrency', options?.concurrency ?? 1, 1);
   if (concurrency === 1) {
     let i = 0;
-    for await (const item of items) await fn(item, i++);
+    for await (const item of items) {
+      const r = fn(item, i++);
+      if (isThenable(r)) await r;
+    }
     return;
   }
   if (concurrency === Infinity) {
@@ -83,13 +86,7 @@ export async function forEach<T>(
   let index = 0;
   // Set by the workers: an object, so the read below is not narrowed away.
   const state = { exhausted: false };
-  // One pull at a time: an async iterator need not support concurrent next().
-  let turn: Promise<unknown> = Promise.resolve();
-  const pull = (): Promise<IteratorResult<T>> => {
-    const next = turn.then(() => it.next());
-    turn = next.then(noop, noop);
-    return next;
-  };
+  const pull = serialPuller(it);
   try {
     await taskGroup((tg) => {
       for (let w = 0; w < concurrency; w++) {
@@ -100,7 +97,8 @@ export async function forEach<T>(
               state.exhausted = true;
               return;
             }
-            await fn(next.value, index++);
+            const r = fn(next.value, index++);
+            if (isThenable(r)) await r;
           }
         });
       }
@@ -114,3 +112,25 @@ export async function forEach<T>(
 }
 
 const noop = (): void => {};
+
+// %AsyncGeneratorPrototype%: a native async generator queues concurrent next()
+// calls itself and answers them in order.
+const asyncGeneratorPrototype: unknown = Object.getPrototypeOf(
+  Object.getPrototypeOf((async function* () {})()),
+);
+
+/**
+ * One next() at a time, since an async iterator need not support concurrent
+ * calls; a native async generator (range(), asAsync() of an array, any
+ * operator's output) queues them itself, so it is called directly: two
+ * promises fewer per item.
+ */
+function serialPuller<T>(it: AsyncIterator<T>): () => Promise<IteratorResult<T>> {
+  if (Object.prototype.isPrototypeOf.call(asyncGeneratorPrototype, it)) return () => it.next();
+  let turn: Promise<unknown> = Promise.resolve();
+  return () => {
+    const next = turn.then(() => it.next());
+    turn = next.then(noop, noop);
+    return next;
+  };
+}

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { checkCount, checkFunction } from '../_internal/validate.js';
+import { checkCount, checkFunction, isThenable } from '../_internal/validate.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 /** Keeps the items for which `predicate(item, index)` is truthy (it may be async). */
@@ -32,7 +32,11 @@ export function filter<T>(predicate: (item: T, index: number) => unknown): Opera
     const items = asAsync('filter()', source);
     return (async function* () {
       let i = 0;
-      for await (const item of items) if (await predicate(item, i++)) yield item;
+      for await (const item of items) {
+        // A synchronous predicate is not awaited: that would cost a microtask hop per item.
+        const keep = predicate(item, i++);
+        if (isThenable(keep) ? await keep : keep) yield item;
+      }
     })();
   };
 }
@@ -61,7 +65,8 @@ export function takeWhile<T>(predicate: (item: T, index: number) => unknown): Op
     return (async function* () {
       let i = 0;
       for await (const item of items) {
-        if (!(await predicate(item, i++))) return;
+        const keep = predicate(item, i++);
+        if (!(isThenable(keep) ? await keep : keep)) return;
         yield item;
       }
     })();
