@@ -4,13 +4,22 @@
  *   1. an async iterator, consumed with `for await`;
  *   2. an async resource, used with `await using`;
  *   3. `gather` of three tasks that sleep 2 s, 1 s and 3 s: about 3 s in all, not 6.
+ *      This part runs traced: its sequence diagram (Mermaid), HTML timeline and
+ *      Perfetto trace are written to a folder (`--out DIR`; default
+ *      `$TMPDIR/corio-demo`), and the demo prints where.
  *
  * `--virtual` runs it in virtual time: the same output, instantly.
  */
-import { gather, getRunningLoop, run, sleep } from 'corio';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTask, gather, getRunningLoop, run, sleep } from 'corio';
 import { VirtualClock } from 'corio/testing';
+import { Tracer, toChromeTrace, toHTML, toMermaid } from 'corio/trace';
 
 const virtual = process.argv.includes('--virtual');
+const outAt = process.argv.indexOf('--out');
+const outDir = outAt > 0 ? (process.argv[outAt + 1] as string) : join(tmpdir(), 'corio-demo');
 
 // 1. An async iterator: counts from `start` to `end`, one number a second.
 class AsyncCounter implements AsyncIterableIterator<number> {
@@ -57,9 +66,6 @@ async function task(name: string, seconds: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const loop = getRunningLoop();
-  const seconds = (since: number): string => `${((loop.time() - since) / 1000).toFixed(1)} s`;
-
   console.log('# 1. async iterator: for await');
   for await (const n of new AsyncCounter(1, 5)) console.log(n);
 
@@ -68,16 +74,37 @@ async function main(): Promise<void> {
     await using _resource = await AsyncResource.acquire();
     console.log('Using resource');
   }
+}
 
+async function gatherMain(): Promise<void> {
+  const loop = getRunningLoop();
   console.log('\n# 3. gather: three tasks at once');
   const start = loop.time();
   const results = await gather(
-    () => task('A', 2),
-    () => task('B', 1),
-    () => task('C', 3),
+    createTask(() => task('A', 2), { name: 'A' }),
+    createTask(() => task('B', 1), { name: 'B' }),
+    createTask(() => task('C', 3), { name: 'C' }),
   );
   console.log(results);
-  console.log(`All tasks completed in ${seconds(start)} (one after another: 6.0 s)`);
+  console.log(
+    `All tasks completed in ${((loop.time() - start) / 1000).toFixed(1)} s (one after another: 6.0 s)`,
+  );
 }
 
-await run(main, virtual ? { clock: new VirtualClock() } : {});
+const clock = () => (virtual ? { clock: new VirtualClock() } : {});
+await run(main, clock());
+
+// Part 3 again, recorded: the seed's diagram, drawn from this run.
+const tracer = new Tracer();
+await run(gatherMain, { ...clock(), trace: tracer });
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, 'gather.mmd'), toMermaid(tracer));
+writeFileSync(
+  join(outDir, 'gather.html'),
+  toHTML(tracer, { title: 'corio demo: gather of A, B, C' }),
+);
+writeFileSync(join(outDir, 'gather.trace.json'), JSON.stringify(toChromeTrace(tracer)));
+console.log(`\nThe run of part 3, drawn: ${outDir}`);
+console.log('  gather.mmd         Mermaid sequence diagram');
+console.log('  gather.html        timeline: open it in a browser');
+console.log('  gather.trace.json  Chrome trace: open it in ui.perfetto.dev');

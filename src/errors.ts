@@ -78,6 +78,24 @@ export class InvalidStateError extends Error {
 }
 
 /**
+ * Debug mode found every task blocked with nothing able to wake one
+ * (`run(main, { debug: true })`): `run()` ends with this error instead of hanging.
+ * The message is the report; `cycle` names the wait-for cycle when there is one.
+ */
+export class DeadlockError extends Error {
+  static {
+    this.prototype.name = 'DeadlockError';
+  }
+  /** The tasks of the wait-for cycle, with what each waits on between them. */
+  readonly cycle: readonly string[] | null;
+
+  constructor(report: string, cycle: readonly string[] | null) {
+    super(report);
+    this.cycle = cycle;
+  }
+}
+
+/**
  * Several errors raised together, as Python's `ExceptionGroup`: a task group throws
  * one holding every real error of its children and body. It is an `AggregateError`,
  * so `errors` lists them; `split()` and `subgroup()` work as in Python.

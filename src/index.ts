@@ -24,6 +24,7 @@ export {
   type CancelledErrorOptions,
   type CancelSource,
   CancelledError,
+  DeadlockError,
   ExceptionGroup,
   InvalidStateError,
   isCancellation,

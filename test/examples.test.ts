@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { tmpdir } from 'node:os';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -73,7 +74,15 @@ describe('module header examples print what they say', { concurrency: 4 }, () =>
 });
 
 test('the demo prints the seed programs’ output in virtual time', async () => {
-  const lines = await stdoutOf(join(project, 'examples', 'demo.ts'), ['--virtual']);
+  const out = join(tmpdir(), `corio-demo-test-${process.pid}`);
+  const lines = (
+    await stdoutOf(join(project, 'examples', 'demo.ts'), ['--virtual', '--out', out])
+  ).map((line) => line.replace(out, '<out>'));
+  // The seed's diagram, drawn from the demo's own run.
+  assert.match(
+    readFileSync(join(out, 'gather.mmd'), 'utf8'),
+    /loop->>B: resume after sleep\(1000\)\n\s{4}B-->>loop: completed/,
+  );
   assert.deepEqual(
     lines,
     readFileSync(join(project, 'test', 'demo.expected.txt'), 'utf8')

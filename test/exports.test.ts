@@ -18,6 +18,7 @@ test('corio exports exactly its public surface', async () => {
     'CapacityLimiter',
     'ClosedResourceError',
     'Condition',
+    'DeadlockError',
     'EndOfChannel',
     'Event',
     'EventLoop',
@@ -115,4 +116,20 @@ test('internals are unreachable through the exports map', async () => {
   for (const deep of ['corio/src/core/task.ts', 'corio/dist/core/task.js', 'corio/core/task']) {
     await assert.rejects(import(deep), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, deep);
   }
+});
+
+test('corio/trace exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/trace'), [
+    'Tracer',
+    'combineInstruments',
+    'dumpTaskTreeOn',
+    'formatTaskTree',
+    'printTaskTree',
+    'taskTree',
+    'toChromeTrace',
+    'toHTML',
+    'toLanes',
+    'toMermaid',
+    'trace',
+  ]);
 });

@@ -44,6 +44,7 @@ const allowed: Record<string, readonly string[]> = {
   queue: ['queue', 'sync', 'core', '_internal', 'errors', 'cancel', 'group'],
   iter: ['iter', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
   testing: ['testing', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
+  trace: ['trace', 'core', '_internal', 'errors'],
   index: ['core', 'errors', 'cancel', 'group', 'sync', 'queue'],
 };
 

@@ -29,14 +29,21 @@ const abortWaiter = (s: Suspension): boolean => {
   return true;
 };
 
+// A task, named through Suspension so this layer needs no import of core/task.
+type Holder = NonNullable<Suspension['task']>;
+
+const holdersOf = (s: Suspension): readonly Holder[] =>
+  (s.owner as WaiterList<unknown>)._holders?.() ?? [];
+
 const WAITER: WaitKind = {
   abort: abortWaiter,
   unclaimed(s) {
     (s.owner as WaiterList<unknown>)._onUnclaimed?.(s.value, s.ticket);
   },
+  waitingOn: holdersOf,
 };
 
-const COMMITTED_WAITER: WaitKind = { abort: abortWaiter, committed: true };
+const COMMITTED_WAITER: WaitKind = { abort: abortWaiter, committed: true, waitingOn: holdersOf };
 
 export interface WaiterListOptions<T> {
   /**
@@ -46,6 +53,8 @@ export interface WaiterListOptions<T> {
   readonly onUnclaimed?: (value: T, ticket: unknown) => void;
   /** The wake-up completes the waiter's operation; see the module doc. */
   readonly committed?: boolean;
+  /** The tasks holding the primitive (a lock's holder), for task trees and deadlock reports. */
+  readonly holders?: () => readonly Holder[];
 }
 
 export class WaiterList<T = undefined> {
@@ -55,11 +64,14 @@ export class WaiterList<T = undefined> {
   readonly #kind: WaitKind;
   /** @internal */
   readonly _onUnclaimed: ((value: unknown, ticket: unknown) => void) | null;
+  /** @internal */
+  readonly _holders: (() => readonly Holder[]) | null;
 
   constructor(options: WaiterListOptions<T> = {}) {
     this._onUnclaimed =
       (options.onUnclaimed as ((value: unknown, ticket: unknown) => void) | undefined) ?? null;
     this.#kind = options.committed === true ? COMMITTED_WAITER : WAITER;
+    this._holders = options.holders ?? null;
   }
 
   /** How many tasks are parked. */
@@ -83,8 +95,7 @@ export class WaiterList<T = undefined> {
   enqueue(description: string, signal?: AbortSignal | null, ticket?: unknown): Suspension<T> {
     // suspend() throws before anything is linked if the task is already cancelled,
     // so only a task that really goes to sleep is ever in the list.
-    const s = suspend<T>(description, this, this.#kind, signal);
-    s.ticket = ticket;
+    const s = suspend<T>(description, this, this.#kind, signal, ticket);
     s.prev = this.#tail;
     if (this.#tail === null) this.#head = s;
     else this.#tail.next = s;

@@ -56,7 +56,8 @@ const WAIT_TASK: WaitKind = {
   },
 };
 
-const PROMISE_WAIT: WaitKind = { abort: () => true };
+// A host promise settles it: nothing in the loop's tasks decides when.
+const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: () => null };
 
 /**
  * Awaits `work` for at most `ms`.

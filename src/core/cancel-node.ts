@@ -190,3 +190,20 @@ function nextInWalk(root: CancelNode, node: CancelNode): CancelNode | null {
   }
   return null;
 }
+
+/**
+ * The tasks directly under `node`: its subtree's tasks, not descending into them
+ * (a group's children, a task's own children).
+ */
+export function childTasks(node: CancelNode): Task[] {
+  const tasks: Task[] = [];
+  const visit = (n: CancelNode): void => {
+    for (let c = n.firstChild; c !== null; c = c.nextSibling) {
+      const task = c.task;
+      if (task !== null && (task as CancelNode) === c) tasks.push(task);
+      else visit(c);
+    }
+  };
+  visit(node);
+  return tasks;
+}

@@ -82,6 +82,7 @@ export class CancelScope extends CancelNode {
     if (parent !== null) this.loop = parent.loop;
     this.task = parent === null ? null : parent.task;
     attach(this, parent);
+    this.loop._instrument?.scopeEntered?.(this, this.task);
     this.#arm();
     try {
       return await context.run(this, fn, this);
@@ -95,6 +96,7 @@ export class CancelScope extends CancelNode {
       this.#timer?.cancel();
       this.#timer = null;
       detach(this);
+      this.loop._instrument?.scopeExited?.(this);
     }
   }
 
@@ -120,6 +122,7 @@ export class CancelScope extends CancelNode {
   _cancel(reason: CancelledError): void {
     if (this.#entered && !this.live) return;
     if (cancelNode(this, reason)) {
+      this.loop._instrument?.scopeCancelled?.(this, reason);
       this.#timer?.cancel();
       this.#timer = null;
     }

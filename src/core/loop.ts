@@ -34,6 +34,7 @@ import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.
 import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
+import type { Instrument } from './instrument.js';
 import { context, currentNode } from './context.js';
 import { type Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
@@ -162,6 +163,13 @@ export class EventLoop {
   /** @internal */ _tasksLiving = 0;
   /** @internal Living tasks with no parked wait (see suspend.ts). */
   _runnable = 0;
+  /**
+   * @internal Called (debug mode) when no task is runnable, no callback is queued
+   * and no timer is set: the moment a deadlock can be told from a pause.
+   */
+  _onStall: (() => void) | null = null;
+  /** @internal The loop's instrument (see instrument.ts); null: no hook runs. */
+  _instrument: Instrument | null = null;
   /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */
   _blockedWaiters: Suspension[] = [];
 
@@ -256,6 +264,7 @@ export class EventLoop {
     const handle = new TimerHandle(this, when, this.#seq++, fn, arg);
     this.#timers.push(handle);
     if (when < this.#alarm) this.#setAlarm(when);
+    this._instrument?.timerSet?.(handle);
     return handle;
   }
 
@@ -306,7 +315,9 @@ export class EventLoop {
       const fn = top.fn;
       top.fn = null;
       this.#popDead();
-      if (fn !== null) this.#invoke(fn, top.arg);
+      if (fn === null) continue;
+      this._instrument?.timerFired?.(top);
+      this.#invoke(fn, top.arg);
     }
     const next = this.#timers.peek()?.when ?? Infinity;
     this.#alarm = Infinity;
@@ -358,7 +369,13 @@ export class EventLoop {
   #runStarts(): void {
     // Tasks created by the tasks started here join this same batch, in order.
     const queue = this.#starting;
-    for (let i = 0; i < queue.length; i++) (queue[i] as Task)._start();
+    // One clock read per batch, not per task: the start time task trees show.
+    const now = this.#clock.now();
+    for (let i = 0; i < queue.length; i++) {
+      const task = queue[i] as Task;
+      task._startedAt = now;
+      task._start();
+    }
     this.#starting = [];
     this.#startScheduled = false;
   }
@@ -408,7 +425,13 @@ export class EventLoop {
 
   #scheduleIdle(): void {
     if (this.#idleScheduled || this.#closed) return;
-    if (this.#clock.onIdle === undefined && this._blockedWaiters.length === 0) return;
+    if (
+      this.#clock.onIdle === undefined &&
+      this._blockedWaiters.length === 0 &&
+      this._onStall === null
+    ) {
+      return;
+    }
     this.#idleScheduled = true;
     // A macrotask: by the time it runs, every pending microtask has run, so a task
     // woken by a promise has either parked again or is still runnable.
@@ -424,7 +447,11 @@ export class EventLoop {
       for (const s of waiters) wake(s, undefined);
       return;
     }
-    if (this.#clock.onIdle?.() === true && this._runnable === 0) this.#scheduleIdle();
+    if (this.#clock.onIdle?.() === true) {
+      if (this._runnable === 0) this.#scheduleIdle();
+      return;
+    }
+    if (this._onStall !== null && this.#timers.size === this.#deadTimers) this._onStall();
   }
 
   /** @internal Remembers a failed task until its error is retrieved. */

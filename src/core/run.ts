@@ -21,6 +21,7 @@
  * @module
  */
 import {
+  checkDelay,
   checkFunction,
   checkOptions,
   checkSignal,
@@ -29,6 +30,8 @@ import {
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import type { Clock } from './clock.js';
+import { type DebugOptions, DebugMonitor } from './debug.js';
+import { type Instrument, combineInstruments } from './instrument.js';
 import { EventLoop } from './loop.js';
 import { type Task, type TaskFunction, startTask } from './task.js';
 
@@ -48,6 +51,16 @@ export interface RunOptions {
   readonly name?: string;
   /** Cancel the main task when this signal aborts (wire it to SIGINT, say). */
   readonly signal?: AbortSignal;
+  /**
+   * Debug mode: creation stacks, slow-callback warnings, tasks left at exit, and
+   * deadlock detection (`run()` throws `DeadlockError`). See `corio/trace`.
+   */
+  readonly debug?: boolean | DebugOptions;
+  /**
+   * Instruments to observe the kernel: a `Tracer` from `corio/trace`, or any
+   * object with some of the `Instrument` hooks.
+   */
+  readonly trace?: Instrument | readonly Instrument[];
 }
 
 /**
@@ -68,7 +81,27 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
   if (clock !== undefined && (typeof clock !== 'object' || typeof clock.now !== 'function')) {
     throw new TypeError(`run(): \`options.clock\` must be a Clock, got ${describe(clock)}`);
   }
+  const debugOption = options?.debug;
+  if (debugOption !== undefined && typeof debugOption !== 'boolean') {
+    checkOptions('run()', 'options.debug', debugOption);
+    const ms = debugOption.slowCallbackMs;
+    if (ms !== undefined) checkDelay('run()', 'options.debug.slowCallbackMs', ms);
+  }
+  const instruments = checkInstruments(options?.trace);
   const loop = new EventLoop(clock ?? defaultClock?.());
+  const debug =
+    debugOption === undefined || debugOption === false
+      ? null
+      : new DebugMonitor(loop, debugOption === true ? {} : debugOption);
+  loop._instrument = combineInstruments(debug === null ? instruments : [debug, ...instruments]);
+  let deadlocked: Promise<never> | null = null;
+  if (debug !== null) {
+    deadlocked = new Promise<never>((_, reject) => {
+      debug.onDeadlock(reject);
+    });
+    // Handled by the race below; never reported as unhandled if no deadlock comes.
+    deadlocked.catch(() => {});
+  }
   const task = startTask(loop, main, options?.name ?? 'main', null);
   const signal = options?.signal;
   const onAbort = (): void => {
@@ -84,11 +117,30 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
     else signal.addEventListener('abort', onAbort, { once: true });
   }
   try {
-    return await task._outcome();
+    return await (deadlocked === null
+      ? task._outcome()
+      : Promise.race([task._outcome(), deadlocked]));
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    debug?.reportLeftovers(task);
     await shutdown(loop);
+    debug?.close();
+    loop._instrument = null;
   }
+}
+
+function checkInstruments(trace: RunOptions['trace']): Instrument[] {
+  if (trace === undefined) return [];
+  const list = Array.isArray(trace) ? (trace as readonly unknown[]) : [trace];
+  return list.map((ins, i) => {
+    if (typeof ins !== 'object' || ins === null) {
+      const where = Array.isArray(trace) ? `options.trace[${i}]` : 'options.trace';
+      throw new TypeError(
+        `run(): \`${where}\` must be an Instrument (a Tracer), got ${describe(ins)}`,
+      );
+    }
+    return ins;
+  });
 }
 
 // Cancels the tasks left behind, in creation order, and waits until every one has

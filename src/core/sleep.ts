@@ -44,11 +44,12 @@ const SLEEP: WaitKind = {
     return true;
   },
   describe: (s) => `sleep(${String(s.ticket)})`,
+  waitingOn: () => null,
 };
 
 // checkpoint(): the resumption is queued for the next turn; a cancellation in
 // between is thrown by resumed() when it runs.
-const YIELD: WaitKind = { abort: () => false };
+const YIELD: WaitKind = { abort: () => false, waitingOn: () => null };
 
 const wakeUp = (s: unknown): void => {
   wake(s as Suspension, (s as Suspension).value);
@@ -77,9 +78,8 @@ export async function sleep<T>(
     await yieldTurn(options?.signal);
     return value;
   }
-  const s = suspend<T | undefined>('sleep', null, SLEEP, options?.signal);
+  const s = suspend<T | undefined>('sleep', null, SLEEP, options?.signal, ms);
   s.value = value;
-  s.ticket = ms;
   if (ms !== Infinity) {
     const loop = currentLoop();
     s.owner = loop._schedule(loop.time() + ms, wakeUp, s);

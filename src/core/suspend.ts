@@ -66,6 +66,13 @@ export interface WaitKind {
    */
   describe?(s: Suspension): string;
   /**
+   * For introspection (task trees, deadlock reports): the tasks that can end the
+   * wait (a lock's holder, an awaited task, a group's children), or null when
+   * something outside the loop's tasks can (a timer, a host promise). Undefined:
+   * any task can (an event, a queue).
+   */
+  waitingOn?(s: Suspension): readonly Task[] | null;
+  /**
    * The wake-up completes the operation and cannot be undone (a receiver took the
    * sender's value): a woken wait then returns even if its task was cancelled
    * meanwhile, and the cancellation is thrown at the task's next checkpoint.
@@ -174,6 +181,7 @@ export function suspend<T>(
   owner: unknown,
   kind: WaitKind,
   signal?: AbortSignal | null,
+  ticket?: unknown,
 ): Suspension<T> {
   const node = currentNode();
   if (kind.uncancellable !== true) {
@@ -184,10 +192,15 @@ export function suspend<T>(
     if (signal != null && signal.aborted) throw signalCancel(signal);
   }
   const s = new Suspension<T>(node, owner, kind, description, signal ?? null);
+  // Set before the instrument sees the wait: a kind's describe() may read it.
+  s.ticket = ticket;
   if (node !== null) {
     linkWait(node, s);
     const task = node.task;
-    if (task !== null && task._waits++ === 0) task.loop._taskBlocked();
+    if (task !== null) {
+      if (task._waits++ === 0) task.loop._taskBlocked();
+      task.loop._instrument?.taskSuspended?.(task, s);
+    }
   }
   if (signal != null) signal.addEventListener('abort', s);
   return s;
@@ -210,6 +223,7 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
   s.state = WOKEN;
   s.value = value;
   release(s);
+  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'value');
   s.resolve();
   return true;
 }
@@ -219,6 +233,7 @@ export function fail(s: Suspension, error: unknown): boolean {
   if (s.state !== PARKED) return false;
   s.state = WOKEN;
   release(s);
+  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'error');
   s.reject(error);
   return true;
 }
@@ -228,6 +243,7 @@ export function abortSuspension(s: Suspension, reason: unknown): void {
   if (s.state !== PARKED || !s.kind.abort(s)) return;
   s.state = ABORTED;
   release(s);
+  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'cancelled');
   s.reject(reason);
 }
 
@@ -260,6 +276,8 @@ export const CLEAR_ON_ABORT: WaitKind = {
 /** A wait that nothing but its owner ends (a group's join): cancellation does not abort it. */
 export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true };
 
+const external = (): null => null;
+
 /** Awaits a suspension and applies the resumption check: the common tail of a wait. */
 export async function park<T>(s: Suspension<T>): Promise<T> {
   await s.promise;
@@ -267,7 +285,7 @@ export async function park<T>(s: Suspension<T>): Promise<T> {
   return s.value as T;
 }
 
-const PROMISE_WAIT: WaitKind = { abort: () => true };
+const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: external };
 
 /**
  * Awaits a promise as a cancellation point: cancellation stops the waiting (the

@@ -96,6 +96,7 @@ const AWAIT_TASK: WaitKind = {
     return false;
   },
   describe: (s) => `await ${(s.owner as Task).name}`,
+  waitingOn: (s) => [s.owner as Task],
 };
 
 // `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
@@ -105,6 +106,7 @@ const AWAIT_SHIELDED: WaitKind = {
     return true;
   },
   describe: (s) => `await ${(s.owner as Task).name}`,
+  waitingOn: (s) => [s.owner as Task],
 };
 
 // Runs inside the task's context, so a thenable the function returns (another
@@ -157,6 +159,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   _waits = 0;
   /** @internal The group that receives this task's outcome. */
   _owner: TaskOwner | null = null;
+  /** @internal Loop time the task started (NaN until then), for task trees. */
+  _startedAt = Number.NaN;
   /** @internal One-shot internal completion listeners (gather, wait, asCompleted). */
   _listeners: Callback[] | null = null;
   /** @internal */ _prevTask: Task | null = null;
@@ -175,6 +179,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.#fn = fn;
     loop._addTask(this);
     attach(this, parent);
+    loop._instrument?.taskCreated?.(this, parent === null ? null : parent.task);
   }
 
   /** The task's name: `Task-N` unless one was given. */
@@ -194,6 +199,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       return;
     }
     this.#state = RUNNING;
+    this.loop._instrument?.taskStarted?.(this);
     context.run(this, runTask, this, fn);
   }
 
@@ -218,6 +224,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     if (this.firstChild !== null || this.firstWait !== null) this.#reapOrphans();
     detach(this);
     this.loop._removeTask(this);
+    this.loop._instrument?.taskFinished?.(this);
     const owner = this._owner;
     if (owner !== null) {
       this.#retrieved = true;
@@ -306,7 +313,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
 
   /** @internal */
   _cancelWith(reason: CancelledError): void {
-    if (this.#state < SUCCEEDED) cancelNode(this, reason);
+    if (this.#state < SUCCEEDED && cancelNode(this, reason)) {
+      this.loop._instrument?.taskCancelled?.(this, reason);
+    }
   }
 
   /** `true` once the task has ended because it was cancelled. */
@@ -342,6 +351,15 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.#checkDone('exception');
     this.#markRetrieved();
     if (this.#state === CANCELLED) throw this.#error;
+    return this.#state === FAILED ? this.#error : undefined;
+  }
+
+  /**
+   * @internal For instruments: the error a FAILED task ended with (else
+   * undefined), without marking it retrieved, so an unretrieved error is still
+   * reported.
+   */
+  _failure(): unknown {
     return this.#state === FAILED ? this.#error : undefined;
   }
 
@@ -512,8 +530,10 @@ export function startTask<T>(
   eager = false,
 ): Task<T> {
   const task = new Task<T>(loop, fn, name, parent);
-  if (eager) task._start();
-  else loop._queueStart(task);
+  if (eager) {
+    task._startedAt = loop.time();
+    task._start();
+  } else loop._queueStart(task);
   return task;
 }
 

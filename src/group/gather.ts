@@ -78,6 +78,11 @@ const GATHER: WaitKind = {
     }
     return !g.aborting;
   },
+  waitingOn(s) {
+    const g = s.owner as Gathering;
+    // A promise among the inputs is settled from outside the loop's tasks.
+    return g.tasks.length < g.results.length ? null : g.tasks.filter((t) => !t.done());
+  },
 };
 
 /**

@@ -34,6 +34,7 @@ import { CancelledError, ExceptionGroup, InvalidStateError, isCancellation } fro
 import {
   CancelNode,
   attach,
+  childTasks,
   cancelNode,
   detach,
   effectiveCancel,
@@ -110,6 +111,12 @@ class Starting<V> implements TaskOwner, TaskStatus<V> {
 // While start() waits, the child lives in the caller's scope, so a cancelled
 // caller cancels it too; start() then waits for it to end.
 const START_WAIT: WaitKind = { abort: () => false };
+
+// A group's join: not a cancellation point; its children end it.
+const JOIN: WaitKind = {
+  ...UNABORTABLE,
+  waitingOn: (s) => childTasks((s.owner as TaskGroup)._node),
+};
 
 /** The handle a `taskGroup` body receives. */
 export class TaskGroup implements TaskOwner {
@@ -249,7 +256,7 @@ export class TaskGroup implements TaskOwner {
       this.#state = JOINING;
       // Not a cancellation point: a cancelled group still waits for its children,
       // which the cancellation reached through the tree.
-      const s = suspend<undefined>('TaskGroup.join', this, UNABORTABLE);
+      const s = suspend<undefined>('TaskGroup.join', this, JOIN);
       this.#joiner = s;
       if (this.#children > 0) await s.promise;
       else wake(s, undefined);

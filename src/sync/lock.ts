@@ -32,6 +32,7 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { resumed, throwIfCancelled } from '../core/suspend.js';
+import { type Task, currentTask } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, type Releasable } from './guard.js';
 
@@ -52,6 +53,9 @@ export class Lock implements Releasable {
   #locked = false;
   // Created on first contention: most locks are never contended (asyncio does the same).
   #waiters: WaiterList | null = null;
+  // Who holds it, for task trees and deadlock reports only: asyncio's Lock has
+  // no owner check, and neither has this one.
+  #holder: Task | null = null;
 
   /** `true` while a task holds the lock. */
   locked(): boolean {
@@ -74,6 +78,7 @@ export class Lock implements Releasable {
     throwIfCancelled(options?.signal);
     if (!this.#locked) {
       this.#locked = true;
+      this.#holder = currentTask() ?? null;
       return new Guard(this, undefined);
     }
     // release() hands ownership over without clearing #locked, so no task can
@@ -82,10 +87,12 @@ export class Lock implements Releasable {
       onUnclaimed: () => {
         this.release();
       },
+      holders: () => (this.#holder === null ? [] : [this.#holder]),
     });
     const s = this.#waiters.enqueue('Lock.acquire', options?.signal);
     await s.promise;
     resumed(s);
+    this.#holder = s.task;
     return new Guard(this, undefined);
   }
 
@@ -96,6 +103,7 @@ export class Lock implements Releasable {
    */
   release(): void {
     if (!this.#locked) throw new InvalidStateError('Lock.release(): the lock is not held');
+    this.#holder = null;
     if (this.#waiters?.wakeOne(undefined) !== true) this.#locked = false;
   }
 

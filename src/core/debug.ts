@@ -1,0 +1,189 @@
+/**
+ * Debug mode (`run(main, { debug: true })`), asyncio's debug mode for corio:
+ *
+ * - each task records the stack that created it (shown in reports);
+ * - a callback that blocks the event loop longer than `slowCallbackMs` (100 ms,
+ *   asyncio's default) is reported with the task that ran last;
+ * - tasks still waiting when the main task ends are reported, with what each
+ *   waits on, before `run()` cancels them;
+ * - a deadlock — every task parked, no timer set, no wait a host promise, a
+ *   signal or new host I/O could end — ends `run()` with a `DeadlockError`
+ *   naming the tasks and the wait-for cycle, instead of hanging.
+ *
+ * Reports go to the loop's exception handler (the default prints them).
+ *
+ * @example
+ * ```ts
+ * import { DeadlockError, Lock, run, sleep, taskGroup } from 'corio';
+ *
+ * const [a, b] = [new Lock(), new Lock()];
+ * try {
+ *   await run(() => taskGroup((tg) => {
+ *     tg.spawn(async () => {
+ *       using _a = await a.acquire();
+ *       await sleep(10);
+ *       using _b = await b.acquire();
+ *     }, { name: 'A' });
+ *     tg.spawn(async () => {
+ *       using _b = await b.acquire();
+ *       await sleep(10);
+ *       using _a = await a.acquire();
+ *     }, { name: 'B' });
+ *   }), { debug: true });
+ * } catch (error) {
+ *   if (error instanceof DeadlockError) console.log(error.cycle?.join(' -> '));
+ * }
+ * // => A -> Lock.acquire -> B -> Lock.acquire -> A
+ * ```
+ * @module
+ */
+import { DeadlockError } from '../errors.js';
+import type { Instrument } from './instrument.js';
+import { creationStacks, findDeadlock, taskTree, type TaskInfo } from './introspect.js';
+import type { EventLoop } from './loop.js';
+import type { Task } from './task.js';
+
+export interface DebugOptions {
+  /** Report a loop callback that blocks longer than this many ms (real time). Default 100. */
+  readonly slowCallbackMs?: number;
+}
+
+// corio's own directory (src/ or dist/), whose frames creation stacks leave out.
+const CORIO_DIR = decodeURI(new URL('..', import.meta.url).pathname);
+
+// How often the watchdog looks: a tenth of the threshold, so a block is seen
+// within 10% of its length, and never more often than every 5 ms.
+const watchEvery = (threshold: number): number => Math.max(5, threshold / 10);
+
+type ResourceCounts = Map<string, number>;
+
+const hostResources = (): ResourceCounts | null => {
+  const proc = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+  if (typeof proc?.getActiveResourcesInfo !== 'function') return null;
+  const counts: ResourceCounts = new Map();
+  for (const type of proc.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
+  return counts;
+};
+
+/** @internal The monitor behind `run(main, { debug })`, installed on one loop. */
+export class DebugMonitor implements Instrument {
+  readonly #loop: EventLoop;
+  readonly #threshold: number;
+  #lastTask: Task | null = null;
+  #watchdog: ReturnType<typeof setTimeout> | null = null;
+  #expected = 0;
+  // Host handles open when run() began (stdio pipes, say): only new ones count as
+  // I/O that could still wake a task.
+  readonly #baseline: ResourceCounts | null = hostResources();
+  #onDeadlock: ((error: DeadlockError) => void) | null = null;
+  #deadlocked = false;
+
+  constructor(loop: EventLoop, options: DebugOptions = {}) {
+    this.#loop = loop;
+    this.#threshold = options.slowCallbackMs ?? 100;
+    loop._onStall = () => {
+      this.#checkDeadlock();
+    };
+    this.#arm();
+  }
+
+  /** `fn` is called once, with the error `run()` should end with, if the loop deadlocks. */
+  onDeadlock(fn: (error: DeadlockError) => void): void {
+    this.#onDeadlock = fn;
+  }
+
+  taskCreated(task: Task): void {
+    // The user's frames only: not corio's own files, not Node's internals.
+    const frames = (new Error().stack ?? '')
+      .split('\n')
+      .slice(1)
+      .filter((f) => !f.includes(CORIO_DIR) && !f.includes('(node:') && !f.includes(' node:'));
+    creationStacks.set(task, frames.slice(0, 4).join('\n'));
+  }
+
+  taskStarted(task: Task): void {
+    this.#lastTask = task;
+  }
+
+  taskWoken(task: Task): void {
+    this.#lastTask = task;
+  }
+
+  /** Reports the tasks still living when the main task ended (before they are cancelled). */
+  reportLeftovers(main: Task): void {
+    // After a deadlock the DeadlockError is the report.
+    if (this.#deadlocked) return;
+    const left = taskTree(this.#loop).filter((t) => t.task !== main);
+    if (left.length === 0) return;
+    const lines = [`run() is ending with ${left.length} task(s) still running; cancelling them:`];
+    const walk = (t: TaskInfo, depth: number): void => {
+      const waits = t.awaiting.map((w) => w.description).join(', ');
+      lines.push(
+        `${'  '.repeat(depth + 1)}${t.name} (${t.state}${waits === '' ? '' : `: ${waits}`})`,
+      );
+      if (t.createdAt !== undefined) {
+        lines.push(
+          t.createdAt
+            .split('\n')
+            .map((f) => `${'  '.repeat(depth + 3)}${f.trim()}`)
+            .join('\n'),
+        );
+      }
+      for (const c of t.children) walk(c, depth + 1);
+    };
+    for (const t of left) walk(t, 0);
+    this.#loop.callExceptionHandler({ message: lines.join('\n') });
+  }
+
+  close(): void {
+    if (this.#watchdog !== null) clearTimeout(this.#watchdog);
+    this.#watchdog = null;
+    this.#check();
+    this.#loop._onStall = null;
+  }
+
+  // The watchdog: an unref'd timer that should fire every `period` ms; when it
+  // fires late by more than the threshold, something blocked the loop that long.
+  #arm(): void {
+    const period = watchEvery(this.#threshold);
+    this.#expected = performance.now() + period;
+    this.#watchdog = setTimeout(() => {
+      this.#check();
+      this.#arm();
+    }, period);
+    (this.#watchdog as { unref?: () => void }).unref?.();
+  }
+
+  #check(): void {
+    const late = performance.now() - this.#expected;
+    if (late < this.#threshold) return;
+    const task = this.#lastTask;
+    const stack = task === null ? undefined : creationStacks.get(task);
+    this.#loop.callExceptionHandler({
+      message:
+        `a callback blocked the event loop for ${Math.round(late)} ms (threshold ${this.#threshold} ms)` +
+        (task === null ? '' : `; the task that ran last: ${task.name}`) +
+        (stack === undefined ? '' : `, created at\n${stack}`),
+      ...(task === null ? {} : { task }),
+    });
+    // Report each block once.
+    this.#expected = performance.now();
+  }
+
+  #checkDeadlock(): void {
+    if (this.#onDeadlock === null) return;
+    const found = findDeadlock(this.#loop);
+    if (found === null || this.#newHostResources()) return;
+    const fn = this.#onDeadlock;
+    this.#onDeadlock = null;
+    this.#deadlocked = true;
+    fn(new DeadlockError(found.report, found.cycle));
+  }
+
+  #newHostResources(): boolean {
+    const now = hostResources();
+    if (now === null || this.#baseline === null) return false;
+    for (const [type, n] of now) if (n > (this.#baseline.get(type) ?? 0)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The living tasks as an indented tree, like `pstree` (or Python 3.14's
+ * `asyncio pstree`): each task's state, age, what it awaits and who holds that.
+ * `dumpTaskTreeOn('SIGUSR2')` prints it when a live process gets the signal.
+ *
+ * @example
+ * ```ts
+ * import { Event, run, taskGroup } from 'corio';
+ * import { waitAllTasksBlocked } from 'corio/testing';
+ * import { formatTaskTree } from 'corio/trace';
+ *
+ * await run(async () => {
+ *   const ready = new Event();
+ *   await taskGroup(async (tg) => {
+ *     tg.spawn(() => ready.wait(), { name: 'worker' });
+ *     await waitAllTasksBlocked();
+ *     console.log(formatTaskTree({ ages: false }));
+ *     ready.set();
+ *   });
+ * });
+ * // => main (running)
+ * // => └─ worker (waiting) Event.wait
+ * ```
+ * @module
+ */
+import { type TaskInfo, taskTree } from '../core/introspect.js';
+import type { EventLoop } from '../core/loop.js';
+import { checkOptions } from '../_internal/validate.js';
+
+export interface TreeOptions {
+  /** The loop to show; default the current one. */
+  readonly loop?: EventLoop;
+  /** Show each task's age; default true (turn off for stable output in tests). */
+  readonly ages?: boolean;
+}
+
+/** The task tree as text, one task a line. */
+export function formatTaskTree(options?: TreeOptions): string {
+  checkOptions('formatTaskTree()', 'options', options);
+  const roots = taskTree(options?.loop);
+  const ages = options?.ages !== false;
+  const lines: string[] = [];
+  const line = (t: TaskInfo, prefix: string, branch: string): void => {
+    const waits = t.awaiting
+      .map((w) =>
+        w.heldBy.length > 0 ? `${w.description} (held by ${w.heldBy.join(', ')})` : w.description,
+      )
+      .join(', ');
+    const age = ages ? `, ${(t.age / 1000).toFixed(1)} s` : '';
+    lines.push(`${prefix}${branch}${t.name} (${t.state}${age})${waits === '' ? '' : ` ${waits}`}`);
+    const childPrefix = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
+    t.children.forEach((c, i) => {
+      line(c, childPrefix, i === t.children.length - 1 ? '└─ ' : '├─ ');
+    });
+  };
+  for (const root of roots) line(root, '', '');
+  return lines.join('\n');
+}
+
+/** Prints the task tree to stderr. */
+export function printTaskTree(options?: TreeOptions): void {
+  console.error(formatTaskTree(options));
+}
+
+/**
+ * Prints the tree of `loop` (default: the current one) to stderr whenever the
+ * process receives `signal` (default `SIGUSR2`), as `kill -USR2 <pid>`. Returns
+ * a function that removes the handler. Node only.
+ */
+export function dumpTaskTreeOn(signal: NodeJS.Signals = 'SIGUSR2', loop?: EventLoop): () => void {
+  const target = loop ?? undefined;
+  const handler = (): void => {
+    console.error(
+      `corio task tree (${signal}, pid ${process.pid}):\n${formatTaskTree(target === undefined ? {} : { loop: target })}`,
+    );
+  };
+  process.on(signal, handler);
+  return () => {
+    process.off(signal, handler);
+  };
+}

@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  DeadlockError,
+  Event,
+  Lock,
+  createTask,
+  gather,
+  getRunningLoop,
+  run,
+  sleep,
+  taskGroup,
+} from 'corio';
+import { VirtualClock, waitAllTasksBlocked } from 'corio/testing';
+import { Tracer, formatTaskTree, toChromeTrace, toMermaid, trace } from 'corio/trace';
+
+// The seed's gather: A sleeps 2 s, B 1 s, C 3 s.
+const seedGather = async (): Promise<void> => {
+  const task = async (s: number): Promise<void> => {
+    await sleep(s * 1000);
+  };
+  await gather(
+    createTask(() => task(2), { name: 'A' }),
+    createTask(() => task(1), { name: 'B' }),
+    createTask(() => task(3), { name: 'C' }),
+  );
+};
+
+test("the Mermaid diagram of the seed's gather has the seed's sequence", async () => {
+  const tracer = new Tracer();
+  await run(seedGather, { clock: new VirtualClock(), trace: tracer });
+  assert.equal(
+    toMermaid(tracer),
+    `sequenceDiagram
+    participant main
+    participant loop as event loop
+    participant A
+    participant B
+    participant C
+    main->>loop: run(main)
+    loop->>A: schedule A
+    loop->>B: schedule B
+    loop->>C: schedule C
+    main-->>loop: await gather
+    A-->>loop: await sleep(2000)
+    B-->>loop: await sleep(1000)
+    C-->>loop: await sleep(3000)
+    Note over loop: 1.0 s
+    loop->>B: resume after sleep(1000)
+    B-->>loop: completed
+    Note over loop: 2.0 s
+    loop->>A: resume after sleep(2000)
+    A-->>loop: completed
+    Note over loop: 3.0 s
+    loop->>C: resume after sleep(3000)
+    C-->>loop: completed
+    loop->>main: all tasks completed
+    main-->>loop: completed
+`,
+  );
+});
+
+test('the trace buffer is bounded: the oldest events go, and are counted', async () => {
+  const all = new Tracer();
+  await run(seedGather, { clock: new VirtualClock(), trace: all });
+  const bounded = new Tracer({ limit: 5 });
+  await run(seedGather, { clock: new VirtualClock(), trace: bounded });
+  const total = all.events().length;
+  assert.equal(bounded.events().length, 5);
+  assert.equal(bounded.dropped, total - 5);
+  assert.deepEqual(
+    bounded.events().map((e) => `${e.kind} ${e.name}`),
+    all
+      .events()
+      .slice(-5)
+      .map((e) => `${e.kind} ${e.name}`),
+  );
+  assert.throws(() => new Tracer({ limit: 0 }), RangeError);
+});
+
+test('cancellations and failures are drawn as such', async () => {
+  const { tracer } = await trace(
+    () =>
+      taskGroup((tg) => {
+        tg.spawn(() => sleep(1000), { name: 'sleeper' });
+        tg.spawn(
+          async () => {
+            await sleep(10);
+            tg.cancel();
+          },
+          { name: 'canceller' },
+        );
+      }),
+    { clock: new VirtualClock() },
+  );
+  const text = toMermaid(tracer);
+  assert.match(text, /loop-xsleeper: cancelled in sleep\(1000\)/);
+  assert.match(text, /sleeper--xloop: cancelled/);
+  const error = await trace(
+    async () => {
+      await sleep(1);
+      throw new Error('boom');
+    },
+    { clock: new VirtualClock() },
+  ).catch((e: unknown) => e as Error & { tracer: Tracer });
+  assert.match(toMermaid(error.tracer), /main--xloop: failed: boom/);
+});
+
+test('the Chrome trace has a named thread per task and a span per run and wait', async () => {
+  const tracer = new Tracer();
+  await run(seedGather, { clock: new VirtualClock(), trace: tracer });
+  const { traceEvents, otherData } = toChromeTrace(tracer);
+  const threads = traceEvents.filter((e) => e.name === 'thread_name').map((e) => e.args?.['name']);
+  assert.deepEqual(threads, ['main', 'A', 'B', 'C']);
+  const waits = traceEvents.filter((e) => e.cat === 'waiting').map((e) => [e.name, e.dur / 1000]);
+  assert.deepEqual(waits, [
+    ['gather', 3000],
+    ['sleep(2000)', 2000],
+    ['sleep(1000)', 1000],
+    ['sleep(3000)', 3000],
+  ]);
+  assert.equal(otherData['dropped'], 0);
+  assert.doesNotThrow(() => JSON.parse(JSON.stringify(toChromeTrace(tracer))));
+});
+
+test('formatTaskTree shows each task, what it awaits and who holds it', async () => {
+  await run(
+    async () => {
+      const lock = new Lock();
+      const never = new Event();
+      await taskGroup(async (tg) => {
+        tg.spawn(() => lock.run(() => never.wait()), { name: 'holder' });
+        tg.spawn(() => lock.run(() => {}), { name: 'waiter' });
+        await waitAllTasksBlocked();
+        assert.equal(
+          formatTaskTree({ ages: false }),
+          [
+            'main (running)',
+            '├─ holder (waiting) Event.wait',
+            '└─ waiter (waiting) Lock.acquire (held by holder)',
+          ].join('\n'),
+        );
+        tg.cancel();
+      });
+    },
+    { clock: new VirtualClock() },
+  );
+});
+
+test('debug mode ends a deadlocked program with a report naming both tasks and the cycle', async () => {
+  const [l1, l2] = [new Lock(), new Lock()];
+  const error = await run(
+    () =>
+      taskGroup((tg) => {
+        tg.spawn(
+          async () => {
+            using _a = await l1.acquire();
+            await sleep(10);
+            using _b = await l2.acquire();
+          },
+          { name: 'A' },
+        );
+        tg.spawn(
+          async () => {
+            using _b = await l2.acquire();
+            await sleep(10);
+            using _a = await l1.acquire();
+          },
+          { name: 'B' },
+        );
+      }),
+    { clock: new VirtualClock(), debug: true },
+  ).catch((e: unknown) => e);
+  assert.ok(error instanceof DeadlockError);
+  assert.deepEqual(error.cycle, ['A', 'Lock.acquire', 'B', 'Lock.acquire', 'A']);
+  const lines = error.message.split('\n').filter((l) => !l.trim().startsWith('at '));
+  assert.deepEqual(lines, [
+    'deadlock: every task is blocked and nothing outside them can wake one',
+    '  main waits on TaskGroup.join, held by A, B',
+    '  A waits on Lock.acquire, held by B',
+    '  B waits on Lock.acquire, held by A',
+    '  cycle: A -> Lock.acquire -> B -> Lock.acquire -> A',
+  ]);
+  // The creation stacks point at this file.
+  assert.match(error.message, /trace\.test\.ts/);
+});
+
+test('debug mode does not call a program waiting on a timer or a host promise deadlocked', async () => {
+  const value = await run(
+    async () => {
+      const done = new Event();
+      setTimeout(() => {
+        done.set();
+      }, 5); // host I/O the loop cannot see
+      await done.wait();
+      return 'woken from outside';
+    },
+    { debug: true },
+  );
+  assert.equal(value, 'woken from outside');
+});
+
+test('debug mode reports the tasks left waiting when main ends, and blocking callbacks', async () => {
+  const reports: string[] = [];
+  await run(
+    async () => {
+      getRunningLoop().setExceptionHandler((ctx) => reports.push(ctx.message));
+      createTask(() => new Event().wait(), { name: 'forgotten' });
+      await sleep(1);
+      const until = performance.now() + 150;
+      while (performance.now() < until) {
+        // Block the event loop for 150 ms of real time.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    },
+    { debug: { slowCallbackMs: 100 } },
+  );
+  assert.equal(reports.length, 2, reports.join('\n---\n'));
+  assert.match(
+    reports[0] as string,
+    /^a callback blocked the event loop for \d+ ms \(threshold 100 ms\); the task that ran last: main/,
+  );
+  assert.match(
+    reports[1] as string,
+    /^run\(\) is ending with 1 task\(s\) still running; cancelling them:\n {2}forgotten \(waiting: Event\.wait\)/,
+  );
+});
+
+test('run() checks its debug and trace options', async () => {
+  await assert.rejects(
+    run(() => 1, { debug: { slowCallbackMs: -1 } }),
+    RangeError,
+  );
+  await assert.rejects(
+    run(() => 1, { trace: 3 as never }),
+    /options\.trace/,
+  );
+});
