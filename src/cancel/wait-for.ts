@@ -30,6 +30,7 @@ import { CancelledError, TimeoutError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
 import type { CancelScope } from '../core/cancel-scope.js';
 import {
+  PROMISE_WAIT,
   type Suspension,
   type WaitKind,
   fail,
@@ -55,9 +56,6 @@ const WAIT_TASK: WaitKind = {
     return false;
   },
 };
-
-// A host promise settles it: nothing in the loop's tasks decides when.
-const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: () => null };
 
 /**
  * Awaits `work` for at most `ms`.

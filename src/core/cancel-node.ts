@@ -191,19 +191,29 @@ function nextInWalk(root: CancelNode, node: CancelNode): CancelNode | null {
   return null;
 }
 
+/** A task's own node is the task itself; a scope's or group's node is not. */
+export const isTaskNode = (node: CancelNode): node is Task => (node.task as CancelNode) === node;
+
 /**
- * The tasks directly under `node`: its subtree's tasks, not descending into them
- * (a group's children, a task's own children).
+ * Walks `node`'s subtree without entering tasks below it: `onNode` sees `node`
+ * and every scope or group node on the way, `onTask` each task met (a group's
+ * children, a task's own children).
  */
+export function walkOwn(
+  node: CancelNode,
+  onNode: ((n: CancelNode) => void) | null,
+  onTask: ((t: Task) => void) | null,
+): void {
+  onNode?.(node);
+  for (let c = node.firstChild; c !== null; c = c.nextSibling) {
+    if (isTaskNode(c)) onTask?.(c);
+    else walkOwn(c, onNode, onTask);
+  }
+}
+
+/** The tasks directly under `node` (see walkOwn). */
 export function childTasks(node: CancelNode): Task[] {
   const tasks: Task[] = [];
-  const visit = (n: CancelNode): void => {
-    for (let c = n.firstChild; c !== null; c = c.nextSibling) {
-      const task = c.task;
-      if (task !== null && (task as CancelNode) === c) tasks.push(task);
-      else visit(c);
-    }
-  };
-  visit(node);
+  walkOwn(node, null, (t) => tasks.push(t));
   return tasks;
 }

@@ -70,7 +70,9 @@ export class DebugMonitor implements Instrument {
   readonly #loop: EventLoop;
   readonly #threshold: number;
   #lastTask: Task | null = null;
-  #watchdog: ReturnType<typeof setTimeout> | null = null;
+  #watchdog: ReturnType<typeof setInterval> | null = null;
+  readonly #period: number;
+  // When the watchdog should tick next, in real time.
   #expected = 0;
   // Host handles open when run() began (stdio pipes, say): only new ones count as
   // I/O that could still wake a task.
@@ -81,10 +83,18 @@ export class DebugMonitor implements Instrument {
   constructor(loop: EventLoop, options: DebugOptions = {}) {
     this.#loop = loop;
     this.#threshold = options.slowCallbackMs ?? 100;
+    this.#period = watchEvery(this.#threshold);
     loop._onStall = () => {
       this.#checkDeadlock();
     };
-    this.#arm();
+    // One unref'd interval: it should tick every period; a tick late by more
+    // than the threshold means something blocked the loop that long.
+    this.#expected = performance.now() + this.#period;
+    this.#watchdog = setInterval(() => {
+      this.#check();
+      this.#expected = performance.now() + this.#period;
+    }, this.#period);
+    (this.#watchdog as { unref?: () => void }).unref?.();
   }
 
   /** `fn` is called once, with the error `run()` should end with, if the loop deadlocks. */
@@ -136,22 +146,10 @@ export class DebugMonitor implements Instrument {
   }
 
   close(): void {
-    if (this.#watchdog !== null) clearTimeout(this.#watchdog);
+    if (this.#watchdog !== null) clearInterval(this.#watchdog);
     this.#watchdog = null;
     this.#check();
     this.#loop._onStall = null;
-  }
-
-  // The watchdog: an unref'd timer that should fire every `period` ms; when it
-  // fires late by more than the threshold, something blocked the loop that long.
-  #arm(): void {
-    const period = watchEvery(this.#threshold);
-    this.#expected = performance.now() + period;
-    this.#watchdog = setTimeout(() => {
-      this.#check();
-      this.#arm();
-    }, period);
-    (this.#watchdog as { unref?: () => void }).unref?.();
   }
 
   #check(): void {
@@ -167,7 +165,7 @@ export class DebugMonitor implements Instrument {
       ...(task === null ? {} : { task }),
     });
     // Report each block once.
-    this.#expected = performance.now();
+    this.#expected = performance.now() + this.#period;
   }
 
   #checkDeadlock(): void {

@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import type { CancelNode } from './cancel-node.js';
+import { isTaskNode, walkOwn } from './cancel-node.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
@@ -64,11 +64,13 @@ export const creationStacks = new WeakMap<Task, string>();
 /** @internal The parked waits of `task`: in its own node and its scopes, not its children's. */
 export function waitsOf(task: Task): Suspension[] {
   const waits: Suspension[] = [];
-  const visit = (node: CancelNode): void => {
-    for (let s = node.firstWait; s !== null; s = s.nextWait) waits.push(s);
-    for (let c = node.firstChild; c !== null; c = c.nextSibling) if (c.task !== c) visit(c);
-  };
-  visit(task);
+  walkOwn(
+    task,
+    (node) => {
+      for (let s = node.firstWait; s !== null; s = s.nextWait) waits.push(s);
+    },
+    null,
+  );
   return waits;
 }
 
@@ -112,10 +114,7 @@ function info(
 
 /** The task whose tree `node` hangs in, above `node` itself. */
 function parentTask(task: Task): Task | null {
-  for (let n = task.parent; n !== null; n = n.parent) {
-    const owner = n.task;
-    if (owner !== null && (owner as CancelNode) === n) return owner;
-  }
+  for (let n = task.parent; n !== null; n = n.parent) if (isTaskNode(n)) return n;
   return null;
 }
 
@@ -143,8 +142,6 @@ export function taskTree(loop: EventLoop = currentLoop()): TaskInfo[] {
 
 /** A deadlock: every task parked, and nothing outside them can wake one. */
 export interface Deadlock {
-  /** Every blocked task, with what it waits on. */
-  readonly tasks: readonly { readonly name: string; readonly awaiting: readonly WaitInfo[] }[];
   /** A wait-for cycle, as task names (the first repeated at the end), if there is one. */
   readonly cycle: readonly string[] | null;
   /** The report, as debug mode prints it. */
@@ -184,14 +181,6 @@ export function findDeadlock(loop: EventLoop): Deadlock | null {
   if (cycle !== null) lines.push(`  cycle: ${cycle.join(' -> ')}`);
   else lines.push('  no cycle: the tasks wait on things only another blocked task could signal');
   return Object.freeze({
-    tasks: Object.freeze(
-      [...edges].map(([task, waits]) =>
-        Object.freeze({
-          name: task.name,
-          awaiting: Object.freeze(waits.map((w) => describeWait(w.s))),
-        }),
-      ),
-    ),
     cycle: cycle === null ? null : Object.freeze(cycle),
     report: lines.join('\n'),
   });
@@ -203,43 +192,45 @@ const indent = (text: string, pad: string): string =>
     .map((line) => pad + line.trim())
     .join('\n');
 
-// A cycle in the wait-for graph, by depth-first search from each task in order.
+// A cycle in the wait-for graph, by depth-first search from each task in order:
+// task names alternating with what each waits on, the first task again at the end.
 function findCycle(
   tasks: readonly Task[],
   edges: Map<Task, { s: Suspension; by: readonly Task[] }[]>,
 ): string[] | null {
-  const WHITE = 0;
-  const GREY = 1;
-  const BLACK = 2;
-  const color = new Map<Task, number>();
-  const path: { task: Task; via: string }[] = [];
-  const visit = (task: Task, via: string): string[] | null => {
-    color.set(task, GREY);
-    path.push({ task, via });
+  const done = new Set<Task>();
+  // The tasks on the current search path, each with the wait that led onwards.
+  const path: Task[] = [];
+  const via: string[] = [];
+  const visit = (task: Task): string[] | null => {
+    path.push(task);
     for (const { s, by } of edges.get(task) ?? []) {
+      via.push(s.description);
       for (const next of by) {
-        const c = color.get(next) ?? WHITE;
-        if (c === GREY) {
-          const start = path.findIndex((p) => p.task === next);
-          const loop = path.slice(start);
-          const names = loop.map((p, i) => (i === 0 ? p.task.name : `${p.via} -> ${p.task.name}`));
-          return [...names, `${s.description} -> ${next.name}`].flatMap((x) => x.split(' -> '));
+        const at = path.indexOf(next);
+        if (at >= 0) {
+          const cycle: string[] = [];
+          for (let i = at; i < path.length; i++) {
+            cycle.push((path[i] as Task).name, via[i] as string);
+          }
+          cycle.push(next.name);
+          return cycle;
         }
-        if (c === WHITE) {
-          const found = visit(next, s.description);
+        if (!done.has(next)) {
+          const found = visit(next);
           if (found !== null) return found;
         }
       }
+      via.pop();
     }
-    path.pop();
-    color.set(task, BLACK);
+    path.length -= 1; // pop() would hand back a Task, a thenable nobody awaits
+    done.add(task);
     return null;
   };
   for (const task of tasks) {
-    if ((color.get(task) ?? WHITE) === WHITE) {
-      const found = visit(task, '');
-      if (found !== null) return found;
-    }
+    if (done.has(task)) continue;
+    const found = visit(task);
+    if (found !== null) return found;
   }
   return null;
 }

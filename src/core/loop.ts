@@ -106,6 +106,11 @@ export class TimerHandle extends Handle implements HeapEntry {
     return this.when;
   }
 
+  /** @internal The loop it is set on (instruments read its time). */
+  get _loop(): EventLoop {
+    return this.#loop;
+  }
+
   override cancel(): void {
     if (this.fn === null) return;
     this.fn = null;

@@ -24,6 +24,7 @@ import { currentLoop } from './loop.js';
 import type { TimerHandle } from './loop.js';
 import {
   type Suspension,
+  endedFromOutside,
   type WaitKind,
   park,
   resumed,
@@ -44,12 +45,12 @@ const SLEEP: WaitKind = {
     return true;
   },
   describe: (s) => `sleep(${String(s.ticket)})`,
-  waitingOn: () => null,
+  waitingOn: endedFromOutside,
 };
 
 // checkpoint(): the resumption is queued for the next turn; a cancellation in
 // between is thrown by resumed() when it runs.
-const YIELD: WaitKind = { abort: () => false, waitingOn: () => null };
+const YIELD: WaitKind = { abort: () => false, waitingOn: endedFromOutside };
 
 const wakeUp = (s: unknown): void => {
   wake(s as Suspension, (s as Suspension).value);

@@ -42,6 +42,7 @@
 import { CancelledError } from '../errors.js';
 import { type CancelNode, effectiveCancel, linkWait, unlinkWait } from './cancel-node.js';
 import { currentNode } from './context.js';
+import type { WaitOutcome } from './instrument.js';
 import type { Task } from './task.js';
 
 const PARKED = 0;
@@ -162,13 +163,14 @@ export function signalCancel(signal: AbortSignal): CancelledError {
  * Throws the CancelledError in force for the calling code (its scope's, or its
  * signal's), if any. The checkpoint test every async corio API starts with.
  */
-export function throwIfCancelled(signal?: AbortSignal | null): void {
+export function throwIfCancelled(signal?: AbortSignal | null): CancelNode | null {
   const node = currentNode();
   if (node !== null) {
     const reason = effectiveCancel(node);
     if (reason !== null) throw reason;
   }
   if (signal != null && signal.aborted) throw signalCancel(signal);
+  return node;
 }
 
 /**
@@ -206,13 +208,18 @@ export function suspend<T>(
   return s;
 }
 
-function release(s: Suspension): void {
+// Ends a parked wait's bookkeeping (every way out of PARKED goes through here),
+// and tells the loop's instrument how it ended.
+function release(s: Suspension, outcome: WaitOutcome): void {
   if (s.node !== null) {
     unlinkWait(s.node, s);
     const task = s.task;
-    // A task that ended with a wait still parked (reaped, unabortable) is no
-    // longer counted by its loop.
-    if (task !== null && --task._waits === 0 && task.live) task.loop._taskUnblocked();
+    if (task !== null) {
+      // A task that ended with a wait still parked (reaped, unabortable) is no
+      // longer counted by its loop.
+      if (--task._waits === 0 && task.live) task.loop._taskUnblocked();
+      task.loop._instrument?.taskWoken?.(task, s, outcome);
+    }
   }
   if (s.signal !== null) s.signal.removeEventListener('abort', s);
 }
@@ -222,8 +229,7 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
   if (s.state !== PARKED) return false;
   s.state = WOKEN;
   s.value = value;
-  release(s);
-  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'value');
+  release(s, 'value');
   s.resolve();
   return true;
 }
@@ -232,8 +238,7 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
 export function fail(s: Suspension, error: unknown): boolean {
   if (s.state !== PARKED) return false;
   s.state = WOKEN;
-  release(s);
-  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'error');
+  release(s, 'error');
   s.reject(error);
   return true;
 }
@@ -242,8 +247,7 @@ export function fail(s: Suspension, error: unknown): boolean {
 export function abortSuspension(s: Suspension, reason: unknown): void {
   if (s.state !== PARKED || !s.kind.abort(s)) return;
   s.state = ABORTED;
-  release(s);
-  s.task?.loop._instrument?.taskWoken?.(s.task, s, 'cancelled');
+  release(s, 'cancelled');
   s.reject(reason);
 }
 
@@ -276,7 +280,11 @@ export const CLEAR_ON_ABORT: WaitKind = {
 /** A wait that nothing but its owner ends (a group's join): cancellation does not abort it. */
 export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true };
 
-const external = (): null => null;
+/**
+ * A kind's `waitingOn` for a wait that only something outside the loop's tasks
+ * ends: a timer, a host promise, the next turn of the event loop.
+ */
+export const endedFromOutside = (): null => null;
 
 /** Awaits a suspension and applies the resumption check: the common tail of a wait. */
 export async function park<T>(s: Suspension<T>): Promise<T> {
@@ -285,7 +293,8 @@ export async function park<T>(s: Suspension<T>): Promise<T> {
   return s.value as T;
 }
 
-const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: external };
+/** A host promise's wait: cancellation withdraws it; the promise settles it. */
+export const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: endedFromOutside };
 
 /**
  * Awaits a promise as a cancellation point: cancellation stops the waiting (the

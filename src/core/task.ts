@@ -81,6 +81,9 @@ let taskCounter = 0;
 
 type Callback = (task: never) => void;
 
+const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
+const awaitedTask = (s: Suspension): readonly Task[] => [s.owner as Task];
+
 // `await task` from another task: cancelling the awaiting task cancels the
 // awaited one, and the wait goes on until it has really finished (asyncio).
 const AWAIT_TASK: WaitKind = {
@@ -95,8 +98,8 @@ const AWAIT_TASK: WaitKind = {
     );
     return false;
   },
-  describe: (s) => `await ${(s.owner as Task).name}`,
-  waitingOn: (s) => [s.owner as Task],
+  describe: describeAwait,
+  waitingOn: awaitedTask,
 };
 
 // `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
@@ -105,8 +108,8 @@ const AWAIT_SHIELDED: WaitKind = {
     (s.owner as Task)._unlinkAwaiter(s);
     return true;
   },
-  describe: (s) => `await ${(s.owner as Task).name}`,
-  waitingOn: (s) => [s.owner as Task],
+  describe: describeAwait,
+  waitingOn: awaitedTask,
 };
 
 // Runs inside the task's context, so a thenable the function returns (another

@@ -32,7 +32,7 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { resumed, throwIfCancelled } from '../core/suspend.js';
-import { type Task, currentTask } from '../core/task.js';
+import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, type Releasable } from './guard.js';
 
@@ -75,10 +75,10 @@ export class Lock implements Releasable {
   async acquire(options?: AcquireOptions): Promise<Guard> {
     checkOptions('Lock.acquire()', 'options', options);
     checkSignal('Lock.acquire()', options?.signal);
-    throwIfCancelled(options?.signal);
+    const node = throwIfCancelled(options?.signal);
     if (!this.#locked) {
       this.#locked = true;
-      this.#holder = currentTask() ?? null;
+      this.#holder = node === null ? null : node.task;
       return new Guard(this, undefined);
     }
     // release() hands ownership over without clearing #locked, so no task can

@@ -44,8 +44,8 @@ export async function trace<T>(
   main: TaskFunction<T>,
   options?: Omit<RunOptions, 'trace'> & TracerOptions,
 ): Promise<{ value: T; tracer: Tracer }> {
-  const tracer = new Tracer(options?.limit === undefined ? {} : { limit: options.limit });
-  const { limit: _limit, ...runOptions } = options ?? {};
+  const { limit, ...runOptions } = options ?? {};
+  const tracer = new Tracer(limit === undefined ? {} : { limit });
   try {
     const value = await run(main, { ...runOptions, trace: tracer });
     return { value, tracer };

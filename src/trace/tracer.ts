@@ -63,40 +63,35 @@ const OUTCOME: Record<WaitOutcome, number> = { value: 0, error: 1, cancelled: 2 
 /** Records kernel events; pass it as `run(main, { trace: tracer })`. */
 export class Tracer implements Instrument {
   readonly #limit: number;
-  readonly #ring: (TraceEvent | undefined)[];
-  #next = 0;
-  #count = 0;
-  #dropped = 0;
+  readonly #ring: TraceEvent[] = [];
+  // Events recorded since the last clear(); the ring keeps the last #limit of them.
+  #total = 0;
   readonly #ids = new WeakMap<Task, number>();
   #lastId = 0;
 
   constructor(options?: TracerOptions) {
     checkOptions('new Tracer()', 'options', options);
     this.#limit = checkSize('new Tracer()', 'options.limit', options?.limit ?? 100_000, 1);
-    this.#ring = [];
   }
 
   /** How many of the oldest events were dropped because the buffer was full. */
   get dropped(): number {
-    return this.#dropped;
+    return Math.max(0, this.#total - this.#limit);
   }
 
   /** The recorded events, oldest first. */
   events(): TraceEvent[] {
-    const out: TraceEvent[] = [];
-    const start = this.#count < this.#limit ? 0 : this.#next;
-    for (let i = 0; i < this.#count; i++) {
-      out.push(this.#ring[(start + i) % this.#limit] as TraceEvent);
-    }
-    return out;
+    // Once full, the oldest event sits where the next one will be written.
+    const split = this.#total % this.#limit;
+    return this.#total <= this.#limit
+      ? [...this.#ring]
+      : [...this.#ring.slice(split), ...this.#ring.slice(0, split)];
   }
 
   /** Forgets every event (and the dropped count). */
   clear(): void {
     this.#ring.length = 0;
-    this.#next = 0;
-    this.#count = 0;
-    this.#dropped = 0;
+    this.#total = 0;
   }
 
   #id(task: Task): number {
@@ -107,14 +102,12 @@ export class Tracer implements Instrument {
 
   #push(
     kind: TraceEventKind,
+    time: number,
     task: Task | null,
     name: string,
     detail: string,
     arg = 0,
-    at?: number,
   ): void {
-    const time = at ?? task?.loop.time() ?? this.#lastTime;
-    this.#lastTime = time;
     const event: TraceEvent = {
       kind,
       time,
@@ -123,32 +116,35 @@ export class Tracer implements Instrument {
       detail,
       arg,
     };
-    this.#ring[this.#next] = event;
-    this.#next = (this.#next + 1) % this.#limit;
-    if (this.#count < this.#limit) this.#count++;
-    else this.#dropped++;
+    this.#ring[this.#total % this.#limit] = event;
+    this.#total++;
   }
 
-  #lastTime = 0;
-
   taskCreated(task: Task, parent: Task | null): void {
-    this.#push('created', task, task.name, '', parent === null ? 0 : this.#id(parent));
+    this.#push(
+      'created',
+      task.loop.time(),
+      task,
+      task.name,
+      '',
+      parent === null ? 0 : this.#id(parent),
+    );
   }
 
   taskStarted(task: Task): void {
-    this.#push('started', task, task.name, '');
+    this.#push('started', task.loop.time(), task, task.name, '');
   }
 
   taskSuspended(task: Task, wait: Wait): void {
-    this.#push('suspended', task, task.name, wait.description);
+    this.#push('suspended', task.loop.time(), task, task.name, wait.description);
   }
 
   taskWoken(task: Task, wait: Wait, outcome: WaitOutcome): void {
-    this.#push('woken', task, task.name, wait.description, OUTCOME[outcome]);
+    this.#push('woken', task.loop.time(), task, task.name, wait.description, OUTCOME[outcome]);
   }
 
   taskCancelled(task: Task, reason: CancelledError): void {
-    this.#push('cancelled', task, task.name, reason.source);
+    this.#push('cancelled', task.loop.time(), task, task.name, reason.source);
   }
 
   taskFinished(task: Task): void {
@@ -158,27 +154,39 @@ export class Tracer implements Instrument {
       : failure !== undefined
         ? `failed: ${failure instanceof Error ? failure.message : formatValue(failure)}`
         : 'completed';
-    this.#push('finished', task, task.name, outcome);
+    this.#push('finished', task.loop.time(), task, task.name, outcome);
   }
 
   scopeEntered(scope: CancelScope, task: Task | null): void {
-    this.#push('scope-entered', task, task?.name ?? '', scopeLabel(scope));
+    this.#push('scope-entered', scope.loop.time(), task, task?.name ?? '', scopeLabel(scope));
   }
 
   scopeCancelled(scope: CancelScope, reason: CancelledError): void {
-    this.#push('scope-cancelled', scope.task, scope.task?.name ?? '', reason.source);
+    this.#push(
+      'scope-cancelled',
+      scope.loop.time(),
+      scope.task,
+      scope.task?.name ?? '',
+      reason.source,
+    );
   }
 
   scopeExited(scope: CancelScope): void {
-    this.#push('scope-exited', scope.task, scope.task?.name ?? '', scopeLabel(scope));
+    this.#push(
+      'scope-exited',
+      scope.loop.time(),
+      scope.task,
+      scope.task?.name ?? '',
+      scopeLabel(scope),
+    );
   }
 
   timerSet(timer: TimerHandle): void {
-    this.#push('timer-set', null, '', String(timer.deadline));
+    this.#push('timer-set', timer._loop.time(), null, '', String(timer.deadline));
   }
 
   timerFired(timer: TimerHandle): void {
-    this.#push('timer-fired', null, '', String(timer.deadline), 0, timer.deadline);
+    this.#push('timer-fired', timer._loop.time(), null, '', String(timer.deadline));
   }
 }
 

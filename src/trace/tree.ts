@@ -24,7 +24,7 @@
  * @module
  */
 import { type TaskInfo, taskTree } from '../core/introspect.js';
-import type { EventLoop } from '../core/loop.js';
+import { type EventLoop, currentLoop } from '../core/loop.js';
 import { checkOptions } from '../_internal/validate.js';
 
 export interface TreeOptions {
@@ -63,16 +63,18 @@ export function printTaskTree(options?: TreeOptions): void {
 }
 
 /**
- * Prints the tree of `loop` (default: the current one) to stderr whenever the
- * process receives `signal` (default `SIGUSR2`), as `kill -USR2 <pid>`. Returns
- * a function that removes the handler. Node only.
+ * Prints the tree of `loop` (default: the loop running where this is called,
+ * so call it inside `run()`) to stderr whenever the process receives `signal`
+ * (default `SIGUSR2`), as `kill -USR2 <pid>`. Returns a function that removes
+ * the handler. Node only.
  */
-export function dumpTaskTreeOn(signal: NodeJS.Signals = 'SIGUSR2', loop?: EventLoop): () => void {
-  const target = loop ?? undefined;
+export function dumpTaskTreeOn(
+  signal: NodeJS.Signals = 'SIGUSR2',
+  loop: EventLoop = currentLoop(),
+): () => void {
+  // The loop is fixed now: Node may deliver the signal outside every task.
   const handler = (): void => {
-    console.error(
-      `corio task tree (${signal}, pid ${process.pid}):\n${formatTaskTree(target === undefined ? {} : { loop: target })}`,
-    );
+    console.error(`corio task tree (${signal}, pid ${process.pid}):\n${formatTaskTree({ loop })}`);
   };
   process.on(signal, handler);
   return () => {

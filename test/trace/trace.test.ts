@@ -12,7 +12,14 @@ import {
   taskGroup,
 } from 'corio';
 import { VirtualClock, waitAllTasksBlocked } from 'corio/testing';
-import { Tracer, formatTaskTree, toChromeTrace, toMermaid, trace } from 'corio/trace';
+import {
+  Tracer,
+  dumpTaskTreeOn,
+  formatTaskTree,
+  toChromeTrace,
+  toMermaid,
+  trace,
+} from 'corio/trace';
 
 // The seed's gather: A sleeps 2 s, B 1 s, C 3 s.
 const seedGather = async (): Promise<void> => {
@@ -234,5 +241,42 @@ test('run() checks its debug and trace options', async () => {
   await assert.rejects(
     run(() => 1, { trace: 3 as never }),
     /options\.trace/,
+  );
+});
+
+test('dumpTaskTreeOn prints the tree of the loop it was set up in, on the signal', async () => {
+  const printed: string[] = [];
+  const original = console.error;
+  console.error = (text: string) => printed.push(text);
+  // A handler set up outside the run first: Node then delivers the signal in no
+  // task's context, so the dump must not look for "the current loop" then.
+  const earlier = (): void => {};
+  process.on('SIGUSR2', earlier);
+  try {
+    await run(async () => {
+      const never = new Event();
+      await taskGroup(async (tg) => {
+        tg.spawn(() => never.wait(), { name: 'stuck' });
+        await waitAllTasksBlocked();
+        const remove = dumpTaskTreeOn('SIGUSR2');
+        // Listeners run in order: once this one runs, the dump has been printed.
+        const delivered = new Promise((resolve) => process.once('SIGUSR2', resolve));
+        // Signal handles do not keep the process alive: a timer does, until delivery.
+        const alive = setTimeout(() => {}, 60_000);
+        process.kill(process.pid, 'SIGUSR2');
+        await delivered;
+        clearTimeout(alive);
+        remove();
+        tg.cancel();
+      });
+    });
+  } finally {
+    console.error = original;
+    process.off('SIGUSR2', earlier);
+  }
+  assert.equal(printed.length, 1);
+  assert.match(
+    printed[0] as string,
+    /^corio task tree \(SIGUSR2, pid \d+\):\nmain \(running, [\d.]+ s\)\n└─ stuck \(waiting, [\d.]+ s\) Event\.wait$/,
   );
 });
