@@ -55,6 +55,9 @@ const CORIO_DIR = decodeURI(new URL('..', import.meta.url).pathname);
 // within 10% of its length, and never more often than every 5 ms.
 const watchEvery = (threshold: number): number => Math.max(5, threshold / 10);
 
+// How often a stalled loop with host work pending is looked at again.
+const RECHECK_MS = 20;
+
 type ResourceCounts = Map<string, number>;
 
 const hostResources = (): ResourceCounts | null => {
@@ -79,6 +82,8 @@ export class DebugMonitor implements Instrument {
   readonly #baseline: ResourceCounts | null = hostResources();
   #onDeadlock: ((error: DeadlockError) => void) | null = null;
   #deadlocked = false;
+  #recheck: ReturnType<typeof setTimeout> | null = null;
+  #rechecking = false;
 
   constructor(loop: EventLoop, options: DebugOptions = {}) {
     this.#loop = loop;
@@ -147,6 +152,8 @@ export class DebugMonitor implements Instrument {
 
   close(): void {
     if (this.#watchdog !== null) clearInterval(this.#watchdog);
+    if (this.#recheck !== null) clearTimeout(this.#recheck);
+    this.#recheck = null;
     this.#watchdog = null;
     this.#check();
     this.#loop._onStall = null;
@@ -169,18 +176,32 @@ export class DebugMonitor implements Instrument {
   }
 
   #checkDeadlock(): void {
-    if (this.#onDeadlock === null) return;
+    if (this.#onDeadlock === null || !this.#loop._stalled()) return;
     const found = findDeadlock(this.#loop);
-    if (found === null || this.#newHostResources()) return;
+    if (found === null) return;
+    // While the recheck timer is set or firing, the host lists it: it is ours.
+    if (this.#newHostResources(this.#recheck !== null || this.#rechecking ? 1 : 0)) {
+      // Host work is still pending (a file read, a module loader's request): it
+      // may wake a task, or finish and leave the deadlock. Look again soon; the
+      // timer also keeps the process alive until one of the two happens.
+      this.#recheck ??= setTimeout(() => {
+        this.#recheck = null;
+        this.#rechecking = true;
+        this.#checkDeadlock();
+        this.#rechecking = false;
+      }, RECHECK_MS);
+      return;
+    }
     const fn = this.#onDeadlock;
     this.#onDeadlock = null;
     this.#deadlocked = true;
     fn(new DeadlockError(found.report, found.cycle));
   }
 
-  #newHostResources(): boolean {
+  #newHostResources(ownTimers: number): boolean {
     const now = hostResources();
     if (now === null || this.#baseline === null) return false;
+    now.set('Timeout', (now.get('Timeout') ?? 0) - ownTimers);
     for (const [type, n] of now) if (n > (this.#baseline.get(type) ?? 0)) return true;
     return false;
   }

@@ -456,7 +456,20 @@ export class EventLoop {
       if (this._runnable === 0) this.#scheduleIdle();
       return;
     }
-    if (this._onStall !== null && this.#timers.size === this.#deadTimers) this._onStall();
+    if (this._onStall !== null && this._stalled()) this._onStall();
+  }
+
+  /**
+   * @internal No task runnable, no callback queued, no timer set, loop open:
+   * only something outside the loop (host I/O) can make progress now.
+   */
+  _stalled(): boolean {
+    return (
+      this._runnable === 0 &&
+      this.#soon.length === 0 &&
+      this.#timers.size === this.#deadTimers &&
+      !this.#closed
+    );
   }
 
   /** @internal Remembers a failed task until its error is retrieved. */

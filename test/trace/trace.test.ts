@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   DeadlockError,
+  checkpoint,
   Event,
   Lock,
   createTask,
@@ -190,6 +193,38 @@ test('debug mode ends a deadlocked program with a report naming both tasks and t
   ]);
   // The creation stacks point at this file.
   assert.match(error.message, /trace\.test\.ts/);
+});
+
+test('debug mode still reports a deadlock that arises while unrelated host work is pending', async () => {
+  const [l1, l2] = [new Lock(), new Lock()];
+  const error = await run(
+    async () => {
+      // A host request nobody waits on, in flight when the tasks deadlock: the
+      // first look sees it, and the deadlock must be found once it is done.
+      readFile(fileURLToPath(import.meta.url), () => {});
+      await taskGroup((tg) => {
+        tg.spawn(
+          async () => {
+            using _a = await l1.acquire();
+            await checkpoint();
+            using _b = await l2.acquire();
+          },
+          { name: 'A' },
+        );
+        tg.spawn(
+          async () => {
+            using _b = await l2.acquire();
+            await checkpoint();
+            using _a = await l1.acquire();
+          },
+          { name: 'B' },
+        );
+      });
+    },
+    { debug: true },
+  ).catch((e: unknown) => e);
+  assert.ok(error instanceof DeadlockError);
+  assert.deepEqual(error.cycle, ['A', 'Lock.acquire', 'B', 'Lock.acquire', 'A']);
 });
 
 test('debug mode does not call a program waiting on a timer or a host promise deadlocked', async () => {
