@@ -3,6 +3,7 @@
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
 import { CapacityLimiter, Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
 import { chunk, filter, forEach, map, pipe, range } from 'corio/iter';
+import type { Instrument } from 'corio/trace';
 import {
   effectW1,
   effectW2,
@@ -119,6 +120,27 @@ function queueWorkload(title: string, p: number, c: number): Workload {
   };
 }
 const HOUR = 3_600_000;
+
+// W1's corio form, run with or without a tracer.
+function spawnJoin(n: number, trace: Instrument | undefined): Promise<CellResult> {
+  return run(
+    async () => {
+      const tasks = new Array<{ result(): number }>(n);
+      await taskGroup((tg) => {
+        for (let i = 0; i < n; i++) {
+          tasks[i] = tg.spawn(async () => {
+            await resolved;
+            return i;
+          });
+        }
+      });
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += (tasks[i] as { result(): number }).result();
+      return { value: sum };
+    },
+    trace === undefined ? {} : { trace },
+  );
+}
 const triangle = (n: number): number => (n * (n - 1)) / 2;
 
 // W6: N integers from an async generator → map(x*2) → filter(x%3==0) → batches
@@ -470,20 +492,12 @@ export const workloads: Record<string, Workload> = {
         return { value: sum };
       },
       async corio(n) {
-        return run(async () => {
-          const tasks = new Array<{ result(): number }>(n);
-          await taskGroup((tg) => {
-            for (let i = 0; i < n; i++) {
-              tasks[i] = tg.spawn(async () => {
-                await resolved;
-                return i;
-              });
-            }
-          });
-          let sum = 0;
-          for (let i = 0; i < n; i++) sum += (tasks[i] as { result(): number }).result();
-          return { value: sum };
-        });
+        return spawnJoin(n, undefined);
+      },
+      // The same with corio/trace recording every kernel event (bounded buffer).
+      async 'corio-traced'(n) {
+        const { Tracer } = await import('corio/trace');
+        return spawnJoin(n, new Tracer());
       },
       effect: effectW1,
       effection: effectionW1,
