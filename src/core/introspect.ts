@@ -96,13 +96,13 @@ function info(
   kids: Map<Task, Task[]>,
 ): TaskInfo {
   const waits = waitsOf(task);
-  const started = !Number.isNaN(task._startedAt);
+  const startedAt = task._startedAt;
   const stack = creationStacks.get(task);
   return Object.freeze({
     name: task.name,
-    state: !started ? 'pending' : waits.length > 0 ? 'waiting' : 'running',
+    state: startedAt === undefined ? 'pending' : waits.length > 0 ? 'waiting' : 'running',
     parent,
-    age: started ? loop.time() - task._startedAt : 0,
+    age: startedAt === undefined ? 0 : loop.time() - startedAt,
     awaiting: Object.freeze(waits.map(describeWait)),
     children: Object.freeze(
       (kids.get(task) ?? []).map((child) => info(child, loop, task.name, kids)),

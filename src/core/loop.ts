@@ -375,7 +375,7 @@ export class EventLoop {
     // Tasks created by the tasks started here join this same batch, in order.
     const queue = this.#starting;
     // One clock read per batch, not per task: the start time task trees show.
-    const now = this.#clock.now();
+    const now = Math.floor(this.#clock.now());
     for (let i = 0; i < queue.length; i++) {
       const task = queue[i] as Task;
       task._startedAt = now;

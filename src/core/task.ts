@@ -162,8 +162,14 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   _waits = 0;
   /** @internal The group that receives this task's outcome. */
   _owner: TaskOwner | null = null;
-  /** @internal Loop time the task started (NaN until then), for task trees. */
-  _startedAt = Number.NaN;
+  /**
+   * @internal Loop time the task started, in whole ms (undefined until then),
+   * for task trees. Deliberately without an initializer: one more initialized
+   * field made every Task slower to build and collect on Node 24 (W1 spawn-join,
+   * 141 -> 205 ms median); added at start, it costs nothing measurable. Whole ms:
+   * a small integer is kept in the object, a fraction would be a boxed number.
+   */
+  declare _startedAt: number | undefined;
   /** @internal One-shot internal completion listeners (gather, wait, asCompleted). */
   _listeners: Callback[] | null = null;
   /** @internal */ _prevTask: Task | null = null;
@@ -534,7 +540,7 @@ export function startTask<T>(
 ): Task<T> {
   const task = new Task<T>(loop, fn, name, parent);
   if (eager) {
-    task._startedAt = loop.time();
+    task._startedAt = Math.floor(loop.time());
     task._start();
   } else loop._queueStart(task);
   return task;
