@@ -17,7 +17,7 @@
  * @module
  */
 import { toLanes } from './spans.js';
-import type { TraceEvent, Tracer } from './tracer.js';
+import { type TraceEvent, type Tracer, eventsOf } from './tracer.js';
 
 /** One Chrome trace event (the fields corio writes). */
 export interface ChromeTraceEvent {
@@ -41,9 +41,7 @@ export interface ChromeTrace {
 
 /** The trace as a Chrome trace-event object; `JSON.stringify` it to a `.json` file. */
 export function toChromeTrace(trace: Tracer | readonly TraceEvent[]): ChromeTrace {
-  const events = Array.isArray(trace)
-    ? (trace as readonly TraceEvent[])
-    : (trace as Tracer).events();
+  const { events, dropped } = eventsOf(trace);
   const { lanes, start } = toLanes(events);
   const us = (ms: number): number => Math.round((ms - start) * 1000);
   const out: ChromeTraceEvent[] = [
@@ -84,7 +82,6 @@ export function toChromeTrace(trace: Tracer | readonly TraceEvent[]): ChromeTrac
       });
     }
   }
-  const dropped = Array.isArray(trace) ? 0 : (trace as Tracer).dropped;
   return {
     traceEvents: out,
     displayTimeUnit: 'ms',

@@ -22,7 +22,7 @@
  */
 import { checkOptions, checkString } from '../_internal/validate.js';
 import { type Span, toLanes } from './spans.js';
-import type { TraceEvent, Tracer } from './tracer.js';
+import { type TraceEvent, type Tracer, eventsOf } from './tracer.js';
 
 export interface HtmlOptions {
   /** The page's title and heading. Default `corio trace`. */
@@ -57,10 +57,7 @@ export function toHTML(trace: Tracer | readonly TraceEvent[], options?: HtmlOpti
   checkOptions('toHTML()', 'options', options);
   checkString('toHTML()', 'options.title', options?.title);
   const title = options?.title ?? 'corio trace';
-  const events = Array.isArray(trace)
-    ? (trace as readonly TraceEvent[])
-    : (trace as Tracer).events();
-  const dropped = Array.isArray(trace) ? 0 : (trace as Tracer).dropped;
+  const { events, dropped } = eventsOf(trace);
   const { lanes, start, end } = toLanes(events);
   const span = Math.max(end - start, 1);
   const x = (t: number): number => LABEL + ((t - start) / span) * (WIDTH - LABEL - 10);

@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import type { TraceEvent, Tracer } from './tracer.js';
+import { type TraceEvent, type Tracer, eventsOf } from './tracer.js';
 
 // Waits whose end means "every task I waited for is done".
 const JOINS = /^(TaskGroup\.join|gather|wait|asCompleted)/;
@@ -51,9 +51,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms % 100 === 0 ? 
 
 /** The trace (a `Tracer` or its events) as the text of a Mermaid sequence diagram. */
 export function toMermaid(trace: Tracer | readonly TraceEvent[]): string {
-  const events = Array.isArray(trace)
-    ? (trace as readonly TraceEvent[])
-    : (trace as Tracer).events();
+  const { events } = eventsOf(trace);
   const who = participants(events);
   const lines = ['sequenceDiagram'];
   const ids = [...who.entries()];

@@ -192,3 +192,13 @@ export class Tracer implements Instrument {
 
 const scopeLabel = (scope: CancelScope): string =>
   scope.deadline === Infinity ? 'scope' : `scope (deadline ${scope.deadline})`;
+
+/** @internal What the renderers take: a tracer, or events (then nothing was dropped). */
+export function eventsOf(trace: Tracer | readonly TraceEvent[]): {
+  readonly events: readonly TraceEvent[];
+  readonly dropped: number;
+} {
+  return trace instanceof Tracer
+    ? { events: trace.events(), dropped: trace.dropped }
+    : { events: trace, dropped: 0 };
+}
