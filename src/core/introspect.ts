@@ -100,9 +100,9 @@ function info(
   const stack = creationStacks.get(task);
   return Object.freeze({
     name: task.name,
-    state: startedAt === undefined ? 'pending' : waits.length > 0 ? 'waiting' : 'running',
+    state: startedAt < 0 ? 'pending' : waits.length > 0 ? 'waiting' : 'running',
     parent,
-    age: startedAt === undefined ? 0 : loop.time() - startedAt,
+    age: startedAt < 0 ? 0 : loop.time() - startedAt,
     awaiting: Object.freeze(waits.map(describeWait)),
     children: Object.freeze(
       (kids.get(task) ?? []).map((child) => info(child, loop, task.name, kids)),

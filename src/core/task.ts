@@ -143,8 +143,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   // Stored loosely so that Task<T> is covariant in T (a Task<number> is a Task<unknown>).
   #fn: ((task: never) => unknown) | null;
   #state = PENDING;
-  #value: T | undefined = undefined;
-  #error: unknown = undefined;
+  // The value when SUCCEEDED, the error (or CancelledError) when FAILED or
+  // CANCELLED: one field, as the state says which (a Task's fields are many).
+  #outcome: unknown = undefined;
   // Invariant: #unretrieved is non-null iff the task FAILED and its error was
   // neither awaited, nor read by result()/exception(), nor given to a callback.
   #unretrieved: WeakRef<Task> | null = null;
@@ -163,13 +164,13 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal The group that receives this task's outcome. */
   _owner: TaskOwner | null = null;
   /**
-   * @internal Loop time the task started, in whole ms (undefined until then),
-   * for task trees. Deliberately without an initializer: one more initialized
-   * field made every Task slower to build and collect on Node 24 (W1 spawn-join,
-   * 141 -> 205 ms median); added at start, it costs nothing measurable. Whole ms:
-   * a small integer is kept in the object, a fraction would be a boxed number.
+   * @internal Loop time the task started, in whole ms (-1 until then), for task
+   * trees. Whole ms: a small integer is kept in the object itself, a fraction
+   * would be a boxed number per task. (Adding this field made W1 slower on
+   * Node 24 until #value and #error became one #outcome: the Task's field count
+   * is what matters, not this field.)
    */
-  declare _startedAt: number | undefined;
+  _startedAt = -1;
   /** @internal One-shot internal completion listeners (gather, wait, asCompleted). */
   _listeners: Callback[] | null = null;
   /** @internal */ _prevTask: Task | null = null;
@@ -228,8 +229,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
 
   #finish(state: number, value: T | undefined, error: unknown): void {
     this.#state = state;
-    this.#value = value;
-    this.#error = error;
+    this.#outcome = state === SUCCEEDED ? value : error;
     if (this.firstChild !== null || this.firstWait !== null) this.#reapOrphans();
     detach(this);
     this.loop._removeTask(this);
@@ -282,7 +282,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   #trackUnretrieved(): void {
     const ref = this.loop._trackUnretrieved(this);
     this.#unretrieved = ref;
-    collected.register(this, { loop: this.loop, ref, name: this.name, error: this.#error }, this);
+    collected.register(this, { loop: this.loop, ref, name: this.name, error: this.#outcome }, this);
   }
 
   #markRetrieved(): void {
@@ -301,7 +301,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.#unretrieved = null;
     this.loop.callExceptionHandler({
       message: `Task ${this.name} failed and nobody retrieved its error`,
-      error: this.#error,
+      error: this.#outcome,
       task: this,
     });
   }
@@ -346,8 +346,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   result(): T {
     this.#checkDone('result');
     this.#markRetrieved();
-    if (this.#state === SUCCEEDED) return this.#value as T;
-    throw this.#error;
+    if (this.#state === SUCCEEDED) return this.#outcome as T;
+    throw this.#outcome;
   }
 
   /**
@@ -359,17 +359,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   exception(): unknown {
     this.#checkDone('exception');
     this.#markRetrieved();
-    if (this.#state === CANCELLED) throw this.#error;
-    return this.#state === FAILED ? this.#error : undefined;
-  }
-
-  /**
-   * @internal For instruments: the error a FAILED task ended with (else
-   * undefined), without marking it retrieved, so an unretrieved error is still
-   * reported.
-   */
-  _failure(): unknown {
-    return this.#state === FAILED ? this.#error : undefined;
+    if (this.#state === CANCELLED) throw this.#outcome;
+    return this.#state === FAILED ? this.#outcome : undefined;
   }
 
   #checkDone(method: string): void {
@@ -467,10 +458,10 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal The outcome as a plain promise: not a cancellation point. */
   _outcome(): Promise<T> {
     this.#markRetrieved();
-    if (this.#state === SUCCEEDED) return Promise.resolve(this.#value as T);
+    if (this.#state === SUCCEEDED) return Promise.resolve(this.#outcome as T);
     // A task rejects with whatever its function threw, Error or not.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.#state >= FAILED) return Promise.reject(this.#error);
+    if (this.#state >= FAILED) return Promise.reject(this.#outcome);
     if (this.#deferred === null) {
       let resolve!: (v: T) => void;
       let reject!: (e: unknown) => void;
@@ -509,12 +500,12 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
 
   /** @internal The error or CancelledError the task ended with (undefined if it succeeded). */
   _error(): unknown {
-    return this.#error;
+    return this.#state === SUCCEEDED ? undefined : this.#outcome;
   }
 
   /** @internal */
   _value(): T | undefined {
-    return this.#value;
+    return this.#state === SUCCEEDED ? (this.#outcome as T) : undefined;
   }
 
   #stateWord(): string {

@@ -148,7 +148,8 @@ export class Tracer implements Instrument {
   }
 
   taskFinished(task: Task): void {
-    const failure = task._failure();
+    // _error(), not exception(): reading must not mark the error retrieved.
+    const failure = task._failed() ? task._error() : undefined;
     const outcome = task.cancelled()
       ? 'cancelled'
       : failure !== undefined
