@@ -85,12 +85,13 @@ export interface WaitKind {
 export class Suspension<T = unknown> {
   state = PARKED;
   /**
-   * Settles when the wait ends: fulfilled (with nothing) when woken, rejected when
-   * aborted or failed. The wake value travels in `value`, never through the promise:
-   * resolving a promise with a thenable (a Task, a queued promise) would adopt it.
+   * Settles when the wait ends: fulfilled with the Suspension itself when woken (so
+   * one shared reaction, `park`'s, can finish any wait), rejected when aborted or
+   * failed. The wake value travels in `value`, never through the promise: resolving
+   * a promise with a thenable (a Task, a queued promise) would adopt it.
    */
-  readonly promise: Promise<void>;
-  resolve!: () => void;
+  readonly promise: Promise<unknown>;
+  resolve!: (self: unknown) => void;
   reject!: (error: unknown) => void;
   /** The node the wait began in; null outside every loop. */
   readonly node: CancelNode | null;
@@ -124,7 +125,7 @@ export class Suspension<T = unknown> {
     this.kind = kind;
     this.#what = description;
     this.signal = signal;
-    this.promise = new Promise<void>((resolve, reject) => {
+    this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
     });
@@ -230,7 +231,7 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
   s.state = WOKEN;
   s.value = value;
   release(s, 'value');
-  s.resolve();
+  s.resolve(s);
   return true;
 }
 
@@ -286,11 +287,18 @@ export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true }
  */
 export const endedFromOutside = (): null => null;
 
-/** Awaits a suspension and applies the resumption check: the common tail of a wait. */
-export async function park<T>(s: Suspension<T>): Promise<T> {
-  await s.promise;
-  resumed(s);
-  return s.value as T;
+const afterWait = (s: unknown): unknown => {
+  resumed(s as Suspension);
+  return (s as Suspension).value;
+};
+
+/**
+ * Awaits a suspension and applies the resumption check: the common tail of a wait.
+ * Not an `async` function: the reaction is one shared function and the promise
+ * `then` makes, where an async function would allocate its frame per wait.
+ */
+export function park<T>(s: Suspension<T>): Promise<T> {
+  return s.promise.then(afterWait) as Promise<T>;
 }
 
 /** A host promise's wait: cancellation withdraws it; the promise settles it. */

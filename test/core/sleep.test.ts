@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, checkpoint, createTask, getRunningLoop, sleep } from 'corio';
+import { CancelledError, cancelScope, checkpoint, createTask, getRunningLoop, sleep } from 'corio';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 test('sleep resolves with its value after ms of loop time; equal deadlines fire in order', () =>
@@ -86,4 +86,25 @@ test('a Promise.race of corio waits does not leak the loser past its task', () =
     const task = createTask(() => Promise.race([sleep(1000, 'slow'), sleep(10, 'fast')]));
     assert.equal(await task, 'fast');
     assert.equal(loop.statistics().timers, 0, 'the losing sleep was reaped when the task ended');
+  }));
+
+test('sleep reports bad input and a cancelled caller as a rejection, never a synchronous throw', () =>
+  vrun(async () => {
+    let negative: Promise<void> | undefined;
+    assert.doesNotThrow(() => {
+      negative = sleep(-1);
+    });
+    await assert.rejects(negative as Promise<void>, { name: 'RangeError', message: /ms/ });
+    await assert.rejects(sleep(Number.NaN), RangeError);
+    await assert.rejects(sleep(5, 'x', 'fast' as never), TypeError);
+    let inCancelled: Promise<void> | undefined;
+    await cancelScope((scope) => {
+      scope.cancel();
+      assert.doesNotThrow(() => {
+        inCancelled = sleep(5);
+      });
+    });
+    assert.equal(await outcome(inCancelled as Promise<void>), 'CancelledError');
+    assert.equal(await sleep(0, 'now'), 'now');
+    assert.equal(getRunningLoop().time(), 0);
   }));
