@@ -27,6 +27,7 @@ import {
   endedFromOutside,
   type WaitKind,
   park,
+  rejected,
   suspend,
   throwIfCancelled,
   wake,
@@ -75,9 +76,7 @@ export function sleep<T>(ms: number, value?: T, options?: SleepOptions): Promise
     checkSignal('sleep()', options?.signal);
     return ms === 0 ? yieldTurn(options?.signal, value) : sleepFor(ms, value, options?.signal);
   } catch (error) {
-    // What was thrown, as an async function would reject with it.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    return Promise.reject(error);
+    return rejected(error);
   }
 }
 

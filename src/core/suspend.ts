@@ -301,6 +301,16 @@ export function park<T>(s: Suspension<T>): Promise<T> {
   return s.promise.then(afterWait) as Promise<T>;
 }
 
+/**
+ * What a throw inside a wait's set-up becomes in a waiting method that is not
+ * `async` (to spare its frame): the rejection an async function would return,
+ * with whatever was thrown.
+ */
+export function rejected(error: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+  return Promise.reject(error);
+}
+
 /** A host promise's wait: cancellation withdraws it; the promise settles it. */
 export const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: endedFromOutside };
 

@@ -31,7 +31,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { resumed, throwIfCancelled } from '../core/suspend.js';
+import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, type Releasable } from './guard.js';
@@ -72,28 +72,39 @@ export class Lock implements Releasable {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  async acquire(options?: AcquireOptions): Promise<Guard> {
-    checkOptions('Lock.acquire()', 'options', options);
-    checkSignal('Lock.acquire()', options?.signal);
-    const node = throwIfCancelled(options?.signal);
-    if (!this.#locked) {
-      this.#locked = true;
-      this.#holder = node === null ? null : node.task;
-      return new Guard(this, undefined);
+  acquire(options?: AcquireOptions): Promise<Guard> {
+    // Not async (see sleep()): the contended path ends in one shared reaction.
+    try {
+      checkOptions('Lock.acquire()', 'options', options);
+      checkSignal('Lock.acquire()', options?.signal);
+      const node = throwIfCancelled(options?.signal);
+      if (!this.#locked) {
+        this.#locked = true;
+        this.#holder = node === null ? null : node.task;
+        return Promise.resolve(new Guard(this, undefined));
+      }
+      // release() hands ownership over without clearing #locked, so no task can
+      // slip in between the release and the woken waiter's resumption.
+      this.#waiters ??= new WaiterList({
+        onUnclaimed: () => {
+          this.release();
+        },
+        holders: () => (this.#holder === null ? [] : [this.#holder]),
+      });
+      // The ticket carries the lock to the shared reaction.
+      return this.#waiters
+        .enqueue('Lock.acquire', options?.signal, this)
+        .promise.then(Lock.#handedOver);
+    } catch (error) {
+      return rejected(error);
     }
-    // release() hands ownership over without clearing #locked, so no task can
-    // slip in between the release and the woken waiter's resumption.
-    this.#waiters ??= new WaiterList({
-      onUnclaimed: () => {
-        this.release();
-      },
-      holders: () => (this.#holder === null ? [] : [this.#holder]),
-    });
-    const s = this.#waiters.enqueue('Lock.acquire', options?.signal);
-    await s.promise;
-    resumed(s);
-    this.#holder = s.task;
-    return new Guard(this, undefined);
+  }
+
+  static #handedOver(s: unknown): Guard {
+    resumed(s as Suspension);
+    const lock = (s as Suspension).ticket as Lock;
+    lock.#holder = (s as Suspension).task;
+    return new Guard(lock, undefined);
   }
 
   /**
