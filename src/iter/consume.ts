@@ -28,7 +28,8 @@ import { checkFunction, checkOptions, checkSize, isThenable } from '../_internal
 import { taskGroup } from '../group/task-group.js';
 import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
-import { type Source, asAsync } from './source.js';
+import { type Source, asAsync, syncItems } from './source.js';
+import { throwIfCancelled } from '../core/suspend.js';
 
 /** Collects every item. */
 export async function toArray<T>(source: Source<T>): Promise<T[]> {
@@ -82,23 +83,33 @@ export async function forEach<T>(
     for await (const _ of map(fn, { concurrency, ordered: false })(items));
     return;
   }
-  const it = items[Symbol.asyncIterator]();
+  // A source that never waits is pulled synchronously by the workers, with the
+  // per-item cancellation check asAsync() would make: no async step per item.
+  const plain = syncItems(source);
+  const syncIt = plain === null ? null : plain[Symbol.iterator]();
+  const it = syncIt ?? items[Symbol.asyncIterator]();
   let index = 0;
   // Set by the workers: an object, so the read below is not narrowed away.
   const state = { exhausted: false };
-  const pull = serialPuller(it);
+  const pull = syncIt === null ? serialPuller(it as AsyncIterator<T>) : null;
   try {
     await taskGroup((tg) => {
       for (let w = 0; w < concurrency; w++) {
         tg.spawn(async () => {
           for (;;) {
-            const next = await pull();
+            let next: IteratorResult<T>;
+            if (pull === null) {
+              throwIfCancelled();
+              next = (syncIt as Iterator<T>).next();
+            } else next = await pull();
             if (next.done === true) {
               state.exhausted = true;
               return;
             }
             const r = fn(next.value, index++);
-            if (isThenable(r)) await r;
+            // A plain source and a synchronous fn would never yield: await
+            // anyway, as an async source's step would, so other tasks get in.
+            if (isThenable(r) || pull === null) await r;
           }
         });
       }

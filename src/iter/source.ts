@@ -71,7 +71,8 @@ async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T, void, undefin
 
 /**
  * The integers from `start` up to, not including, `end` (`Infinity`: no end),
- * optionally one every `interval` ms.
+ * optionally one every `interval` ms. Re-iterable, as Python's `range`: each
+ * iteration starts over from `start`.
  *
  * **Cancellation:** every step is a cancellation point.
  *
@@ -95,7 +96,7 @@ export function range(
     options?.interval === undefined
       ? 0
       : checkDelay('range()', 'options.interval', options.interval);
-  return counter(start, end, interval);
+  return new IntegerRange(start, end, interval);
 }
 
 /**
@@ -110,7 +111,49 @@ export function count(options?: IntervalOptions): AsyncIterable<number> {
     options?.interval === undefined
       ? 0
       : checkDelay('count()', 'options.interval', options.interval);
-  return counter(0, Infinity, interval);
+  return new IntegerRange(0, Infinity, interval);
+}
+
+// range() and count(): re-iterable, as Python's range, each iteration from the
+// start. Without an interval they never wait, so syncItems() can hand them to
+// a consumer as a plain iterator.
+class IntegerRange implements AsyncIterable<number> {
+  readonly #start: number;
+  readonly #end: number;
+  readonly #interval: number;
+
+  constructor(start: number, end: number, interval: number) {
+    this.#start = start;
+    this.#end = end;
+    this.#interval = interval;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<number> {
+    return counter(this.#start, this.#end, this.#interval);
+  }
+
+  /** @internal */
+  _syncItems(): Iterable<number> | null {
+    return this.#interval > 0 ? null : integers(this.#start, this.#end);
+  }
+}
+
+function* integers(start: number, end: number): Generator<number, void, undefined> {
+  for (let n = start; n < end; n++) yield n;
+}
+
+/**
+ * @internal The source as a plain iterable when its items can be pulled without
+ * waiting (an array or other sync iterable, `range()` without an interval), else
+ * null. A consumer pulling from several workers (`forEach`) then skips an async
+ * step per item; it must still check for cancellation at each item, as
+ * `asAsync()` does.
+ */
+export function syncItems<T>(source: Source<T>): Iterable<T> | null {
+  const input: unknown = source;
+  if (input instanceof IntegerRange) return input._syncItems() as Iterable<T> | null;
+  if (isAsyncIterable(input) || typeof input === 'string' || !isIterable(input)) return null;
+  return input as Iterable<T>;
 }
 
 async function* counter(

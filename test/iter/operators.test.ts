@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTask, getRunningLoop, sleep } from 'corio';
+import { cancelScope, createTask, getRunningLoop, sleep } from 'corio';
 import {
   chunk,
   count,
@@ -210,4 +210,70 @@ test('forEach keeps at most `concurrency` items in flight, pulls the source one 
       (err: unknown) => err instanceof RangeError,
     );
     assert.equal(closing.lines.at(-1), `${getRunningLoop().time()} source closed`);
+  }));
+
+test('forEach pulls a plain source (array, sync generator, range) in its workers, checks for cancellation at each item and closes it on error', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    function* items(): Generator<number> {
+      try {
+        for (let n = 0; n < 100; n++) {
+          trace.log(`pull ${n}`);
+          yield n;
+        }
+      } finally {
+        trace.log('source closed');
+      }
+    }
+    await assert.rejects(
+      forEach(
+        items(),
+        async (n) => {
+          await sleep(10);
+          if (n === 2) throw new RangeError('bad item');
+        },
+        { concurrency: 2 },
+      ),
+      RangeError,
+    );
+    assert.deepEqual(trace.lines, [
+      '0 pull 0',
+      '0 pull 1',
+      '10 pull 2',
+      '10 pull 3',
+      // 3's worker ends in the same instant as 2's fails, and pulls once more.
+      '20 pull 4',
+      '20 source closed',
+    ]);
+    // Each item of a plain source is a cancellation point, as an async one's step.
+    let calls = 0;
+    await cancelScope((scope) =>
+      forEach(
+        range(0, Infinity),
+        (n) => {
+          calls++;
+          if (n === 5) scope.cancel();
+        },
+        { concurrency: 3 },
+      ),
+    );
+    assert.equal(calls, 6);
+    // range() is re-iterable, as Python's: each iteration starts over.
+    const r = range(0, 3);
+    assert.deepEqual(
+      [await toArray(r), await toArray(r)],
+      [
+        [0, 1, 2],
+        [0, 1, 2],
+      ],
+    );
+    let sum = 0;
+    await forEach(
+      r,
+      (n) => {
+        sum += n;
+      },
+      { concurrency: 2 },
+    );
+    assert.equal(sum, 3);
   }));
