@@ -311,6 +311,13 @@ export function rejected(error: unknown): Promise<never> {
   return Promise.reject(error);
 }
 
+/**
+ * The fulfilled promise a waiting method returns when it did not have to wait.
+ * One for all: a promise is immutable once settled, and whoever awaits it resumes
+ * in its own context.
+ */
+export const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A host promise's wait: cancellation withdraws it; the promise settles it. */
 export const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: endedFromOutside };
 
