@@ -50,7 +50,14 @@ import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { resumed, throwIfCancelled } from '../core/suspend.js';
+import {
+  park,
+  RESOLVED,
+  rejected,
+  resumed,
+  type Suspension,
+  throwIfCancelled,
+} from '../core/suspend.js';
 import type { AcquireOptions } from '../sync/lock.js';
 
 /** Receiving from a channel whose send ends are all closed and whose buffer is empty (Trio's). */
@@ -209,15 +216,20 @@ export class SendChannel<T> extends ChannelEnd<T> {
    * @throws {BrokenResourceError} if every receive end is closed (`err.value` is `value`).
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
    */
-  async send(value: T, options?: AcquireOptions): Promise<void> {
-    checkOptions('SendChannel.send()', 'options', options);
-    checkSignal('SendChannel.send()', options?.signal);
-    throwIfCancelled(options?.signal);
-    if (this.#offer(value)) return;
-    const ticket: SendTicket = { handle: this, value };
-    const s = this._state.senders.enqueue('SendChannel.send', options?.signal, ticket);
-    await s.promise;
-    resumed(s);
+  send(value: T, options?: AcquireOptions): Promise<void> {
+    // Not async (see sleep()): no frame per send, one shared reaction when it waits.
+    try {
+      checkOptions('SendChannel.send()', 'options', options);
+      checkSignal('SendChannel.send()', options?.signal);
+      throwIfCancelled(options?.signal);
+      if (this.#offer(value)) return RESOLVED;
+      const ticket: SendTicket = { handle: this, value };
+      return this._state.senders
+        .enqueue('SendChannel.send', options?.signal, ticket)
+        .promise.then(afterSend);
+    } catch (error) {
+      return rejected(error);
+    }
   }
 
   /**
@@ -297,15 +309,16 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
    * @throws {EndOfChannel} once every send end is closed and the buffer is empty.
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
    */
-  async receive(options?: AcquireOptions): Promise<T> {
-    checkOptions('ReceiveChannel.receive()', 'options', options);
-    checkSignal('ReceiveChannel.receive()', options?.signal);
-    throwIfCancelled(options?.signal);
-    if (this.#ready()) return this.#take();
-    const s = this._state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this);
-    await s.promise;
-    resumed(s);
-    return s.value as T;
+  receive(options?: AcquireOptions): Promise<T> {
+    try {
+      checkOptions('ReceiveChannel.receive()', 'options', options);
+      checkSignal('ReceiveChannel.receive()', options?.signal);
+      throwIfCancelled(options?.signal);
+      if (this.#ready()) return Promise.resolve(this.#take());
+      return park(this._state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this));
+    } catch (error) {
+      return rejected(error);
+    }
   }
 
   /**
@@ -381,18 +394,39 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
 
   /** Receives until the channel ends (every send end closed, buffer drained). */
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
-    return {
-      next: async (): Promise<IteratorResult<T, undefined>> => {
-        try {
-          return { done: false, value: await this.receive() };
-        } catch (error) {
-          if (error instanceof EndOfChannel) return { done: true, value: undefined };
-          throw error;
-        }
-      },
-    };
+    return { next: () => this.#next() };
+  }
+
+  // receive() as an iterator step, without an async frame or a second promise.
+  #next(): Promise<IteratorResult<T, undefined>> {
+    try {
+      throwIfCancelled();
+      if (this.#ready()) return Promise.resolve({ done: false, value: this.#take() });
+      return this._state.receivers
+        .enqueue('ReceiveChannel.receive', null, this)
+        .promise.then(received<T>, endOfChannel);
+    } catch (error) {
+      return error instanceof EndOfChannel
+        ? Promise.resolve({ done: true, value: undefined })
+        : rejected(error);
+    }
   }
 }
+
+const afterSend = (s: unknown): void => {
+  resumed(s as Suspension);
+};
+
+const received = <T>(s: unknown): IteratorResult<T, undefined> => {
+  resumed(s as Suspension);
+  return { done: false, value: (s as Suspension<T>).value as T };
+};
+
+// The end of the channel ends a `for await`; any other error is thrown.
+const endOfChannel = (error: unknown): IteratorResult<never, undefined> => {
+  if (error instanceof EndOfChannel) return { done: true, value: undefined };
+  throw error;
+};
 
 /**
  * Opens a memory channel with room for `capacity` values (0: rendezvous;

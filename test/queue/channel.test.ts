@@ -35,13 +35,13 @@ test('capacity 0 is a rendezvous: each send waits for a receiver', () =>
         trace.log('end of channel');
       });
     });
-    // The sender, woken by the receive, resumes before the receiver's `for await`
-    // step returns: the receiver has one more async layer (the iterator) to unwind.
+    // The receiver, which takes the waiting sender's value without waiting, goes
+    // on first; the sender it woke resumes next.
     assert.deepEqual(trace.lines, [
-      '10 sent a',
       '10 received a',
-      '20 sent b',
+      '10 sent a',
       '20 received b',
+      '20 sent b',
       '30 end of channel',
     ]);
   }));
