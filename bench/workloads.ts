@@ -1,6 +1,7 @@
 // The kernel's workloads, each as raw promise code (the physical limit) and as
 // corio code, written the way a user would write them. Same shapes as
 // shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { CapacityLimiter, Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
 import { chunk, filter, forEach, map, pipe, range } from 'corio/iter';
 import type { Instrument } from 'corio/trace';
@@ -181,7 +182,7 @@ function delays(n: number): number[] {
   return Array.from({ length: n }, () => Math.floor(next() * 100));
 }
 
-export const workloads: Record<string, Workload> = {
+const table: Record<string, Workload> = {
   W2: {
     title: 'bounded map: N items, concurrency 16, one setImmediate tick each',
     n: 100_000,
@@ -635,3 +636,18 @@ export const workloads: Record<string, Workload> = {
     },
   },
 };
+
+// `raw-als`: the raw code run inside one AsyncLocalStorage context. On Node 20 a
+// live AsyncLocalStorage puts a hook on every promise the process makes, so this
+// row is the floor for any library that carries an ambient context there (corio's
+// current task and scope); on Node 24 (AsyncContextFrame) it matches raw.
+const als = new AsyncLocalStorage<true>();
+
+export const workloads: Record<string, Workload> = Object.fromEntries(
+  Object.entries(table).map(([id, w]) => {
+    const { raw, ...others } = w.impls;
+    if (raw === undefined) throw new Error(`${id} has no raw cell`);
+    const impls = { raw, 'raw-als': (n: number) => als.run(true, () => raw(n)), ...others };
+    return [id, { ...w, impls }];
+  }),
+);
