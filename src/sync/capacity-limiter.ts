@@ -35,12 +35,12 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { currentNode } from '../core/context.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, type Releasable } from './guard.js';
+import { Guard, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface CapacityLimiterStatistics {
@@ -104,26 +104,35 @@ export class CapacityLimiter implements Releasable {
    *
    * @throws {InvalidStateError} if `borrower` already holds a token.
    */
-  async acquireOnBehalfOf(borrower: unknown, options?: AcquireOptions): Promise<Guard> {
-    checkOptions('CapacityLimiter.acquire()', 'options', options);
-    checkSignal('CapacityLimiter.acquire()', options?.signal);
-    throwIfCancelled(options?.signal);
-    if (this.#borrowers.has(borrower)) {
-      throw new InvalidStateError(
-        'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
-      );
+  acquireOnBehalfOf(borrower: unknown, options?: AcquireOptions): Promise<Guard> {
+    // Not async (see sleep()): no frame per acquire.
+    try {
+      checkOptions('CapacityLimiter.acquire()', 'options', options);
+      checkSignal('CapacityLimiter.acquire()', options?.signal);
+      throwIfCancelled(options?.signal);
+      if (this.#borrowers.has(borrower)) {
+        throw new InvalidStateError(
+          'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
+        );
+      }
+      if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
+        this.#borrowers.add(borrower);
+        return Promise.resolve(new Guard(this, borrower));
+      }
+      this.#waiters ??= new WaiterList({
+        onUnclaimed: (_, borrower) => {
+          this.releaseOnBehalfOf(borrower);
+        },
+      });
+      return this.#waiters
+        .enqueue('CapacityLimiter.acquire', options?.signal, borrower)
+        .promise.then((s) => {
+          resumed(s as Suspension);
+          return new Guard(this, borrower);
+        });
+    } catch (error) {
+      return rejected(error);
     }
-    if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
-      this.#borrowers.add(borrower);
-      return new Guard(this, borrower);
-    }
-    this.#waiters ??= new WaiterList({
-      onUnclaimed: (_, borrower) => {
-        this.releaseOnBehalfOf(borrower);
-      },
-    });
-    await this.#waiters.park('CapacityLimiter.acquire', options?.signal, borrower);
-    return new Guard(this, borrower);
   }
 
   /**
@@ -157,10 +166,8 @@ export class CapacityLimiter implements Releasable {
   }
 
   /** Runs `fn` holding a token, and returns it however `fn` ends. */
-  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    checkFunction('CapacityLimiter.run()', 'fn', fn);
-    using _token = await this.acquire(options);
-    return await fn();
+  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    return holding('CapacityLimiter.run()', this, fn, options);
   }
 
   /** @internal */

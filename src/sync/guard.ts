@@ -20,6 +20,7 @@
  * ```
  * @module
  */
+import { checkFunction } from '../_internal/validate.js';
 import { InvalidStateError } from '../errors.js';
 
 /** @internal What a guard releases. */
@@ -58,5 +59,30 @@ export class Guard implements Disposable {
   /** Releases unless already released (the end of a `using` block). */
   [Symbol.dispose](): void {
     if (this.#owner !== null) this.release();
+  }
+}
+
+/** @internal What hands out guards: a lock, a semaphore, a capacity limiter. */
+export interface Acquirer<O> {
+  acquire(options?: O): Promise<Guard>;
+}
+
+/**
+ * @internal The primitives' `run(fn)`: acquires, runs `fn`, releases however it
+ * ends. Written out rather than with `using`, which the ES2022 build lowers to a
+ * disposal stack and two helper calls per call.
+ */
+export async function holding<T, O>(
+  name: string,
+  acquirer: Acquirer<O>,
+  fn: () => T | PromiseLike<T>,
+  options: O | undefined,
+): Promise<T> {
+  checkFunction(name, 'fn', fn);
+  const guard = await acquirer.acquire(options);
+  try {
+    return await fn();
+  } finally {
+    guard[Symbol.dispose]();
   }
 }

@@ -29,12 +29,12 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, type Releasable } from './guard.js';
+import { Guard, holding, type Releasable } from './guard.js';
 
 export interface LockStatistics {
   readonly locked: boolean;
@@ -123,10 +123,8 @@ export class Lock implements Releasable {
    *
    * **Cancellation:** as `acquire()`, then `fn`'s own.
    */
-  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    checkFunction('Lock.run()', 'fn', fn);
-    using _held = await this.acquire(options);
-    return await fn();
+  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    return holding('Lock.run()', this, fn, options);
   }
 
   /** @internal */

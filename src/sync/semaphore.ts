@@ -31,11 +31,11 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, type Releasable } from './guard.js';
+import { Guard, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface SemaphoreStatistics {
@@ -76,21 +76,30 @@ export class Semaphore implements Releasable {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  async acquire(options?: AcquireOptions): Promise<Guard> {
-    checkOptions('Semaphore.acquire()', 'options', options);
-    checkSignal('Semaphore.acquire()', options?.signal);
-    throwIfCancelled(options?.signal);
-    if (this.#value > 0) {
-      this.#value--;
-      return new Guard(this, undefined);
+  acquire(options?: AcquireOptions): Promise<Guard> {
+    // Not async (see sleep()): no frame per acquire.
+    try {
+      checkOptions('Semaphore.acquire()', 'options', options);
+      checkSignal('Semaphore.acquire()', options?.signal);
+      throwIfCancelled(options?.signal);
+      if (this.#value > 0) {
+        this.#value--;
+        return Promise.resolve(new Guard(this, undefined));
+      }
+      this.#waiters ??= new WaiterList({
+        onUnclaimed: () => {
+          this.release();
+        },
+      });
+      return this.#waiters
+        .enqueue(`${this.constructor.name}.acquire`, options?.signal)
+        .promise.then((s) => {
+          resumed(s as Suspension);
+          return new Guard(this, undefined);
+        });
+    } catch (error) {
+      return rejected(error);
     }
-    this.#waiters ??= new WaiterList({
-      onUnclaimed: () => {
-        this.release();
-      },
-    });
-    await this.#waiters.park(`${this.constructor.name}.acquire`, options?.signal);
-    return new Guard(this, undefined);
   }
 
   /** Returns a permit: to the first waiter if any, else to the count. */
@@ -99,10 +108,8 @@ export class Semaphore implements Releasable {
   }
 
   /** Runs `fn` holding a permit, and releases it however `fn` ends. */
-  async run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    checkFunction(`${this.constructor.name}.run()`, 'fn', fn);
-    using _permit = await this.acquire(options);
-    return await fn();
+  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    return holding(`${this.constructor.name}.run()`, this, fn, options);
   }
 
   /** @internal */
