@@ -11,7 +11,7 @@ import {
   getRunningLoop,
   sleep,
 } from 'corio';
-import { Trace, vrun } from '../_helpers.js';
+import { Trace, outcome, vrun } from '../_helpers.js';
 
 test('tasks start on the next microtask, in creation order', () =>
   vrun(async () => {
@@ -228,4 +228,36 @@ test('a task awaiting itself gets InvalidStateError instead of hanging', () =>
       name: 'InvalidStateError',
       message: /^Task-\d+ cannot await itself: it would wait forever$/,
     });
+  }));
+
+test('a task returning a promise made elsewhere settles itself, whoever resolves the promise', () =>
+  vrun(async () => {
+    let release!: (v: string) => void;
+    let fail!: (e: Error) => void;
+    const outside = new Promise<string>((resolve) => {
+      release = resolve;
+    });
+    const failing = new Promise<string>((_, reject) => {
+      fail = reject;
+    });
+    const thenable: PromiseLike<string> = {
+      then: (onValue, onError) => outside.then(onValue, onError),
+    };
+    const a = createTask(() => outside, { name: 'a' });
+    const b = createTask(() => failing, { name: 'b' });
+    const c = createTask(() => thenable, { name: 'c' });
+    // Settled from inside another task: the settling reaction must still find a, b, c.
+    const other = createTask(async () => {
+      await checkpoint();
+      release('made outside');
+      fail(new RangeError('failed outside'));
+    });
+    await other;
+    assert.equal(await a, 'made outside');
+    assert.equal(await c, 'made outside');
+    assert.equal(await outcome(b), 'RangeError');
+    assert.deepEqual(
+      [a, b, c, other].map((t) => t.done()),
+      [true, true, true, true],
+    );
   }));
