@@ -287,6 +287,10 @@ test('dumpTaskTreeOn prints the tree of the loop it was set up in, on the signal
   // task's context, so the dump must not look for "the current loop" then.
   const earlier = (): void => {};
   process.on('SIGUSR2', earlier);
+  // Node 24's test runner starts each file with report-on-signal on (SIGUSR2):
+  // the signal would also write a diagnostic report into the working directory.
+  const reportOnSignal = process.report.reportOnSignal;
+  process.report.reportOnSignal = false;
   try {
     await run(async () => {
       const never = new Event();
@@ -308,6 +312,7 @@ test('dumpTaskTreeOn prints the tree of the loop it was set up in, on the signal
   } finally {
     console.error = original;
     process.off('SIGUSR2', earlier);
+    process.report.reportOnSignal = reportOnSignal;
   }
   assert.equal(printed.length, 1);
   assert.match(
