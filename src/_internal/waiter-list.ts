@@ -88,9 +88,9 @@ export class WaiterList<T = undefined> {
   }
 
   /**
-   * Parks the calling task and returns its Suspension, for a hot path that awaits
-   * it inline (`await s.promise; resumed(s); s.value`) rather than through one
-   * more async function (each costs a promise, and on Node 20 promise hooks).
+   * Parks the calling task and returns its Suspension, for a waiting method that
+   * finishes the wait itself: its own reaction on `s.promise` calls `resumed(s)`
+   * and builds the result (a lock's guard) with no extra promise in between.
    */
   enqueue(description: string, signal?: AbortSignal | null, ticket?: unknown): Suspension<T> {
     // suspend() throws before anything is linked if the task is already cancelled,
