@@ -45,6 +45,11 @@ const WAITER: WaitKind = {
 
 const COMMITTED_WAITER: WaitKind = { abort: abortWaiter, committed: true, waitingOn: holdersOf };
 
+/** The `host` of the list a waiter was parked in (see WaiterListOptions). */
+export function hostOf(s: Suspension): unknown {
+  return (s.owner as WaiterList<unknown>)._host;
+}
+
 export interface WaiterListOptions<T> {
   /**
    * Hands on what a woken waiter was given but could not claim (its task was
@@ -55,6 +60,11 @@ export interface WaiterListOptions<T> {
   readonly committed?: boolean;
   /** The tasks holding the primitive (a lock's holder), for task trees and deadlock reports. */
   readonly holders?: () => readonly Holder[];
+  /**
+   * The primitive the list belongs to, for a reaction shared by all its waits:
+   * `hostOf(s)` finds it from a woken waiter without a closure per wait.
+   */
+  readonly host?: unknown;
 }
 
 export class WaiterList<T = undefined> {
@@ -66,12 +76,15 @@ export class WaiterList<T = undefined> {
   readonly _onUnclaimed: ((value: unknown, ticket: unknown) => void) | null;
   /** @internal */
   readonly _holders: (() => readonly Holder[]) | null;
+  /** @internal */
+  readonly _host: unknown;
 
   constructor(options: WaiterListOptions<T> = {}) {
     this._onUnclaimed =
       (options.onUnclaimed as ((value: unknown, ticket: unknown) => void) | undefined) ?? null;
     this.#kind = options.committed === true ? COMMITTED_WAITER : WAITER;
     this._holders = options.holders ?? null;
+    this._host = options.host;
   }
 
   /** How many tasks are parked. */

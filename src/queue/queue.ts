@@ -38,7 +38,7 @@
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { WaiterList, hostOf } from '../_internal/waiter-list.js';
 import {
   park,
   RESOLVED,
@@ -177,18 +177,23 @@ export class Queue<T> implements AsyncIterable<T> {
           this.#reserved--;
           this.#admitPutters();
         },
+        host: this,
       });
-      const s = this.#putters.enqueue(`${this.constructor.name}.put`, options?.signal, item);
-      return s.promise.then(() => {
-        this.#admitted(s, item);
-      });
+      return this.#putters
+        .enqueue(`${this.constructor.name}.put`, options?.signal, item)
+        .promise.then(Queue.#admitted);
     } catch (error) {
       return rejected(error);
     }
   }
 
-  #admitted(s: Suspension, item: T): void {
-    resumed(s);
+  // The reaction that ends every put that waited: the item rides as the ticket.
+  static #admitted(s: unknown): void {
+    resumed(s as Suspension);
+    (hostOf(s as Suspension) as Queue<unknown>).#putAdmitted((s as Suspension).ticket);
+  }
+
+  #putAdmitted(item: T): void {
     this.#reserved--;
     // Shut down while this putter was waking up: its slot is void.
     if (this.#isShutDown()) throw this.#shutDownError('put');

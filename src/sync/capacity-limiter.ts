@@ -38,9 +38,9 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { currentNode } from '../core/context.js';
-import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import { rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface CapacityLimiterStatistics {
@@ -123,13 +123,12 @@ export class CapacityLimiter implements Releasable {
         onUnclaimed: (_, borrower) => {
           this.releaseOnBehalfOf(borrower);
         },
+        host: this,
       });
+      // The borrower rides as the ticket, and becomes the guard's token.
       return this.#waiters
         .enqueue('CapacityLimiter.acquire', options?.signal, borrower)
-        .promise.then((s) => {
-          resumed(s as Suspension);
-          return new Guard(this, borrower);
-        });
+        .promise.then(guardOnWake);
     } catch (error) {
       return rejected(error);
     }

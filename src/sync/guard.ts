@@ -21,6 +21,8 @@
  * @module
  */
 import { checkFunction } from '../_internal/validate.js';
+import { hostOf } from '../_internal/waiter-list.js';
+import { resumed, type Suspension } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 
 /** @internal What a guard releases. */
@@ -61,6 +63,16 @@ export class Guard implements Disposable {
     if (this.#owner !== null) this.release();
   }
 }
+
+/**
+ * @internal The reaction that ends a parked acquire: the guard for the primitive
+ * (its WaiterList's host), with the waiter's ticket as the token. One function for
+ * every acquire that waits, so none allocates a closure.
+ */
+export const guardOnWake = (s: unknown): Guard => {
+  resumed(s as Suspension);
+  return new Guard(hostOf(s as Suspension) as Releasable, (s as Suspension).ticket);
+};
 
 /** @internal What hands out guards: a lock, a semaphore, a capacity limiter. */
 export interface Acquirer<O> {

@@ -30,11 +30,11 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
-import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import { WaiterList, hostOf } from '../_internal/waiter-list.js';
+import { rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
 
 export interface LockStatistics {
   readonly locked: boolean;
@@ -90,21 +90,18 @@ export class Lock implements Releasable {
           this.release();
         },
         holders: () => (this.#holder === null ? [] : [this.#holder]),
+        host: this,
       });
-      // The ticket carries the lock to the shared reaction.
-      return this.#waiters
-        .enqueue('Lock.acquire', options?.signal, this)
-        .promise.then(Lock.#handedOver);
+      return this.#waiters.enqueue('Lock.acquire', options?.signal).promise.then(Lock.#handedOver);
     } catch (error) {
       return rejected(error);
     }
   }
 
   static #handedOver(s: unknown): Guard {
-    resumed(s as Suspension);
-    const lock = (s as Suspension).ticket as Lock;
-    lock.#holder = (s as Suspension).task;
-    return new Guard(lock, undefined);
+    const guard = guardOnWake(s);
+    (hostOf(s as Suspension) as Lock).#holder = (s as Suspension).task;
+    return guard;
   }
 
   /**

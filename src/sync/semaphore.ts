@@ -33,9 +33,9 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import { rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface SemaphoreStatistics {
@@ -90,13 +90,11 @@ export class Semaphore implements Releasable {
         onUnclaimed: () => {
           this.release();
         },
+        host: this,
       });
       return this.#waiters
         .enqueue(`${this.constructor.name}.acquire`, options?.signal)
-        .promise.then((s) => {
-          resumed(s as Suspension);
-          return new Guard(this, undefined);
-        });
+        .promise.then(guardOnWake);
     } catch (error) {
       return rejected(error);
     }
