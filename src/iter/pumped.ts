@@ -129,42 +129,45 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     const it = source[Symbol.asyncIterator]();
     this.#iterators.push(it);
     this.#pumpsLeft++;
-    this.#workers.spawn(() => body(it), onEnd);
+    this.#workers.spawn(async () => {
+      try {
+        await body(it);
+      } catch (error) {
+        // A pump cancelled because the operator is closing is not a failure.
+        if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
+        this.#abort();
+      } finally {
+        this.#pumpsLeft--;
+        this.#wakeConsumer();
+      }
+    }, onEnd);
   }
 
   // The outer pump of a flatMap: starts an inner pump per item, `concurrency` at a time.
   async #expand(it: AsyncIterator<T>): Promise<void> {
     const { expand, concurrency } = this.#expansion as Expansion<T>;
-    try {
-      for (let index = 0; ; index++) {
-        const next = await this.#pullWhen(
-          it,
-          () => this.#inner >= concurrency,
-          'waiting for an inner source to end',
-          (s) => {
-            this.#innerWait = s;
-          },
-        );
-        if (next === null) return;
-        const inner = expand(next.value, index);
-        this.#inner++;
-        this.#spawnPump(
-          inner,
-          (innerIt) => this.#pump(innerIt),
-          () => {
-            this.#inner--;
-            const s = this.#innerWait;
-            this.#innerWait = null;
-            if (s !== null) wake(s, undefined);
-          },
-        );
-      }
-    } catch (error) {
-      if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
-      this.#abort();
-    } finally {
-      this.#pumpsLeft--;
-      this.#wakeConsumer();
+    for (let index = 0; ; index++) {
+      const next = await this.#pullWhen(
+        it,
+        () => this.#inner >= concurrency,
+        'waiting for an inner source to end',
+        (s) => {
+          this.#innerWait = s;
+        },
+      );
+      if (next === null) return;
+      const inner = expand(next.value, index);
+      this.#inner++;
+      this.#spawnPump(
+        inner,
+        (innerIt) => this.#pump(innerIt),
+        () => {
+          this.#inner--;
+          const s = this.#innerWait;
+          this.#innerWait = null;
+          if (s !== null) wake(s, undefined);
+        },
+      );
     }
   }
 
@@ -196,25 +199,17 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   }
 
   async #pump(it: AsyncIterator<T>): Promise<void> {
-    try {
-      for (;;) {
-        const next = await this.#pullWhen(
-          it,
-          () => this.#ready.size >= this.#limit,
-          'waiting for the consumer',
-          (s) => {
-            this.#pumpWaits.add(s);
-          },
-        );
-        if (next === null) return;
-        this.#ready.push(next.value as T);
-        this.#wakeConsumer();
-      }
-    } catch (error) {
-      if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
-      this.#abort();
-    } finally {
-      this.#pumpsLeft--;
+    for (;;) {
+      const next = await this.#pullWhen(
+        it,
+        () => this.#ready.size >= this.#limit,
+        'waiting for the consumer',
+        (s) => {
+          this.#pumpWaits.add(s);
+        },
+      );
+      if (next === null) return;
+      this.#ready.push(next.value as T);
       this.#wakeConsumer();
     }
   }
