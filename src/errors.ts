@@ -144,6 +144,15 @@ export class ExceptionGroup extends AggregateError {
 }
 
 /**
+ * @internal What an operation whose parts failed throws: nothing for no error,
+ * the error itself for one, an ExceptionGroup with `message` for several.
+ */
+export function throwCollected(errors: readonly unknown[], message: string): void {
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ExceptionGroup(errors, message);
+}
+
+/**
  * `true` for a corio `CancelledError` and for the `AbortError` a platform API throws
  * when its signal is aborted (`fetch`, `timers/promises`, streams).
  */

@@ -21,7 +21,7 @@
  * @module
  */
 import { describe, isIterable } from '../_internal/validate.js';
-import { CancelledError, ExceptionGroup, isCancellation } from '../errors.js';
+import { CancelledError, ExceptionGroup, isCancellation, throwCollected } from '../errors.js';
 import type { Task } from '../core/task.js';
 import { taskGroup } from './task-group.js';
 
@@ -79,9 +79,7 @@ export async function race<T>(fns: Iterable<(task: Task) => T | PromiseLike<T>>)
   } catch (e) {
     if (!(e instanceof ExceptionGroup)) throw e;
     const errors = outcome.failed ? [outcome.error, ...e.errors] : e.errors;
-    throw errors.length === 1
-      ? errors[0]
-      : new ExceptionGroup(errors, 'race(): several contestants failed');
+    throwCollected(errors, 'race(): several contestants failed');
   }
   if (outcome.failed) throw outcome.error;
   if (!outcome.decided) {

@@ -37,7 +37,7 @@ import {
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { ExceptionGroup, isCancellation } from '../errors.js';
+import { isCancellation, throwCollected } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
 import { Workers } from './workers.js';
 
@@ -264,9 +264,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     this.#abort();
     await this.#workers.join('map: waiting for running calls');
     if (!this.#sourceDone) await this.#source?.return?.();
-    const errors = this.#errors;
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1) throw new ExceptionGroup(errors, 'map(): several calls failed');
+    throwCollected(this.#errors, 'map(): several calls failed');
   }
 }
 

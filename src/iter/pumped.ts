@@ -34,7 +34,7 @@ import {
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { ExceptionGroup, isCancellation } from '../errors.js';
+import { isCancellation, throwCollected } from '../errors.js';
 import { Workers } from './workers.js';
 
 /**
@@ -266,9 +266,6 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
         this.#errors.push(error);
       }
     }
-    const errors = this.#errors;
-    if (errors.length === 1) throw errors[0];
-    if (errors.length > 1)
-      throw new ExceptionGroup(errors, `${this.#name}: several sources failed`);
+    throwCollected(this.#errors, `${this.#name}: several sources failed`);
   }
 }
