@@ -302,9 +302,9 @@ export function park<T>(s: Suspension<T>): Promise<T> {
 }
 
 /**
- * What a throw inside a wait's set-up becomes in a waiting method that is not
- * `async` (to spare its frame): the rejection an async function would return,
- * with whatever was thrown.
+ * A promise rejected with `error`, Error or not, as an async function rejects with
+ * whatever it threw: what a throw in a waiting method that is not `async` (to
+ * spare its frame) becomes, and a failed task's outcome.
  */
 export function rejected(error: unknown): Promise<never> {
   // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

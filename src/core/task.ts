@@ -39,6 +39,7 @@ import {
   type WaitKind,
   abortSuspension,
   fail,
+  rejected,
   resumed,
   suspend,
   throwIfCancelled,
@@ -473,8 +474,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     this.#markRetrieved();
     if (this.#state === SUCCEEDED) return Promise.resolve(this.#outcome as T);
     // A task rejects with whatever its function threw, Error or not.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    if (this.#state >= FAILED) return Promise.reject(this.#outcome);
+    if (this.#state >= FAILED) return rejected(this.#outcome);
     if (this.#deferred === null) {
       let resolve!: (v: T) => void;
       let reject!: (e: unknown) => void;

@@ -47,7 +47,7 @@ import {
 } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
 import { Event } from '../sync/event.js';
 import type { AcquireOptions } from '../sync/lock.js';
@@ -111,7 +111,7 @@ export class PoolLease<T> implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     this.release();
-    return Promise.resolve();
+    return RESOLVED;
   }
 }
 

@@ -187,7 +187,7 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
-    return Promise.resolve();
+    return RESOLVED;
   }
 
   statistics(): ChannelStatistics {
