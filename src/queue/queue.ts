@@ -94,6 +94,9 @@ export class Queue<T> implements AsyncIterable<T> {
   /** The most items the queue holds; 0 (or `Infinity`) for no limit. */
   readonly maxsize: number;
   readonly #limit: number;
+  // What a waiting put or get awaits, for task trees: built once per queue.
+  readonly #putWait: string;
+  readonly #getWait: string;
   #items: Deque<T> | null = null;
   // Getters are woken with the item itself (a hand-off): they wait only while the
   // queue is empty, so an item put then never enters the queue.
@@ -110,6 +113,17 @@ export class Queue<T> implements AsyncIterable<T> {
   constructor(maxsize = 0) {
     this.maxsize = checkSize(`new ${new.target.name}()`, 'maxsize', maxsize);
     this.#limit = maxsize === 0 ? Infinity : maxsize;
+    this.#putWait = `${new.target.name}.put`;
+    this.#getWait = `${new.target.name}.get`;
+  }
+
+  // Options are checked only when given: the names in the messages are built
+  // then, not on every put and get.
+  #checkOptions(method: string, options: AcquireOptions | undefined): void {
+    if (options === undefined) return;
+    const fn = `${this.constructor.name}.${method}()`;
+    checkOptions(fn, 'options', options);
+    checkSignal(fn, options.signal);
   }
 
   /** @internal Storage: the order items leave in. Subclasses override these four. */
@@ -164,8 +178,7 @@ export class Queue<T> implements AsyncIterable<T> {
     // Not async (see sleep()): the fast path allocates no frame, the slow one
     // ends in one reaction.
     try {
-      checkOptions(`${this.constructor.name}.put()`, 'options', options);
-      checkSignal(`${this.constructor.name}.put()`, options?.signal);
+      this.#checkOptions('put', options);
       throwIfCancelled(options?.signal);
       if (this.#shutdown) throw this.#shutDownError('put');
       if (!this.full() && (this.#putters?.size ?? 0) === 0) {
@@ -180,7 +193,7 @@ export class Queue<T> implements AsyncIterable<T> {
         host: this,
       });
       return this.#putters
-        .enqueue(`${this.constructor.name}.put`, options?.signal, item)
+        .enqueue(this.#putWait, options?.signal, item)
         .promise.then(Queue.#admitted);
     } catch (error) {
       return rejected(error);
@@ -235,8 +248,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   get(options?: AcquireOptions): Promise<T> {
     try {
-      checkOptions(`${this.constructor.name}.get()`, 'options', options);
-      checkSignal(`${this.constructor.name}.get()`, options?.signal);
+      this.#checkOptions('get', options);
       throwIfCancelled(options?.signal);
       if (this._count() > 0) return Promise.resolve(this.#dequeue());
       if (this.#shutdown) throw this.#shutDownError('get');
@@ -245,7 +257,7 @@ export class Queue<T> implements AsyncIterable<T> {
           if (this.#getters?.wakeOne(item) !== true) this._storeFirst(item);
         },
       });
-      return park(this.#getters.enqueue(`${this.constructor.name}.get`, options?.signal));
+      return park(this.#getters.enqueue(this.#getWait, options?.signal));
     } catch (error) {
       return rejected(error);
     }

@@ -49,11 +49,14 @@ export class Semaphore implements Releasable {
   // waiter rather than counting it.
   #value: number;
   #waiters: WaiterList | null = null;
+  // What a waiting acquire awaits, for task trees: built once, not per wait.
+  readonly #waitName: string;
 
   /** @throws {RangeError} if `value` is not an integer >= 0. */
   constructor(value = 1) {
     checkCount(`new ${new.target.name}()`, 'value', value);
     this.#value = value;
+    this.#waitName = `${new.target.name}.acquire`;
   }
 
   /** Permits free now. */
@@ -92,9 +95,7 @@ export class Semaphore implements Releasable {
         },
         host: this,
       });
-      return this.#waiters
-        .enqueue(`${this.constructor.name}.acquire`, options?.signal)
-        .promise.then(guardOnWake);
+      return this.#waiters.enqueue(this.#waitName, options?.signal).promise.then(guardOnWake);
     } catch (error) {
       return rejected(error);
     }
