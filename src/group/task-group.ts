@@ -138,8 +138,12 @@ export class TaskGroup implements TaskOwner {
   /**
    * Starts `fn` as a child task of the group and returns it. The child starts on the
    * next microtask; its `CancelledError` is absorbed, any other error fails the group.
+   * In a cancelled task or scope the child is still accepted, and ends cancelled
+   * without running its function (Trio's `start_soon`): the cancellation, not an
+   * error, is what the caller then sees.
    *
-   * @throws {InvalidStateError} if the group has finished or is being cancelled.
+   * @throws {InvalidStateError} if the group has finished, or its own cancellation
+   * (`cancel()`, a failed child or body) has begun.
    * @throws {TypeError} if `fn` is not a function.
    */
   spawn<T>(fn: TaskFunction<T>, options?: SpawnOptions): Task<T> {
@@ -211,7 +215,11 @@ export class TaskGroup implements TaskOwner {
         `TaskGroup.${method}(): the group has finished; ${method} from inside the taskGroup() body or from its children while it is open`,
       );
     }
-    if (effectiveCancel(this._node) !== null) {
+    // Only the group's own cancellation (cancel(), a failed child or body) closes
+    // it to newcomers. Under a cancellation from outside, a child is still
+    // accepted and ends cancelled without running (Trio's rule), so spawning in a
+    // cancelled task is a cancellation, never an InvalidStateError (#11).
+    if (this._node.cancelReason !== null) {
       throw new InvalidStateError(
         `TaskGroup.${method}(): the group is being cancelled; no new tasks may join it`,
       );
@@ -263,6 +271,9 @@ export class TaskGroup implements TaskOwner {
     }
     this.#state = CLOSED;
     const node = this._node;
+    // Read before detach(), which clears the parent: a cancellation from outside
+    // propagates even if the body finished (#11: read after, it was swallowed).
+    const outer = node.parent === null ? null : effectiveCancel(node.parent);
     detach(node);
     if (this.#errors.length > 0) {
       const n = this.#errors.length;
@@ -271,8 +282,6 @@ export class TaskGroup implements TaskOwner {
         `taskGroup(): ${n} error${n === 1 ? '' : 's'} in the group`,
       );
     }
-    // A cancellation from outside the group propagates, even if the body finished.
-    const outer = node.parent === null ? null : effectiveCancel(node.parent);
     if (outer !== null) throw bodyFailed ? bodyError : outer;
     if (bodyFailed && !ownCancel) throw bodyError;
     return bodyFailed ? undefined : value;
