@@ -81,7 +81,8 @@ export class Condition {
    * **Cancellation:** always a cancellation point. Cancelled while waiting (or while
    * taking the lock back), it still takes the lock back before it throws, so the
    * caller's `using` releases a lock it really holds. A waiter cancelled as it is
-   * notified passes the notification to the next waiter.
+   * notified, or after that while taking the lock back, passes the notification to
+   * the next waiter: calling again loses nothing.
    *
    * @throws {InvalidStateError} if the lock is not held.
    */
@@ -107,7 +108,15 @@ export class Condition {
     // Shielded: the lock must be held again even when cancelled.
     await new CancelScope({ shield: true }).run(() => this.#lock.acquire());
     if (failure !== null) throw failure.error;
-    throwIfCancelled(options?.signal);
+    try {
+      throwIfCancelled(options?.signal);
+    } catch (error) {
+      // #11: notified, then cancelled while taking the lock back. The caller will
+      // never act on the notification, so it goes to the next waiter (asyncio's
+      // `_notify(1)` on the way out; a spurious wake-up is allowed, a lost one not).
+      this.#waiters.wakeOne(undefined);
+      throw error;
+    }
     return true;
   }
 

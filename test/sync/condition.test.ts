@@ -130,3 +130,45 @@ test('wait and notify without the lock throw InvalidStateError', () =>
       assert.equal(inspect(cond), 'Condition<locked>');
     });
   }));
+
+test('a notified waiter cancelled while re-taking the lock passes the notification on (#11)', () =>
+  vrun(async () => {
+    // Scenario: A and B wait for `ready`. The notifier sets it and notifies one
+    // (A); A is cancelled while it waits to take the lock back. A throws, so the
+    // notification must go to B (asyncio notifies another waiter), or B sleeps
+    // forever with the predicate true.
+    const cond = new Condition();
+    const trace = new Trace();
+    let ready = false;
+    const wait = (name: string) =>
+      createTask(
+        async () => {
+          using _held = await cond.acquire();
+          try {
+            await cond.waitFor(() => ready);
+            trace.log(`${name} saw ready`);
+          } catch (err) {
+            trace.log(`${name} threw ${(err as Error).name}`);
+            throw err;
+          }
+        },
+        { name },
+      );
+    const a = wait('a');
+    const b = wait('b');
+    await waitAllTasksBlocked();
+    await cond.run(async () => {
+      ready = true;
+      cond.notify(1);
+      await sleep(1);
+      a.cancel();
+      await sleep(1);
+    });
+    assert.equal(await outcome(a), 'CancelledError');
+    await b;
+    assert.deepEqual(trace.lines, ['2 a threw CancelledError', '2 b saw ready']);
+    assert.deepEqual(cond.statistics(), {
+      tasksWaiting: 0,
+      lock: { locked: false, tasksWaiting: 0 },
+    });
+  }));
