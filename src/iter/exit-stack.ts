@@ -32,6 +32,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, describe } from '../_internal/validate.js';
+import { throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 
 type Cleanup = () => unknown;
@@ -99,6 +100,10 @@ export class AsyncExitStack implements AsyncDisposable {
    * async context manager handle, else the resource itself. Accepts a promise of
    * one (awaited first).
    *
+   * **Cancellation:** always a cancellation point, checked after the resource is
+   * registered: a cancelled caller gets `CancelledError`, and the resource it
+   * handed over is still released when the stack closes.
+   *
    * @throws {TypeError} if the resource is not disposable.
    */
   async enter<R>(
@@ -107,6 +112,9 @@ export class AsyncExitStack implements AsyncDisposable {
     this.#checkOpen('enter');
     const r = await resource;
     this.#cleanups.push(disposerOf('AsyncExitStack.enter()', r));
+    // A cancellation point (#11), after the registration: the resource is already
+    // open, so a cancelled caller's stack still releases it when it closes.
+    throwIfCancelled();
     const held = r instanceof ContextManagerHandle ? (r.value as unknown) : r;
     return held as R extends { readonly value: infer V } ? V : R;
   }
@@ -136,6 +144,11 @@ export class AsyncExitStack implements AsyncDisposable {
   /**
    * Releases everything, newest first; each release runs even if an earlier one
    * failed. Idempotent.
+   *
+   * **Cancellation:** not a cancellation point itself, and the releases are not
+   * shielded: a release that awaits a corio wait in a cancelled task throws, and
+   * the next release still runs. Wrap cleanup that must finish in
+   * `cancelScope(fn, { shield: true })`.
    *
    * @throws the failure of a release, or a `SuppressedError` chain of several.
    */
@@ -214,6 +227,11 @@ export class ContextManagerHandle<T> implements AsyncDisposable {
  * JavaScript's `await using` does not pass the block's error to the release, so
  * the generator sees no error at its `yield`: use `finally`, not `catch`.
  *
+ * **Cancellation:** calling the factory is a cancellation point: a cancelled
+ * caller gets `CancelledError` before the generator starts. A cancellation while
+ * the generator acquires (before its `yield`) is thrown from the call; the
+ * generator's own `finally` runs.
+ *
  * @example
  * ```ts
  * import { run, sleep } from 'corio';
@@ -243,6 +261,8 @@ export function asyncContextManager<A extends unknown[], T>(
 ): (...args: A) => Promise<ContextManagerHandle<T>> {
   checkFunction('asyncContextManager()', 'genFn', genFn);
   return async (...args: A) => {
+    // A cancellation point (#11): a cancelled caller never starts the generator.
+    throwIfCancelled();
     const generator = genFn(...args);
     const first = await generator.next();
     if (first.done === true) {

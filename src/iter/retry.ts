@@ -43,6 +43,7 @@ import {
 import { currentEffectiveDeadline } from '../core/cancel-scope.js';
 import { currentLoop } from '../core/loop.js';
 import { sleep } from '../core/sleep.js';
+import { throwIfCancelled } from '../core/suspend.js';
 import { isCancellation } from '../errors.js';
 
 export interface BackoffOptions {
@@ -91,8 +92,8 @@ export interface RetryOptions {
 /**
  * Calls `fn(attempt)` until it returns, up to `attempts` times.
  *
- * **Cancellation:** the waits are cancellation points; a `CancelledError` from
- * `fn` ends the retries at once.
+ * **Cancellation:** always a cancellation point: before every attempt and in the
+ * waits between them; a `CancelledError` from `fn` ends the retries at once.
  *
  * @throws the last error, when the attempts are used up, `retryIf` refuses, or
  * the next wait would end past the enclosing deadline.
@@ -111,6 +112,8 @@ export async function retry<T>(
   if (options?.onRetry !== undefined) checkFunction('retry()', 'options.onRetry', options.onRetry);
   for (let attempt = 1; ; attempt++) {
     try {
+      // A cancellation point before every attempt, the first included (#11).
+      throwIfCancelled();
       return await fn(attempt);
     } catch (error) {
       if (isCancellation(error) || attempt >= attempts || !retryIf(error, attempt)) throw error;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { test } from 'node:test';
 import { InvalidStateError, sleep } from 'corio';
-import { AsyncExitStack, SuppressedError, asyncContextManager } from 'corio/iter';
+import { AsyncExitStack, SuppressedError, asyncContextManager, retry } from 'corio/iter';
+import { assertCheckpoints } from 'corio/testing';
 import { Trace, vrun } from '../_helpers.js';
 
 const resource = (trace: Trace, name: string, fail?: Error) => ({
@@ -133,4 +134,34 @@ test('a generator must yield exactly once', () =>
       message: 'asyncContextManager(): the generator yielded more than once',
     });
     assert.throws(() => asyncContextManager(5 as never), TypeError);
+  }));
+
+test('enter(), an asyncContextManager factory and retry() are cancellation points (#11)', () =>
+  vrun(async () => {
+    const released: string[] = [];
+    const stack = new AsyncExitStack();
+    await assertCheckpoints(() =>
+      stack.enter({
+        [Symbol.asyncDispose]: async () => {
+          released.push('entered resource');
+        },
+      }),
+    );
+    await stack.aclose();
+    assert.deepEqual(released, ['entered resource']);
+    let started = false;
+    const factory = asyncContextManager(async function* () {
+      started = true;
+      yield 1;
+    });
+    await assertCheckpoints(() => factory());
+    assert.equal(started, false);
+    let calls = 0;
+    await assertCheckpoints(() =>
+      retry(() => {
+        calls++;
+        return 1;
+      }),
+    );
+    assert.equal(calls, 0);
   }));
