@@ -34,6 +34,7 @@ import { checkCount, checkDelay, checkOptions } from '../_internal/validate.js';
 import { moveOnAt } from '../cancel/timeout.js';
 import { currentLoop } from '../core/loop.js';
 import { awaitPromise } from '../core/suspend.js';
+import { isCancellation } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 export interface ChunkOptions {
@@ -93,7 +94,7 @@ async function* bySizeOrTime<T>(
       const batch: T[] = [];
       let deadline = Infinity;
       while (batch.length < n) {
-        pending ??= it.next();
+        pending ??= keepable(it.next());
         const pull: Promise<IteratorResult<T>> = pending;
         const result =
           deadline === Infinity
@@ -113,6 +114,30 @@ async function* bySizeOrTime<T>(
       if (batch.length > 0) yield batch;
     }
   } finally {
-    if (!finished) await it.return?.();
+    if (!finished) {
+      // A pull kept across a deadline: whatever it ends with, nobody takes it now.
+      // A real error from it is reported, not lost; a cancellation is expected.
+      if (pending !== null) await pending.then(undefined, reportLost);
+      await it.return?.();
+    }
   }
+}
+
+const noop = (): void => {};
+
+// A pull may be kept across a deadline, and may reject (its consumer was
+// cancelled) while nobody awaits it: marked handled at once, so that is never an
+// unhandled rejection that ends the process (#11). awaitPromise() and the
+// finally block above still see its outcome.
+function keepable<R>(pull: Promise<R>): Promise<R> {
+  pull.then(undefined, noop);
+  return pull;
+}
+
+function reportLost(error: unknown): void {
+  if (isCancellation(error)) return;
+  currentLoop().callExceptionHandler({
+    message: 'chunk(): the source failed after its consumer stopped reading',
+    error,
+  });
 }

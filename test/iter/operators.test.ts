@@ -277,3 +277,49 @@ test('forEach pulls a plain source (array, sync generator, range) in its workers
     );
     assert.equal(sum, 3);
   }));
+
+test('a chunk(…, { within }) pull kept across a deadline never becomes an unhandled rejection (#11)', async () => {
+  // Scenario: within 0 ends each batch at its first item, so the next pull is
+  // kept unawaited while the consumer works; the consumer is then cancelled, and
+  // the kept pull rejects with nobody awaiting it.
+  const unhandled: unknown[] = [];
+  const onUnhandled = (error: unknown): void => {
+    unhandled.push(error);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const reports = await vrun(async () => {
+      const reports: string[] = [];
+      getRunningLoop().setExceptionHandler((ctx) =>
+        reports.push(`${ctx.message}: ${String(ctx.error)}`),
+      );
+      async function* trickle(failAt: number) {
+        for (let i = 0; ; i++) {
+          await sleep(10);
+          if (i === failAt) throw new RangeError('source broke');
+          yield i;
+        }
+      }
+      for (const failAt of [Infinity, 1]) {
+        const consumer = createTask(async () => {
+          for await (const _batch of pipe(trickle(failAt), chunk(3, { within: 0 }))) {
+            await sleep(100);
+          }
+        });
+        await sleep(15);
+        if (failAt === Infinity) consumer.cancel();
+        else await sleep(10); // the kept pull fails at 20 while the consumer works
+        consumer.cancel();
+        assert.equal(await outcome(consumer), 'CancelledError');
+      }
+      return reports;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+    assert.deepEqual(reports, [
+      'chunk(): the source failed after its consumer stopped reading: RangeError: source broke',
+    ]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
