@@ -38,7 +38,7 @@
  * @module
  */
 import { DeadlockError } from '../errors.js';
-import type { Instrument } from './instrument.js';
+import type { Instrument, Wait } from './instrument.js';
 import { creationStacks, findDeadlock, taskTree, type TaskInfo } from './introspect.js';
 import type { EventLoop } from './loop.js';
 import type { Task } from './task.js';
@@ -48,8 +48,28 @@ export interface DebugOptions {
   readonly slowCallbackMs?: number;
 }
 
-// corio's own directory (src/ or dist/), whose frames creation stacks leave out.
-const CORIO_DIR = decodeURI(new URL('..', import.meta.url).pathname);
+// corio's own files, whose frames creation stacks leave out: both src/ and dist/,
+// since with source maps on (tsx, --enable-source-maps) a frame of dist/ code is
+// shown at its src/ path (#11: those stacks showed only corio's frames).
+const PACKAGE_DIR = decodeURI(new URL('../..', import.meta.url).pathname);
+const CORIO_DIRS = [`${PACKAGE_DIR}src/`, `${PACKAGE_DIR}dist/`];
+
+const isUserFrame = (frame: string): boolean =>
+  !CORIO_DIRS.some((dir) => frame.includes(dir)) &&
+  !frame.includes('(node:') &&
+  !frame.includes(' node:');
+
+/**
+ * The calling code's own frames (up to 4), without corio's and Node's. The stack
+ * is taken deeper than the default 10 frames: corio's own can fill those.
+ */
+function userFrames(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return stack.split('\n').slice(1).filter(isUserFrame).slice(0, 4).join('\n');
+}
 
 // How often the watchdog looks: a tenth of the threshold, so a block is seen
 // within 10% of its length, and never more often than every 5 ms.
@@ -84,6 +104,7 @@ export class DebugMonitor implements Instrument {
   #deadlocked = false;
   #recheck: ReturnType<typeof setTimeout> | null = null;
   #rechecking = false;
+  readonly #callSites = new WeakMap<Wait, string>();
 
   constructor(loop: EventLoop, options: DebugOptions = {}) {
     this.#loop = loop;
@@ -92,6 +113,7 @@ export class DebugMonitor implements Instrument {
     loop._onStall = () => {
       this.#checkDeadlock();
     };
+    loop._callSiteOf = (s) => this.#callSites.get(s) || undefined;
     // One unref'd interval: it should tick every period; a tick late by more
     // than the threshold means something blocked the loop that long.
     this.#expected = performance.now() + this.#period;
@@ -108,12 +130,12 @@ export class DebugMonitor implements Instrument {
   }
 
   taskCreated(task: Task): void {
-    // The user's frames only: not corio's own files, not Node's internals.
-    const frames = (new Error().stack ?? '')
-      .split('\n')
-      .slice(1)
-      .filter((f) => !f.includes(CORIO_DIR) && !f.includes('(node:') && !f.includes(' node:'));
-    creationStacks.set(task, frames.slice(0, 4).join('\n'));
+    creationStacks.set(task, userFrames());
+  }
+
+  // Where each wait was made, for the report of a wait its task leaves behind.
+  taskSuspended(_task: Task, wait: Wait): void {
+    this.#callSites.set(wait, userFrames());
   }
 
   taskStarted(task: Task): void {
@@ -157,6 +179,7 @@ export class DebugMonitor implements Instrument {
     this.#watchdog = null;
     this.#check();
     this.#loop._onStall = null;
+    this.#loop._callSiteOf = null;
   }
 
   #check(): void {

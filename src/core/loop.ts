@@ -173,6 +173,11 @@ export class EventLoop {
    * and no timer is set: the moment a deadlock can be told from a pause.
    */
   _onStall: (() => void) | null = null;
+  /**
+   * @internal Where a wait was made, for reports of waits a task left behind:
+   * set by debug mode, which records a stack per wait; null otherwise.
+   */
+  _callSiteOf: ((s: Suspension) => string | undefined) | null = null;
   /** @internal The loop's instrument (see instrument.ts); null: no hook runs. */
   _instrument: Instrument | null = null;
   /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */

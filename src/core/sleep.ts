@@ -104,7 +104,11 @@ function yieldTurn<T>(signal: AbortSignal | undefined, value: T): Promise<T> {
  *
  * **Cancellation:** always a cancellation point, before and after the yield.
  */
-export async function checkpoint(): Promise<void> {
-  throwIfCancelled();
-  await yieldTurn(undefined, undefined);
+export function checkpoint(): Promise<void> {
+  try {
+    throwIfCancelled();
+    return yieldTurn(undefined, undefined);
+  } catch (error) {
+    return rejected(error);
+  }
 }

@@ -80,6 +80,8 @@ const collected = new FinalizationRegistry<Unretrieved>((held) => {
 
 let taskCounter = 0;
 
+const ignore = (): void => {};
+
 type Callback = (task: never) => void;
 
 const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
@@ -273,7 +275,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   }
 
   // The function ended while work it started inside it was still waiting (a
-  // Promise.race of corio waits, say). That work must not outlive the task.
+  // corio call it did not await, the loser of a Promise.race of corio waits).
+  // That work must not outlive the task: it is cancelled. A wait's own promise
+  // may have nobody to receive the CancelledError, so it is marked handled and
+  // the leftover is reported once instead (#11: it was an unhandled rejection
+  // that ended the process).
   #reapOrphans(): void {
     const reason = new CancelledError(
       `${this.name} ended while work it started was still waiting`,
@@ -286,11 +292,25 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       cancelNode(c, reason);
       c = next;
     }
-    for (let s = this.firstWait; s !== null; ) {
-      const next = s.nextWait;
+    if (this.firstWait === null) return;
+    const left: string[] = [];
+    for (let s: Suspension | null = this.firstWait; s !== null; ) {
+      const next: Suspension | null = s.nextWait;
+      s.caller?.then(undefined, ignore);
+      const where = this.loop._callSiteOf?.(s);
+      left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
       abortSuspension(s, reason);
       s = next;
     }
+    this.loop.callExceptionHandler({
+      message:
+        `Task ${this.name} ended while corio waits it started were still pending; they were cancelled: ${left.join('; ')}. ` +
+        'Await every corio call, or run it as a task (createTask, tg.spawn); instead of a Promise.race of corio waits, use race() or moveOnAfter()' +
+        (this.loop._callSiteOf === null
+          ? '. run(main, { debug: true }) shows where each wait was made'
+          : ''),
+      task: this,
+    });
   }
 
   #trackUnretrieved(): void {

@@ -52,6 +52,7 @@ import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import {
   park,
+  parkThen,
   RESOLVED,
   rejected,
   resumed,
@@ -224,9 +225,10 @@ export class SendChannel<T> extends ChannelEnd<T> {
       throwIfCancelled(options?.signal);
       if (this.#offer(value)) return RESOLVED;
       const ticket: SendTicket = { handle: this, value };
-      return this._state.senders
-        .enqueue('SendChannel.send', options?.signal, ticket)
-        .promise.then(afterSend);
+      return parkThen(
+        this._state.senders.enqueue('SendChannel.send', options?.signal, ticket),
+        afterSend,
+      );
     } catch (error) {
       return rejected(error);
     }
@@ -402,9 +404,11 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
     try {
       throwIfCancelled();
       if (this.#ready()) return Promise.resolve({ done: false, value: this.#take() });
-      return this._state.receivers
-        .enqueue('ReceiveChannel.receive', null, this)
-        .promise.then(received<T>, endOfChannel);
+      return parkThen(
+        this._state.receivers.enqueue('ReceiveChannel.receive', null, this),
+        received<T>,
+        endOfChannel,
+      );
     } catch (error) {
       return error instanceof EndOfChannel
         ? Promise.resolve({ done: true, value: undefined })

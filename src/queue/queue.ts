@@ -41,6 +41,7 @@ import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal
 import { WaiterList, hostOf } from '../_internal/waiter-list.js';
 import {
   park,
+  parkThen,
   RESOLVED,
   rejected,
   resumed,
@@ -192,9 +193,7 @@ export class Queue<T> implements AsyncIterable<T> {
         },
         host: this,
       });
-      return this.#putters
-        .enqueue(this.#putWait, options?.signal, item)
-        .promise.then(Queue.#admitted);
+      return parkThen(this.#putters.enqueue(this.#putWait, options?.signal, item), Queue.#admitted);
     } catch (error) {
       return rejected(error);
     }

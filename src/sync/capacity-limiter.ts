@@ -38,7 +38,7 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
 import { currentNode } from '../core/context.js';
-import { rejected, throwIfCancelled } from '../core/suspend.js';
+import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
@@ -126,9 +126,10 @@ export class CapacityLimiter implements Releasable {
         host: this,
       });
       // The borrower rides as the ticket, and becomes the guard's token.
-      return this.#waiters
-        .enqueue('CapacityLimiter.acquire', options?.signal, borrower)
-        .promise.then(guardOnWake);
+      return parkThen(
+        this.#waiters.enqueue('CapacityLimiter.acquire', options?.signal, borrower),
+        guardOnWake,
+      );
     } catch (error) {
       return rejected(error);
     }

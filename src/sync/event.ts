@@ -24,7 +24,15 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { parkThen, rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
+
+// One fulfilled promise for every wait on a set event: it never changes once settled.
+const TRUE: Promise<true> = Promise.resolve(true);
+
+const afterWait = (s: Suspension): true => {
+  resumed(s);
+  return true;
+};
 
 export interface EventStatistics {
   readonly isSet: boolean;
@@ -66,13 +74,20 @@ export class Event {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  async wait(options?: WaitOptionsWithSignal): Promise<true> {
-    checkOptions('Event.wait()', 'options', options);
-    checkSignal('Event.wait()', options?.signal);
-    throwIfCancelled(options?.signal);
-    if (this.#set) return true;
-    await (this.#waiters ??= new WaiterList()).park('Event.wait', options?.signal);
-    return true;
+  wait(options?: WaitOptionsWithSignal): Promise<true> {
+    // Not async (see sleep()): one shared reaction ends every wait.
+    try {
+      checkOptions('Event.wait()', 'options', options);
+      checkSignal('Event.wait()', options?.signal);
+      throwIfCancelled(options?.signal);
+      if (this.#set) return TRUE;
+      return parkThen(
+        (this.#waiters ??= new WaiterList()).enqueue('Event.wait', options?.signal),
+        afterWait,
+      );
+    } catch (error) {
+      return rejected(error);
+    }
   }
 
   statistics(): EventStatistics {

@@ -31,7 +31,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList, hostOf } from '../_internal/waiter-list.js';
-import { rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import { parkThen, rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
@@ -92,7 +92,7 @@ export class Lock implements Releasable {
         holders: () => (this.#holder === null ? [] : [this.#holder]),
         host: this,
       });
-      return this.#waiters.enqueue('Lock.acquire', options?.signal).promise.then(Lock.#handedOver);
+      return parkThen(this.#waiters.enqueue('Lock.acquire', options?.signal), Lock.#handedOver);
     } catch (error) {
       return rejected(error);
     }

@@ -33,7 +33,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
 import { WaiterList } from '../_internal/waiter-list.js';
-import { rejected, throwIfCancelled } from '../core/suspend.js';
+import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
 import type { AcquireOptions } from './lock.js';
@@ -95,7 +95,7 @@ export class Semaphore implements Releasable {
         },
         host: this,
       });
-      return this.#waiters.enqueue(this.#waitName, options?.signal).promise.then(guardOnWake);
+      return parkThen(this.#waiters.enqueue(this.#waitName, options?.signal), guardOnWake);
     } catch (error) {
       return rejected(error);
     }

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CancelledError, cancelScope, checkpoint, createTask, getRunningLoop, sleep } from 'corio';
+import {
+  CancelledError,
+  cancelScope,
+  checkpoint,
+  createTask,
+  getRunningLoop,
+  run,
+  sleep,
+  waitFor,
+} from 'corio';
+import { VirtualClock } from 'corio/testing';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 test('sleep resolves with its value after ms of loop time; equal deadlines fire in order', () =>
@@ -83,10 +93,63 @@ test('sleep removes its abort listener when it ends', () =>
 test('a Promise.race of corio waits does not leak the loser past its task', () =>
   vrun(async () => {
     const loop = getRunningLoop();
-    const task = createTask(() => Promise.race([sleep(1000, 'slow'), sleep(10, 'fast')]));
+    const reports: string[] = [];
+    loop.setExceptionHandler((ctx) => reports.push(ctx.message));
+    const task = createTask(() => Promise.race([sleep(1000, 'slow'), sleep(10, 'fast')]), {
+      name: 'racer',
+    });
     assert.equal(await task, 'fast');
     assert.equal(loop.statistics().timers, 0, 'the losing sleep was reaped when the task ended');
+    assert.equal(reports.length, 1);
+    assert.match(
+      reports[0] as string,
+      /^Task racer ended while corio waits it started were still pending; they were cancelled: sleep\(1000\)\. Await every corio call/,
+    );
   }));
+
+test('a corio wait nobody awaits is cancelled with its task and reported once, never an unhandled rejection (#11)', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (error: unknown): void => {
+    unhandled.push(error);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const debug of [false, true]) {
+      const reports: string[] = [];
+      await run(
+        async () => {
+          // Only reports about tasks: debug mode's slow-callback watchdog may also
+          // speak on a loaded machine.
+          getRunningLoop().setExceptionHandler((ctx) => {
+            if (ctx.task !== undefined) reports.push(ctx.message);
+          });
+          await createTask(
+            async () => {
+              void sleep(10); // forgot the await
+              await assert.rejects(waitFor(sleep(1), '100' as never), { message: /`ms`/ });
+            },
+            { name: 'forgetful' },
+          );
+        },
+        { clock: new VirtualClock(), debug },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(reports.length, 1, reports.join('\n'));
+      const report = reports[0] as string;
+      assert.match(
+        report,
+        /^Task forgetful ended while corio waits it started were still pending; they were cancelled: sleep\(10\)/,
+      );
+      assert.match(report, /sleep\(1\)/);
+      // Debug mode says where each wait was made: this file, not corio's frames.
+      if (debug) assert.match(report, /called at\n.*test\/core\/sleep\.test\.ts:\d+/);
+      else assert.match(report, /run\(main, \{ debug: true \}\) shows where/);
+    }
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
 
 test('sleep reports bad input and a cancelled caller as a rejection, never a synchronous throw', () =>
   vrun(async () => {
