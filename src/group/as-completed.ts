@@ -41,6 +41,7 @@ import {
   wake,
 } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
+import { joinEnded } from '../core/join.js';
 import { toTasks } from './wait.js';
 
 export interface AsCompletedOptions {
@@ -156,20 +157,14 @@ class Completions<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer?.cancel();
-    const ending: Promise<void>[] = [];
+    const ending: Task<T>[] = [];
     for (const task of this.#tasks) {
       task._offDone(this.#listener);
       if (this.#own.has(task) && !task.done()) {
         task._cancelWith(new CancelledError('asCompleted() was left early', { source: 'parent' }));
-        ending.push(
-          new Promise((resolve) => {
-            task._onDone(() => {
-              resolve();
-            });
-          }),
-        );
+        ending.push(task);
       }
     }
-    await Promise.all(ending);
+    await joinEnded(ending, 'asCompleted: close');
   }
 }

@@ -33,6 +33,7 @@ import { CancelledError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
+  awaitPromise,
   type Suspension,
   type WaitKind,
   resumed,
@@ -61,7 +62,10 @@ export interface WaitResult<T> {
 
 /**
  * Turns inputs into tasks: a function is started as a task, a promise is wrapped in
- * one, a task is kept. Returns the tasks and those it created itself.
+ * one, a task is kept. Returns the tasks and those it created itself. A task or a
+ * promise given twice counts once (asyncio folds its futures into a set); a
+ * function given twice runs twice, as two calls are two pieces of work. Every
+ * input is checked before any task is started, so bad input starts nothing.
  * @internal
  */
 export function toTasks<T>(
@@ -73,19 +77,34 @@ export function toTasks<T>(
       `${fn}: \`aws\` must be an iterable of tasks, promises or functions, got ${describe(inputs)}`,
     );
   }
-  const tasks: Task<T>[] = [];
-  const own = new Set<Task<T>>();
-  for (const input of inputs) {
-    if (input instanceof Task) {
-      tasks.push(input as Task<T>);
-    } else if (typeof input === 'function' || isThenable(input)) {
-      const task = typeof input === 'function' ? createTask(input) : createTask(() => input);
-      tasks.push(task);
-      own.add(task);
-    } else {
+  const list = [...inputs];
+  for (const input of list) {
+    if (!(input instanceof Task) && typeof input !== 'function' && !isThenable(input)) {
       throw new TypeError(
         `${fn}: each of \`aws\` must be a task, a promise or a function, got ${describe(input)}`,
       );
+    }
+  }
+  const tasks: Task<T>[] = [];
+  const own = new Set<Task<T>>();
+  // #11: asCompleted yielded a task passed twice twice.
+  const seen = new Map<unknown, Task<T>>();
+  for (const input of list) {
+    if (input instanceof Task) {
+      if (seen.has(input)) continue;
+      seen.set(input, input as Task<T>);
+      tasks.push(input as Task<T>);
+    } else if (typeof input === 'function') {
+      const task = createTask(input);
+      tasks.push(task);
+      own.add(task);
+    } else if (!seen.has(input)) {
+      // Awaited as a corio wait, so the wrapper task is parked, not runnable, and a
+      // virtual clock moves while the promise waits on corio timers.
+      const task = createTask(() => awaitPromise(input as PromiseLike<T>, 'await promise'));
+      seen.set(input, task);
+      tasks.push(task);
+      own.add(task);
     }
   }
   return { tasks, own };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TimeoutError, asCompleted, createTask, sleep } from 'corio';
+import { TimeoutError, asCompleted, cancelScope, createTask, sleep } from 'corio';
 import { Trace, vrun } from '../_helpers.js';
 
 test('asCompleted yields results in completion order', () =>
@@ -75,4 +75,36 @@ test('leaving asCompleted early cancels the tasks it created itself', () =>
     for await (const _ of asCompleted([child(10), child(20), child(30)])) break;
     await sleep(0);
     assert.equal(cancelled, 2);
+  }));
+
+test('leaving asCompleted early waits for its tasks as a corio wait, so virtual time moves (#11)', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const slow = async (): Promise<string> => {
+      try {
+        await sleep(100);
+        return 'slow';
+      } finally {
+        await cancelScope(() => sleep(5), { shield: true });
+        trace.log('slow cleaned up');
+      }
+    };
+    for await (const value of asCompleted([() => sleep(10, 'fast'), slow])) {
+      trace.log(`got ${value}`);
+      break;
+    }
+    trace.log('left');
+    assert.deepEqual(trace.lines, ['10 got fast', '15 slow cleaned up', '15 left']);
+  }));
+
+test('asCompleted folds a task or promise given twice; a function given twice runs twice (#11)', () =>
+  vrun(async () => {
+    const task = createTask(() => sleep(10, 'task'));
+    const promise = sleep(20, 'promise');
+    const fn = () => sleep(30, 'fn');
+    const got: string[] = [];
+    for await (const value of asCompleted<string>([task, task, promise, promise, fn, fn])) {
+      got.push(value);
+    }
+    assert.deepEqual(got, ['task', 'promise', 'fn', 'fn']);
   }));
