@@ -30,6 +30,7 @@ import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
 import { type Source, asAsync, syncItems } from './source.js';
 import { throwIfCancelled } from '../core/suspend.js';
+import { Lock } from '../sync/lock.js';
 
 /** Collects every item. */
 export async function toArray<T>(source: Source<T>): Promise<T[]> {
@@ -122,26 +123,22 @@ export async function forEach<T>(
   }
 }
 
-const noop = (): void => {};
-
-// %AsyncGeneratorPrototype%: a native async generator queues concurrent next()
-// calls itself and answers them in order.
-const asyncGeneratorPrototype: unknown = Object.getPrototypeOf(
-  Object.getPrototypeOf((async function* () {})()),
-);
-
 /**
  * One next() at a time, since an async iterator need not support concurrent
- * calls; a native async generator (range(), asAsync() of an array, any
- * operator's output) queues them itself, so it is called directly: two
- * promises fewer per item.
+ * calls. The workers take turns through a corio `Lock`, not through the
+ * iterator's own queue (a native async generator queues concurrent calls) or a
+ * promise chain: a worker waiting for its turn must be parked in a corio wait, or
+ * it counts as runnable and a virtual clock never moves while the source sleeps
+ * (#11: forEach over a waiting source hung under VirtualClock).
  */
 function serialPuller<T>(it: AsyncIterator<T>): () => Promise<IteratorResult<T>> {
-  if (Object.prototype.isPrototypeOf.call(asyncGeneratorPrototype, it)) return () => it.next();
-  let turn: Promise<unknown> = Promise.resolve();
-  return () => {
-    const next = turn.then(() => it.next());
-    turn = next.then(noop, noop);
-    return next;
+  const turn = new Lock();
+  return async () => {
+    const held = await turn.acquire();
+    try {
+      return await it.next();
+    } finally {
+      held.release();
+    }
   };
 }

@@ -323,3 +323,40 @@ test('a chunk(…, { within }) pull kept across a deadline never becomes an unha
     process.off('unhandledRejection', onUnhandled);
   }
 });
+
+test('forEach with concurrency over a source that waits runs in virtual time (#11)', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    async function* source() {
+      for (let i = 0; i < 4; i++) {
+        await sleep(10);
+        yield i;
+      }
+    }
+    const pulls = { concurrent: 0, max: 0 };
+    const counted: AsyncIterable<number> = {
+      [Symbol.asyncIterator]() {
+        const it = source();
+        return {
+          async next() {
+            pulls.max = Math.max(pulls.max, ++pulls.concurrent);
+            try {
+              return await it.next();
+            } finally {
+              pulls.concurrent--;
+            }
+          },
+        };
+      },
+    };
+    await forEach(
+      counted,
+      async (n) => {
+        await sleep(15);
+        trace.log(`done ${n}`);
+      },
+      { concurrency: 2 },
+    );
+    assert.deepEqual(trace.lines, ['25 done 0', '35 done 1', '50 done 2', '60 done 3']);
+    assert.equal(pulls.max, 1, 'one next() at a time');
+  }));
