@@ -5,9 +5,12 @@
  *
  * Nothing is lost and nobody barges in: an item put while getters wait goes
  * straight to the first getter, and a slot freed while putters wait is reserved
- * for the first putter. A getter cancelled as an item is handed to it gives the
- * item back to the head of the queue; a putter cancelled as a slot is reserved
- * for it passes the slot on, and its item is not put.
+ * for the first putter. An item handed to a getter keeps its slot until the
+ * getter resumes (asyncio keeps it in the queue until then), so the queue never
+ * holds more than `maxsize`: a getter cancelled as an item is handed to it gives
+ * the item back to the head of the queue (dropped, if `shutdown({ immediate })`
+ * came meanwhile); a putter cancelled as a slot is reserved for it passes the
+ * slot on, and its item is not put.
  *
  * @example
  * ```ts
@@ -40,7 +43,6 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { WaiterList, hostOf } from '../_internal/waiter-list.js';
 import {
-  park,
   parkThen,
   RESOLVED,
   rejected,
@@ -102,8 +104,16 @@ export class Queue<T> implements AsyncIterable<T> {
   // Getters are woken with the item itself (a hand-off): they wait only while the
   // queue is empty, so an item put then never enters the queue.
   #getters: WaiterList<T> | null = null;
+  // Items handed to getters that have not resumed yet. They still take a slot
+  // (asyncio keeps them in the queue until the getter runs): a getter cancelled
+  // before it resumes gives its item back, and there must be room for it (#11:
+  // qsize() went past maxsize). Invariant: size + #reserved + #handed <= limit.
+  #handed = 0;
+  // shutdown({ immediate: true }) was called: an item a cancelled getter gives
+  // back is dropped, as the queued items were (asyncio 3.13).
+  #dropping = false;
   // Putters carry their item as ticket and are woken with a reserved slot; they put
-  // the item when they resume. Invariant: size + #reserved <= limit.
+  // the item when they resume.
   #putters: WaiterList | null = null;
   #reserved = 0;
   #unfinished = 0;
@@ -163,7 +173,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** `true` when a `put()` would wait. */
   full(): boolean {
-    return this._count() + this.#reserved >= this.#limit;
+    return this._count() + this.#reserved + this.#handed >= this.#limit;
   }
 
   /**
@@ -233,7 +243,8 @@ export class Queue<T> implements AsyncIterable<T> {
 
   #enqueue(item: T): void {
     if (this.#unfinished++ === 0) this.#allDone?.clear();
-    if (this.#getters?.wakeOne(item) !== true) this._store(item);
+    if (this.#getters?.wakeOne(item) === true) this.#handed++;
+    else this._store(item);
   }
 
   /**
@@ -253,12 +264,37 @@ export class Queue<T> implements AsyncIterable<T> {
       if (this.#shutdown) throw this.#shutDownError('get');
       this.#getters ??= new WaiterList<T>({
         onUnclaimed: (item) => {
-          if (this.#getters?.wakeOne(item) !== true) this._storeFirst(item);
+          this.#giveBack(item);
         },
+        host: this,
       });
-      return park(this.#getters.enqueue(this.#getWait, options?.signal));
+      return parkThen(this.#getters.enqueue(this.#getWait, options?.signal), Queue.#claimed<T>);
     } catch (error) {
       return rejected(error);
+    }
+  }
+
+  // The reaction that ends every get that waited: the getter claims its item, and
+  // the slot it held is free.
+  static #claimed<T>(this: void, s: Suspension<T>): T {
+    resumed(s);
+    const queue = hostOf(s) as Queue<T>;
+    queue.#handed--;
+    queue.#admitPutters();
+    return s.value as T;
+  }
+
+  // A getter was cancelled as an item was handed to it: the item goes to the next
+  // getter, else back to the head of the queue, unless an immediate shutdown has
+  // dropped the queue's items meanwhile (then it is dropped too, and counted done).
+  #giveBack(item: T): void {
+    this.#handed--;
+    if (this.#dropping) {
+      if (--this.#unfinished === 0) this.#allDone?.set();
+    } else if (this.#getters?.wakeOne(item) === true) {
+      this.#handed++;
+    } else {
+      this._storeFirst(item);
     }
   }
 
@@ -327,6 +363,7 @@ export class Queue<T> implements AsyncIterable<T> {
     checkBoolean(`${this.constructor.name}.shutdown()`, 'options.immediate', options?.immediate);
     this.#shutdown = true;
     if (options?.immediate === true) {
+      this.#dropping = true;
       const dropped = this._count();
       this._clear();
       this.#unfinished = Math.max(0, this.#unfinished - dropped);

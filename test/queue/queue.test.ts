@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { test } from 'node:test';
 import {
   LifoQueue,
+  PriorityQueue,
   Queue,
   QueueEmpty,
   QueueFull,
@@ -57,7 +58,9 @@ test('getters and putters are served in FIFO order', () =>
     );
     await waitAllTasksBlocked();
     queue.putNowait('x');
-    queue.putNowait('y');
+    // 'x' holds the one slot until g1 resumes (#11), so 'y' waits for it.
+    assert.throws(() => queue.putNowait('y'), QueueFull);
+    await queue.put('y');
     for (const g of getters) await g;
     queue.putNowait('full');
     const putters = ['p1', 'p2'].map((name) => createTask(() => queue.put(name)));
@@ -267,3 +270,44 @@ test('queues validate maxsize and work outside tasks with a signal', async () =>
   assert.equal(queue.statistics().gettersWaiting, 0);
   assert.equal(new Queue(Infinity).full(), false);
 });
+
+test('an item handed to a getter keeps its slot until the getter resumes, so a cancelled getter never overfills the queue (#11)', () =>
+  vrun(async () => {
+    // Scenario: maxsize 1, G waits. P puts `a` (handed to G) and, in the same
+    // turn, `b`; then G is cancelled before it resumes and gives `a` back. Without
+    // the handed item counting, `b` was stored too and qsize() reached 2.
+    for (const make of [
+      () => new Queue<string>(1),
+      () => new LifoQueue<string>(1),
+      () => new PriorityQueue<string>(1),
+    ]) {
+      const queue = make();
+      const getter = createTask(() => queue.get());
+      await waitAllTasksBlocked();
+      queue.putNowait('a');
+      assert.equal(queue.full(), true);
+      assert.throws(() => queue.putNowait('b'), QueueFull);
+      const putter = createTask(() => queue.put('b'));
+      getter.cancel();
+      assert.equal(await outcome(getter), 'CancelledError');
+      assert.equal(queue.qsize(), 1);
+      assert.equal(await queue.get(), 'a');
+      await putter;
+      assert.equal(await queue.get(), 'b');
+      assert.deepEqual(queue.statistics().tasksWaiting, 0);
+    }
+  }));
+
+test('after shutdown({ immediate: true }) an item a cancelled getter gives back is dropped and counted done (#11)', () =>
+  vrun(async () => {
+    const queue = new Queue<string>();
+    const getter = createTask(() => queue.get());
+    await waitAllTasksBlocked();
+    queue.putNowait('a'); // handed to the getter, which has not resumed
+    queue.shutdown({ immediate: true });
+    getter.cancel();
+    assert.equal(await outcome(getter), 'CancelledError');
+    assert.equal(queue.qsize(), 0);
+    assert.equal(queue.statistics().unfinishedTasks, 0);
+    await queue.join(); // returns: nothing is left to process
+  }));
