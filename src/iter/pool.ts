@@ -51,7 +51,7 @@ import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
 import { Event } from '../sync/event.js';
 import type { AcquireOptions } from '../sync/lock.js';
-import { InvalidStateError } from '../errors.js';
+import { InvalidStateError, isCancellation } from '../errors.js';
 
 export interface PoolOptions<T> {
   /** Makes a new resource (it may be async). */
@@ -171,7 +171,8 @@ export class Pool<T> {
    * Lends a resource: an idle one, a new one, or the next one returned.
    *
    * **Cancellation:** always a cancellation point; a waiter cancelled as a resource
-   * is handed to it passes it on.
+   * is handed to it passes it on; one cancelled while `validate` or `create` runs
+   * gives the resource (or its slot) back. Calling again loses nothing.
    *
    * @throws {TimeoutError} after `acquireTimeout` ms of waiting.
    * @throws {InvalidStateError} once the pool is draining.
@@ -185,7 +186,7 @@ export class Pool<T> {
       if (this.#draining) throw new InvalidStateError('Pool.acquire(): the pool is draining');
       const idle = this.#idle.size > 0 ? this.#idle.pop() : null;
       if (idle !== null) {
-        if (this.#options.validate === undefined || (await this.#options.validate(idle.resource))) {
+        if (this.#options.validate === undefined || (await this.#validate(idle.resource))) {
           return this.#lend(idle.resource);
         }
         this.#size--;
@@ -201,6 +202,26 @@ export class Pool<T> {
               this.#waiters.park('Pool.acquire', options?.signal),
             );
       return got === SLOT ? this.#create() : this.#lend(got);
+    }
+  }
+
+  // While `validate` runs, the resource belongs to nobody: if it throws (the
+  // acquirer was cancelled inside it, say), the resource goes back (#11: its slot
+  // leaked, and the pool could never lend again). A validate that fails with a
+  // real error is treated as a falsy answer would be after the error is thrown:
+  // the resource is destroyed in the background and its slot freed.
+  async #validate(resource: T): Promise<unknown> {
+    try {
+      return await (this.#options.validate as (resource: T) => unknown)(resource);
+    } catch (error) {
+      if (isCancellation(error)) {
+        this.#giveBack(resource);
+      } else {
+        this.#size--;
+        this.#passSlot();
+        this.#destroyInBackground(resource);
+      }
+      throw error;
     }
   }
 
@@ -254,9 +275,7 @@ export class Pool<T> {
   #giveBack(resource: T): void {
     if (this.#draining) {
       this.#size--;
-      void Promise.resolve(this.#options.destroy?.(resource)).catch((error: unknown) => {
-        this.#report(error);
-      });
+      this.#destroyInBackground(resource);
     } else if (!this.#waiters.wakeOne(resource)) {
       this.#idle.push({ resource, since: this.#loop?.time() ?? 0 });
       this.#armEviction();
@@ -301,11 +320,23 @@ export class Pool<T> {
       if (oldest.since + this.#idleTimeout > now) break;
       this.#idle.shift();
       this.#size--;
-      void Promise.resolve(this.#options.destroy?.(oldest.resource)).catch((error: unknown) => {
-        this.#report(error);
-      });
+      this.#destroyInBackground(oldest.resource);
     }
     this.#armEviction();
+  }
+
+  // A destroy nobody awaits: its failure, thrown or rejected, is reported.
+  #destroyInBackground(resource: T): void {
+    let result: unknown;
+    try {
+      result = this.#options.destroy?.(resource);
+    } catch (error) {
+      this.#report(error);
+      return;
+    }
+    void Promise.resolve(result).catch((error: unknown) => {
+      this.#report(error);
+    });
   }
 
   #report(error: unknown): void {

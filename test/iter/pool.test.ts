@@ -142,3 +142,37 @@ test('drain waits for every lease, then destroys everything and refuses new acqu
     });
     assert.throws(() => new Pool({ create: () => 1, max: 1, min: 2 }), RangeError);
   }));
+
+test('an acquire cancelled while validate runs gives the resource back; a failing validate frees its slot (#11)', () =>
+  vrun(async () => {
+    const reports: string[] = [];
+    let made = 0;
+    let failValidate = false;
+    const pool = new Pool({
+      create: () => ({ id: ++made }),
+      validate: async () => {
+        await sleep(10);
+        if (failValidate) throw new RangeError('validate broke');
+        return true;
+      },
+      destroy: (r: { id: number }) => {
+        reports.push(`destroy ${r.id}`);
+      },
+      max: 1,
+    });
+    (await pool.acquire()).release(); // one idle resource
+    const acquirer = createTask(() => pool.acquire());
+    await sleep(5);
+    acquirer.cancel(); // inside validate
+    assert.equal(await outcome(acquirer), 'CancelledError');
+    assert.deepEqual(pool.statistics(), { size: 1, idle: 1, inUse: 0, max: 1, tasksWaiting: 0 });
+    const lease = await pool.acquire();
+    assert.equal(lease.value.id, 1);
+    lease.release();
+    failValidate = true;
+    await assert.rejects(pool.acquire(), { message: 'validate broke' });
+    assert.deepEqual(reports, ['destroy 1']);
+    assert.deepEqual(pool.statistics(), { size: 0, idle: 0, inUse: 0, max: 1, tasksWaiting: 0 });
+    failValidate = false;
+    assert.equal((await pool.acquire()).value.id, 2);
+  }));
