@@ -78,15 +78,36 @@ const watchEvery = (threshold: number): number => Math.max(5, threshold / 10);
 // How often a stalled loop with host work pending is looked at again.
 const RECHECK_MS = 20;
 
-type ResourceCounts = Map<string, number>;
+interface HostProcess {
+  getActiveResourcesInfo?: () => string[];
+  _getActiveHandles?: () => unknown[];
+  stdin?: unknown;
+  stdout?: unknown;
+  stderr?: unknown;
+}
 
-const hostResources = (): ResourceCounts | null => {
-  const proc = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process;
+const STDIO_TYPES = new Set(['TTYWrap', 'PipeWrap']);
+
+/**
+ * How many host resources keep the process alive besides the process's own
+ * stdio: a server, a socket, a timer, a file read, created before `run()` or
+ * during it. Any of them may still wake a task (a server started at import time
+ * that feeds a Queue: #11, it was ignored as part of a baseline and the program
+ * got a false DeadlockError). Null where the host cannot tell.
+ */
+function hostWork(): number | null {
+  const proc = (globalThis as { process?: HostProcess }).process;
   if (typeof proc?.getActiveResourcesInfo !== 'function') return null;
-  const counts: ResourceCounts = new Map();
-  for (const type of proc.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1);
-  return counts;
-};
+  const types = proc.getActiveResourcesInfo();
+  let stdio: number;
+  if (typeof proc._getActiveHandles === 'function') {
+    const own = [proc.stdin, proc.stdout, proc.stderr];
+    stdio = proc._getActiveHandles().filter((h) => own.includes(h)).length;
+  } else {
+    stdio = Math.min(3, types.filter((t) => STDIO_TYPES.has(t)).length);
+  }
+  return types.length - stdio;
+}
 
 /** @internal The monitor behind `run(main, { debug })`, installed on one loop. */
 export class DebugMonitor implements Instrument {
@@ -97,9 +118,6 @@ export class DebugMonitor implements Instrument {
   readonly #period: number;
   // When the watchdog should tick next, in real time.
   #expected = 0;
-  // Host handles open when run() began (stdio pipes, say): only new ones count as
-  // I/O that could still wake a task.
-  readonly #baseline: ResourceCounts | null = hostResources();
   #onDeadlock: ((error: DeadlockError) => void) | null = null;
   #deadlocked = false;
   #recheck: ReturnType<typeof setTimeout> | null = null;
@@ -202,11 +220,15 @@ export class DebugMonitor implements Instrument {
     if (this.#onDeadlock === null || !this.#loop._stalled()) return;
     const found = findDeadlock(this.#loop);
     if (found === null) return;
-    // While the recheck timer is set or firing, the host lists it: it is ours.
-    if (this.#newHostResources(this.#recheck !== null || this.#rechecking ? 1 : 0)) {
-      // Host work is still pending (a file read, a module loader's request): it
-      // may wake a task, or finish and leave the deadlock. Look again soon; the
-      // timer also keeps the process alive until one of the two happens.
+    // A wait-for cycle (A awaits B awaits A, or two locks taken in opposite
+    // orders) is a deadlock whatever the host does. Without one, the blocked tasks
+    // wait on things anyone may signal, host callbacks included: while the host
+    // has work of its own (while the recheck timer is set or firing, the host
+    // lists it: it is ours), that work may still wake one.
+    const own = this.#recheck !== null || this.#rechecking ? 1 : 0;
+    if (found.cycle === null && (hostWork() ?? 0) - own > 0) {
+      // Look again soon: the work may wake a task, or end and leave the
+      // deadlock. The timer also keeps the process alive until one of the two.
       this.#recheck ??= setTimeout(() => {
         this.#recheck = null;
         this.#rechecking = true;
@@ -219,13 +241,5 @@ export class DebugMonitor implements Instrument {
     this.#onDeadlock = null;
     this.#deadlocked = true;
     fn(new DeadlockError(found.report, found.cycle));
-  }
-
-  #newHostResources(ownTimers: number): boolean {
-    const now = hostResources();
-    if (now === null || this.#baseline === null) return false;
-    now.set('Timeout', (now.get('Timeout') ?? 0) - ownTimers);
-    for (const [type, n] of now) if (n > (this.#baseline.get(type) ?? 0)) return true;
-    return false;
   }
 }

@@ -150,7 +150,12 @@ async function shutdown(loop: EventLoop): Promise<void> {
     const living = loop._livingTasks();
     if (living.length === 0) break;
     for (const task of living) {
-      task._cancelWith(new CancelledError('run() is shutting down', { source: 'shutdown' }));
+      task._cancelWith(
+        new CancelledError(
+          `${task.name} was cancelled because run() ended (its main task had finished) while it was still running`,
+          { source: 'shutdown' },
+        ),
+      );
     }
     await Promise.all(living.map((task: Task) => settled(task)));
   }

@@ -31,7 +31,7 @@ import {
   isThenable,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, cancelNode, detach, effectiveCancel } from './cancel-node.js';
+import { CancelNode, attach, cancelNode, detach, effectiveCancel, walkOwn } from './cancel-node.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import {
@@ -89,6 +89,9 @@ const awaitedTask = (s: Suspension): readonly Task[] => [s.owner as Task];
 
 // `await task` from another task: cancelling the awaiting task cancels the
 // awaited one, and the wait goes on until it has really finished (asyncio).
+// Unless the awaited task itself awaits the awaiting one, directly or through
+// others: such a cycle never ends by waiting (#11: run() hung in its shutdown),
+// so this wait is withdrawn, and the rest of the cycle unwinds behind it.
 const AWAIT_TASK: WaitKind = {
   abort(s) {
     const task = s.owner as Task;
@@ -99,11 +102,32 @@ const AWAIT_TASK: WaitKind = {
         cause: reason,
       }),
     );
-    return false;
+    return s.task !== null && awaitsTransitively(task, s.task);
   },
   describe: describeAwait,
   waitingOn: awaitedTask,
 };
+
+// Whether `from` awaits `target` through a chain of parked `await task` waits.
+function awaitsTransitively(from: Task, target: Task): boolean {
+  const seen = new Set<Task>();
+  const stack = [from];
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    if (seen.has(t)) continue;
+    seen.add(t);
+    walkOwn(
+      t,
+      (node) => {
+        for (let w = node.firstWait; w !== null; w = w.nextWait) {
+          if (w.kind === AWAIT_TASK) stack.push(w.owner as Task);
+        }
+      },
+      null,
+    );
+    if (stack.includes(target)) return true;
+  }
+  return false;
+}
 
 // `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
 const AWAIT_SHIELDED: WaitKind = {
