@@ -31,6 +31,7 @@ export default defineConfig(
           allowForKnownSafeCalls: [
             { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
             { from: 'file', path: 'src/group/task-group.ts', name: ['spawn'] },
+            { from: 'file', path: 'src/core/nursery.ts', name: ['spawn'] },
             { from: 'file', path: 'src/core/task.ts', name: ['createTask'] },
           ],
         },

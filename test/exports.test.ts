@@ -112,6 +112,38 @@ test('corio/testing exports exactly its public surface', async () => {
   ]);
 });
 
+test('corio/lowlevel exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/lowlevel'), [
+    'CancelNode',
+    'Nursery',
+    'ParkingLot',
+    'RESOLVED',
+    'Suspension',
+    'UNABORTABLE',
+    'awaitPromise',
+    'cancelReasonOf',
+    'cancelShieldedCheckpoint',
+    'cancelTask',
+    'checkpoint',
+    'currentCancelNode',
+    'currentLoop',
+    'fail',
+    'hostOf',
+    'park',
+    'parkThen',
+    'rejected',
+    'resumed',
+    'retrieveOutcome',
+    'setTimer',
+    'suspend',
+    'taskOutcome',
+    'throwIfCancelled',
+    'unwatchTask',
+    'wake',
+    'watchTask',
+  ]);
+});
+
 test('internals are unreachable through the exports map', async () => {
   for (const deep of ['corio/src/core/task.ts', 'corio/dist/core/task.js', 'corio/core/task']) {
     await assert.rejects(import(deep), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }, deep);

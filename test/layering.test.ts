@@ -54,8 +54,6 @@ test('every source file imports only from the layers below it', () => {
     if (to.startsWith('node:')) continue;
     const rule = allowed[layer(from)];
     assert.ok(rule !== undefined, `no layering rule for ${from}`);
-    // The waiter list is the one _internal module built on the kernel's suspend primitive.
-    if (from === '_internal/waiter-list.ts' && to === 'core/suspend.ts') continue;
     if (!rule.includes(layer(to))) violations.push(`${from} imports ${to}`);
   }
   assert.deepEqual(violations, []);

@@ -97,6 +97,40 @@ function yieldTurn<T>(signal: AbortSignal | undefined, value: T): Promise<T> {
   return park(s);
 }
 
+// cancelShieldedCheckpoint(): a yield that is no cancellation point.
+const SHIELDED_YIELD: WaitKind = {
+  abort: () => false,
+  uncancellable: true,
+  waitingOn: endedFromOutside,
+};
+
+/**
+ * Yields to the loop for one turn without being a cancellation point (Trio's
+ * `cancel_shielded_checkpoint`): for a primitive that has made progress it must
+ * not undo, and still owes the other tasks their turn.
+ *
+ * **Cancellation:** never throws `CancelledError`; a cancellation stays pending
+ * for the next checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { cancelScope, run } from 'corio';
+ * import { cancelShieldedCheckpoint } from 'corio/lowlevel';
+ *
+ * await run(() => cancelScope(async (scope) => {
+ *   scope.cancel();
+ *   await cancelShieldedCheckpoint();
+ *   console.log('yielded in a cancelled scope without throwing');
+ * }));
+ * // => yielded in a cancelled scope without throwing
+ * ```
+ */
+export function cancelShieldedCheckpoint(): Promise<void> {
+  const s = suspend<undefined>('cancelShieldedCheckpoint', null, SHIELDED_YIELD);
+  currentLoop()._soon(wakeUp, s);
+  return park(s);
+}
+
 /**
  * Yields to the loop for one turn, then returns; throws `CancelledError` if the
  * task is cancelled (Trio's `checkpoint`, asyncio's `sleep(0)`). Put it in long

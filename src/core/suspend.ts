@@ -59,7 +59,10 @@ export interface WaitKind {
   abort(s: Suspension): boolean;
   /** A woken waiter's task was cancelled before it resumed: hand on what it was given. */
   unclaimed?(s: Suspension): void;
-  /** Not a cancellation point: may park in a cancelled scope (a group's join). */
+  /**
+   * Not a cancellation point: may park in a cancelled scope, and resumes without
+   * throwing there (a group's join).
+   */
   readonly uncancellable?: boolean;
   /**
    * Formats what the wait is for from the Suspension (`sleep(500)`), when asked:
@@ -98,7 +101,7 @@ export class Suspension<T = unknown> {
   readonly task: Task | null;
   prevWait: Suspension | null = null;
   nextWait: Suspension | null = null;
-  /** Links for the owner's list (a WaiterList, a task's awaiters). */
+  /** Links for the owner's list (a ParkingLot, a task's awaiters). */
   prev: Suspension | null = null;
   next: Suspension | null = null;
   /** The waiting primitive: a lock, a timer handle, a task… read by its WaitKind. */
@@ -263,6 +266,8 @@ export function abortSuspension(s: Suspension, reason: unknown): void {
  * cancelled meanwhile, the owner takes back what it handed over, and this throws.
  */
 export function resumed(s: Suspension): void {
+  // Not a cancellation point (a join): nothing to check, nothing to hand on.
+  if (s.kind.uncancellable === true) return;
   let reason: CancelledError | null = s.node === null ? null : effectiveCancel(s.node);
   if (reason === null && s.signal !== null && s.signal.aborted) reason = signalCancel(s.signal);
   if (reason === null) return;

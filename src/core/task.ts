@@ -62,8 +62,13 @@ export interface TaskOptions {
 /** The function a task runs; it receives its own task. */
 export type TaskFunction<T> = (task: Task<T>) => T | PromiseLike<T>;
 
-/** @internal What owns a task's outcome: its task group. */
+/**
+ * What owns a task: its task group or nursery, told the moment the task ends,
+ * before its awaiters resume. The owner calls `task._retrieve()` when it takes
+ * the outcome; an error it does not take is tracked as any task's.
+ */
 export interface TaskOwner {
+  /** @internal */
   _childDone(task: Task): void;
 }
 
@@ -274,11 +279,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     detach(this);
     this.loop._removeTask(this);
     this.loop._instrument?.taskFinished?.(this);
-    const owner = this._owner;
-    if (owner !== null) {
-      this.#retrieved = true;
-      owner._childDone(this);
-    }
+    // The owner hears first, before any awaiter resumes; it takes the outcome
+    // (retrieves the error) only if it calls _retrieve().
+    this._owner?._childDone(this);
     for (let s = this.#firstAwaiter; s !== null; s = s.next) {
       if (state === SUCCEEDED) wake(s, value);
       else fail(s, error);

@@ -29,7 +29,7 @@
  * @module
  */
 import { checkDelay, checkOptions } from '../_internal/validate.js';
-import { CancelledError, TimeoutError } from '../errors.js';
+import { TimeoutError } from '../errors.js';
 import { type TimerHandle, currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
@@ -41,7 +41,7 @@ import {
   wake,
 } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
-import { joinEnded } from '../core/join.js';
+import { Nursery } from '../core/nursery.js';
 import { toTasks } from './wait.js';
 
 export interface AsCompletedOptions {
@@ -64,12 +64,24 @@ export function asCompleted<T>(
   checkOptions('asCompleted()', 'options', options);
   const ms = options?.timeout ?? Infinity;
   checkDelay('asCompleted()', 'options.timeout', ms);
-  return new Completions(toTasks('asCompleted()', aws), ms);
+  // The tasks it starts itself are helpers of a nursery under the caller: a
+  // cancellation of the caller reaches them, and leaving early closes it.
+  const nursery = new Nursery();
+  try {
+    return new Completions(
+      toTasks('asCompleted()', aws, (fn) => nursery.spawn(fn)),
+      nursery,
+      ms,
+    );
+  } catch (error) {
+    nursery.exit();
+    throw error;
+  }
 }
 
 class Completions<T> implements AsyncIterableIterator<T> {
   readonly #tasks: Task<T>[];
-  readonly #own: Set<Task<T>>;
+  readonly #nursery: Nursery;
   readonly #ms: number;
   readonly #finished: Task<T>[] = [];
   #yielded = 0;
@@ -88,9 +100,9 @@ class Completions<T> implements AsyncIterableIterator<T> {
     this.#wakeWaiter();
   };
 
-  constructor({ tasks, own }: { tasks: Task<T>[]; own: Set<Task<T>> }, ms: number) {
+  constructor({ tasks }: { tasks: Task<T>[] }, nursery: Nursery, ms: number) {
     this.#tasks = tasks;
-    this.#own = own;
+    this.#nursery = nursery;
     this.#ms = ms;
     const loop = currentLoop();
     this.#timer =
@@ -157,14 +169,8 @@ class Completions<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer?.cancel();
-    const ending: Task<T>[] = [];
-    for (const task of this.#tasks) {
-      task._offDone(this.#listener);
-      if (this.#own.has(task) && !task.done()) {
-        task._cancelWith(new CancelledError('asCompleted() was left early', { source: 'parent' }));
-        ending.push(task);
-      }
-    }
-    await joinEnded(ending, 'asCompleted: close');
+    for (const task of this.#tasks) task._offDone(this.#listener);
+    await this.#nursery.close('asCompleted() was left early', 'asCompleted: close');
+    this.#nursery.exit();
   }
 }

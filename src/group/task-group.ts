@@ -31,20 +31,9 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
 import { CancelledError, ExceptionGroup, InvalidStateError, isCancellation } from '../errors.js';
-import {
-  CancelNode,
-  attach,
-  childTasks,
-  cancelNode,
-  detach,
-  effectiveCancel,
-  reparent,
-} from '../core/cancel-node.js';
-import { context, currentNode } from '../core/context.js';
-import { type EventLoop, currentLoop } from '../core/loop.js';
+import { Nursery } from '../core/nursery.js';
 import {
   type Suspension,
-  UNABORTABLE,
   type WaitKind,
   fail,
   resumed,
@@ -52,7 +41,7 @@ import {
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { type Task, type TaskFunction, type TaskOwner, startTask } from '../core/task.js';
+import type { Task, TaskFunction } from '../core/task.js';
 
 export interface SpawnOptions {
   /** The child task's name. */
@@ -69,9 +58,10 @@ const OPEN = 0;
 const JOINING = 1;
 const CLOSED = 2;
 
-// A child of tg.start() that has not called started() yet: its outcome goes to the
-// start() caller, not to the group (Trio).
-class Starting<V> implements TaskOwner, TaskStatus<V> {
+// A child of tg.start() that has not called started() yet: it is a helper of a
+// nursery in the caller's scope, so a cancelled caller cancels it too, and its
+// outcome goes to the start() caller, not to the group (Trio).
+class Starting<V> implements TaskStatus<V> {
   readonly #group: TaskGroup;
   readonly #waiter: Suspension<V>;
   task: Task | null = null;
@@ -87,15 +77,13 @@ class Starting<V> implements TaskOwner, TaskStatus<V> {
       throw new InvalidStateError('TaskStatus.started(): started() was already called');
     }
     this.#started = true;
-    const task = this.task as Task;
-    this.#group._adopt(task);
+    this.#group._adopt(this.task as Task);
     wake(this.#waiter, value);
   }
 
-  _childDone(task: Task): void {
-    if (task.cancelled()) {
-      fail(this.#waiter, task._error());
-    } else if (task._failed()) {
+  // The child ended before started(): start() throws its error, or says why not.
+  readonly ended = (task: Task): void => {
+    if (task.cancelled() || task._failed()) {
       fail(this.#waiter, task._error());
     } else {
       fail(
@@ -105,34 +93,29 @@ class Starting<V> implements TaskOwner, TaskStatus<V> {
         ),
       );
     }
-  }
+  };
 }
 
 // While start() waits, the child lives in the caller's scope, so a cancelled
 // caller cancels it too; start() then waits for it to end.
 const START_WAIT: WaitKind = { abort: () => false };
 
-// A group's join: not a cancellation point; its children end it.
-const JOIN: WaitKind = {
-  ...UNABORTABLE,
-  waitingOn: (s) => childTasks((s.owner as TaskGroup)._node),
-};
-
 /** The handle a `taskGroup` body receives. */
-export class TaskGroup implements TaskOwner {
-  /** @internal The group's cancel node: parent of the body and the children. */
-  readonly _node: CancelNode;
-  readonly #loop: EventLoop;
+export class TaskGroup {
+  // The group's helpers are its children; the body runs inside its node too.
+  readonly #nursery: Nursery;
   #state = OPEN;
-  #children = 0;
   #errors: unknown[] = [];
-  #joiner: Suspension<undefined> | null = null;
+  readonly #childEnded = (task: Task): void => {
+    if (task._failed()) {
+      this.#errors.push(task._error());
+      this.#abort(task._error());
+    }
+  };
 
-  /** @internal */
-  constructor(loop: EventLoop, parent: CancelNode | null) {
-    this.#loop = loop;
-    this._node = new CancelNode(loop, parent === null ? null : parent.task, false);
-    attach(this._node, parent);
+  /** @internal Use taskGroup(). */
+  constructor() {
+    this.#nursery = new Nursery();
   }
 
   /**
@@ -151,10 +134,12 @@ export class TaskGroup implements TaskOwner {
     checkOptions('TaskGroup.spawn()', 'options', options);
     checkString('TaskGroup.spawn()', 'options.name', options?.name);
     this.#checkOpen('spawn');
-    const task = startTask(this.#loop, fn, options?.name, this._node);
-    task._owner = this;
-    this.#children++;
-    return task;
+    return this.#nursery.spawn(
+      fn,
+      options?.name === undefined
+        ? { onEnd: this.#childEnded }
+        : { name: options.name, onEnd: this.#childEnded },
+    );
   }
 
   /**
@@ -177,19 +162,25 @@ export class TaskGroup implements TaskOwner {
     this.#checkOpen('start');
     const s = suspend<V>('TaskGroup.start', this, START_WAIT);
     const starting = new Starting<V>(this, s);
-    const task = startTask(this.#loop, () => fn(starting), options?.name, currentNode());
-    starting.task = task;
-    task._owner = starting;
-    await s.promise;
+    const caller = new Nursery();
+    starting.task = caller.spawn(
+      () => fn(starting),
+      options?.name === undefined
+        ? { onEnd: starting.ended }
+        : { name: options.name, onEnd: starting.ended },
+    );
+    try {
+      await s.promise;
+    } finally {
+      caller.exit();
+    }
     resumed(s);
     return s.value as V;
   }
 
   /** @internal Moves a started child from the caller's scope into the group. */
   _adopt(task: Task): void {
-    task._owner = this;
-    this.#children++;
-    reparent(task, this._node);
+    this.#nursery.adopt(task, this.#childEnded);
   }
 
   /**
@@ -198,15 +189,14 @@ export class TaskGroup implements TaskOwner {
    */
   cancel(message?: string): void {
     checkString('TaskGroup.cancel()', 'message', message);
-    cancelNode(
-      this._node,
+    this.#nursery.cancel(
       new CancelledError(message ?? 'TaskGroup.cancel() was called', { source: 'explicit' }),
     );
   }
 
   /** `true` once the group's own cancellation was asked (by `cancel()` or a failing child). */
   cancelCalled(): boolean {
-    return this._node.cancelReason !== null;
+    return this.#nursery.cancelCalled;
   }
 
   #checkOpen(method: string): void {
@@ -219,26 +209,15 @@ export class TaskGroup implements TaskOwner {
     // it to newcomers. Under a cancellation from outside, a child is still
     // accepted and ends cancelled without running (Trio's rule), so spawning in a
     // cancelled task is a cancellation, never an InvalidStateError (#11).
-    if (this._node.cancelReason !== null) {
+    if (this.#nursery.cancelCalled) {
       throw new InvalidStateError(
         `TaskGroup.${method}(): the group is being cancelled; no new tasks may join it`,
       );
     }
   }
 
-  /** @internal A child ended: collect its error, and join when it was the last. */
-  _childDone(task: Task): void {
-    this.#children--;
-    if (task._failed()) {
-      this.#errors.push(task._error());
-      this.#abort(task._error());
-    }
-    if (this.#children === 0 && this.#joiner !== null) wake(this.#joiner, undefined);
-  }
-
   #abort(cause: unknown): void {
-    cancelNode(
-      this._node,
+    this.#nursery.cancel(
       new CancelledError('a task of the group failed', { source: 'group', cause }),
     );
   }
@@ -250,31 +229,23 @@ export class TaskGroup implements TaskOwner {
     let bodyFailed = false;
     let ownCancel = false;
     try {
-      value = await context.run(this._node, body, this);
+      value = await this.#nursery.enter(body, this);
     } catch (error) {
       bodyFailed = true;
       bodyError = error;
       // A CancelledError is the group's own (caught below) only if the group was
       // cancelled before the body threw it.
-      ownCancel = isCancellation(error) && this._node.cancelReason !== null;
+      ownCancel = isCancellation(error) && this.#nursery.cancelCalled;
       if (!isCancellation(error)) this.#errors.push(error);
       this.#abort(error);
     }
-    if (this.#children > 0) {
-      this.#state = JOINING;
-      // Not a cancellation point: a cancelled group still waits for its children,
-      // which the cancellation reached through the tree.
-      const s = suspend<undefined>('TaskGroup.join', this, JOIN);
-      this.#joiner = s;
-      if (this.#children > 0) await s.promise;
-      else wake(s, undefined);
-    }
+    // Not a cancellation point: a cancelled group still waits for its children,
+    // which the cancellation reached through the tree.
+    this.#state = JOINING;
+    await this.#nursery.join('TaskGroup.join');
     this.#state = CLOSED;
-    const node = this._node;
-    // Read before detach(), which clears the parent: a cancellation from outside
-    // propagates even if the body finished (#11: read after, it was swallowed).
-    const outer = node.parent === null ? null : effectiveCancel(node.parent);
-    detach(node);
+    // A cancellation from outside propagates even if the body finished (#11).
+    const outer = this.#nursery.exit();
     if (this.#errors.length > 0) {
       const n = this.#errors.length;
       throw new ExceptionGroup(
@@ -290,8 +261,8 @@ export class TaskGroup implements TaskOwner {
   [inspectSymbol](): string {
     const state = ['open', 'joining', 'closed'][this.#state] as string;
     const words = [state];
-    if (this._node.cancelReason !== null) words.push('cancelled');
-    return show('TaskGroup', words, { children: this.#children });
+    if (this.#nursery.cancelCalled) words.push('cancelled');
+    return show('TaskGroup', words, { children: this.#nursery.size });
   }
 }
 
@@ -311,7 +282,5 @@ export async function taskGroup<T>(
   body: (tg: TaskGroup) => T | PromiseLike<T>,
 ): Promise<T | undefined> {
   checkFunction('taskGroup()', 'body', body);
-  const parent = currentNode();
-  const group = new TaskGroup(parent === null ? currentLoop() : parent.loop, parent);
-  return group._run(body);
+  return new TaskGroup()._run(body);
 }

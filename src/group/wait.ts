@@ -41,7 +41,7 @@ import {
   throwIfCancelled,
   wake,
 } from '../core/suspend.js';
-import { Task, createTask } from '../core/task.js';
+import { Task, type TaskFunction, createTask } from '../core/task.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION';
@@ -71,6 +71,7 @@ export interface WaitResult<T> {
 export function toTasks<T>(
   fn: string,
   inputs: Iterable<AwaitableOrFunction<T>>,
+  start: (fn: TaskFunction<T>) => Task<T> = createTask,
 ): { tasks: Task<T>[]; own: Set<Task<T>> } {
   if (!isIterable(inputs as unknown)) {
     throw new TypeError(
@@ -95,13 +96,13 @@ export function toTasks<T>(
       seen.set(input, input as Task<T>);
       tasks.push(input as Task<T>);
     } else if (typeof input === 'function') {
-      const task = createTask(input);
+      const task = start(input);
       tasks.push(task);
       own.add(task);
     } else if (!seen.has(input)) {
       // Awaited as a corio wait, so the wrapper task is parked, not runnable, and a
       // virtual clock moves while the promise waits on corio timers.
-      const task = createTask(() => awaitPromise(input as PromiseLike<T>, 'await promise'));
+      const task = start(() => awaitPromise(input, 'await promise'));
       seen.set(input, task);
       tasks.push(task);
       own.add(task);

@@ -39,7 +39,7 @@ import {
 } from '../core/suspend.js';
 import { isCancellation, throwCollected } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
-import { Workers } from './workers.js';
+import { Nursery } from '../core/nursery.js';
 
 export interface MapOptions {
   /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */
@@ -99,7 +99,8 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   readonly #limit: number;
   readonly #ordered: boolean;
   #source: AsyncIterator<T> | null = null;
-  readonly #workers = new Workers();
+  // Created at the first next(), under the consumer's node.
+  #workers: Nursery | null = null;
   #running = 0;
   #pulled = 0;
   #nextOut = 0;
@@ -146,10 +147,11 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     if (s !== null) wake(s, undefined);
   }
 
-  #start(): void {
-    this.#workers.start();
+  #start(): Nursery {
+    const workers = (this.#workers = new Nursery());
     this.#source = this.#items[Symbol.asyncIterator]();
-    this.#workers.spawn(() => this.#pump());
+    workers.spawn(() => this.#pump());
+    return workers;
   }
 
   async #pump(): Promise<void> {
@@ -172,7 +174,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
         }
         const index = this.#pulled++;
         this.#running++;
-        this.#workers.spawn(() => this.#call(next.value, index));
+        (this.#workers as Nursery).spawn(() => this.#call(next.value, index));
       }
     } catch (error) {
       this.#fail(error);
@@ -209,12 +211,12 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakePump();
-    this.#workers.cancel('map(): the pipeline was closed');
+    this.#workers?.cancel('map(): the pipeline was closed');
   }
 
   async next(): Promise<IteratorResult<Awaited<R>, undefined>> {
     if (this.#closed) return { done: true, value: undefined };
-    if (!this.#workers.started) this.#start();
+    if (this.#workers === null) this.#start();
     try {
       for (;;) {
         throwIfCancelled();
@@ -260,9 +262,11 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#workers.started) return;
+    const workers = this.#workers;
+    if (workers === null) return;
     this.#abort();
-    await this.#workers.join('map: waiting for running calls');
+    await workers.join('map: waiting for running calls');
+    workers.exit();
     if (!this.#sourceDone) await this.#source?.return?.();
     throwCollected(this.#errors, 'map(): several calls failed');
   }

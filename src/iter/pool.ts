@@ -45,7 +45,7 @@ import {
   checkOptions,
   checkSignal,
 } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
 import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
@@ -129,7 +129,7 @@ export class Pool<T> {
   readonly #idle = new Deque<Idle<T>>();
   #size = 0;
   #inUse = 0;
-  readonly #waiters: WaiterList<T | typeof SLOT>;
+  readonly #waiters: ParkingLot<T | typeof SLOT>;
   #draining = false;
   #allBack: Event | null = null;
   #timer: TimerHandle | null = null;
@@ -158,7 +158,7 @@ export class Pool<T> {
       options.acquireTimeout ?? Infinity,
     );
     this.#options = options;
-    this.#waiters = new WaiterList<T | typeof SLOT>({
+    this.#waiters = new ParkingLot<T | typeof SLOT>({
       // A waiter cancelled as it is served: its resource or its slot goes on.
       onUnclaimed: (value) => {
         if (value === SLOT) this.#passSlot();

@@ -35,7 +35,7 @@ import {
   wake,
 } from '../core/suspend.js';
 import { isCancellation, throwCollected } from '../errors.js';
-import { Workers } from './workers.js';
+import { Nursery } from '../core/nursery.js';
 
 /**
  * Invariants:
@@ -57,7 +57,8 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   #innerWait: Suspension | null = null;
   readonly #iterators: AsyncIterator<T>[] = [];
   readonly #exhausted = new Set<AsyncIterator<T>>();
-  readonly #workers = new Workers();
+  // Created at the first next(), under the consumer's node.
+  #workers: Nursery | null = null;
   readonly #ready = new Deque<T>();
   #pumpsLeft = 0;
   #closing = false;
@@ -112,7 +113,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   }
 
   #start(): void {
-    this.#workers.start();
+    this.#workers = new Nursery();
     for (const source of this.#sources) {
       this.#spawnPump(
         source,
@@ -129,18 +130,21 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     const it = source[Symbol.asyncIterator]();
     this.#iterators.push(it);
     this.#pumpsLeft++;
-    this.#workers.spawn(async () => {
-      try {
-        await body(it);
-      } catch (error) {
-        // A pump cancelled because the operator is closing is not a failure.
-        if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
-        this.#abort();
-      } finally {
-        this.#pumpsLeft--;
-        this.#wakeConsumer();
-      }
-    }, onEnd);
+    (this.#workers as Nursery).spawn(
+      async () => {
+        try {
+          await body(it);
+        } catch (error) {
+          // A pump cancelled because the operator is closing is not a failure.
+          if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
+          this.#abort();
+        } finally {
+          this.#pumpsLeft--;
+          this.#wakeConsumer();
+        }
+      },
+      onEnd === undefined ? undefined : { onEnd },
+    );
   }
 
   // The outer pump of a flatMap: starts an inner pump per item, `concurrency` at a time.
@@ -218,12 +222,12 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakePumps();
-    this.#workers.cancel(`${this.#name}: the pipeline was closed`);
+    this.#workers?.cancel(`${this.#name}: the pipeline was closed`);
   }
 
   async next(): Promise<IteratorResult<T, undefined>> {
     if (this.#closed) return { done: true, value: undefined };
-    if (!this.#workers.started) this.#start();
+    if (this.#workers === null) this.#start();
     try {
       for (;;) {
         throwIfCancelled();
@@ -255,9 +259,11 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   async #close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#workers.started) return;
+    const workers = this.#workers;
+    if (workers === null) return;
     this.#abort();
-    await this.#workers.join(`${this.#name}: waiting for its pumps`);
+    await workers.join(`${this.#name}: waiting for its pumps`);
+    workers.exit();
     for (const it of this.#iterators) {
       if (this.#exhausted.has(it)) continue;
       try {

@@ -28,7 +28,7 @@
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import type { AcquireOptions } from '../sync/lock.js';
@@ -53,7 +53,7 @@ export class RateLimiter {
   readonly interval: number;
   // When each token in use was taken, oldest first; at most `limit` entries.
   readonly #taken = new Deque<number>();
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
   #timer: TimerHandle | null = null;
   #loop: EventLoop | null = null;
 
@@ -88,7 +88,7 @@ export class RateLimiter {
       this.#taken.push(now);
       return;
     }
-    this.#waiters ??= new WaiterList({
+    this.#waiters ??= new ParkingLot({
       onUnclaimed: () => {
         // The token handed to a cancelled waiter goes to the next one, or back.
         if (this.#waiters?.wakeOne(undefined) !== true) this.#taken.pop();

@@ -49,7 +49,7 @@
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import {
   park,
   parkThen,
@@ -120,14 +120,14 @@ class ChannelState<T> {
   readonly buffer = new Deque<T>();
   // Receivers wait only while the buffer is empty; a send hands them its value.
   // Their ticket is their receive end (to fail them when it closes).
-  readonly receivers: WaiterList<T> = new WaiterList<T>({
+  readonly receivers: ParkingLot<T> = new ParkingLot<T>({
     onUnclaimed: (value) => {
       if (!this.receivers.wakeOne(value)) this.buffer.unshift(value);
     },
   });
   // Senders wait while the buffer is full, with their value in their ticket. A
   // receiver takes it and wakes them: that completes the send (committed).
-  readonly senders = new WaiterList({ committed: true });
+  readonly senders = new ParkingLot({ committed: true });
   openSenders = 1;
   openReceivers = 1;
 

@@ -41,7 +41,7 @@
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
-import { WaiterList, hostOf } from '../_internal/waiter-list.js';
+import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import {
   parkThen,
   RESOLVED,
@@ -103,7 +103,7 @@ export class Queue<T> implements AsyncIterable<T> {
   #items: Deque<T> | null = null;
   // Getters are woken with the item itself (a hand-off): they wait only while the
   // queue is empty, so an item put then never enters the queue.
-  #getters: WaiterList<T> | null = null;
+  #getters: ParkingLot<T> | null = null;
   // Items handed to getters that have not resumed yet. They still take a slot
   // (asyncio keeps them in the queue until the getter runs): a getter cancelled
   // before it resumes gives its item back, and there must be room for it (#11:
@@ -114,7 +114,7 @@ export class Queue<T> implements AsyncIterable<T> {
   #dropping = false;
   // Putters carry their item as ticket and are woken with a reserved slot; they put
   // the item when they resume.
-  #putters: WaiterList | null = null;
+  #putters: ParkingLot | null = null;
   #reserved = 0;
   #unfinished = 0;
   #allDone: Event | null = null;
@@ -196,7 +196,7 @@ export class Queue<T> implements AsyncIterable<T> {
         this.#enqueue(item);
         return RESOLVED;
       }
-      this.#putters ??= new WaiterList({
+      this.#putters ??= new ParkingLot({
         onUnclaimed: () => {
           this.#reserved--;
           this.#admitPutters();
@@ -262,7 +262,7 @@ export class Queue<T> implements AsyncIterable<T> {
       throwIfCancelled(options?.signal);
       if (this._count() > 0) return Promise.resolve(this.#dequeue());
       if (this.#shutdown) throw this.#shutDownError('get');
-      this.#getters ??= new WaiterList<T>({
+      this.#getters ??= new ParkingLot<T>({
         onUnclaimed: (item) => {
           this.#giveBack(item);
         },
@@ -276,7 +276,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   // The reaction that ends every get that waited: the getter claims its item, and
   // the slot it held is free.
-  static #claimed<T>(this: void, s: Suspension<T>): T {
+  static #claimed<T>(s: Suspension<T>): T {
     resumed(s);
     const queue = hostOf(s) as Queue<T>;
     queue.#handed--;

@@ -32,7 +32,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import type { AcquireOptions } from './lock.js';
 
@@ -53,7 +53,7 @@ export interface BarrierStatistics {
 export class Barrier {
   readonly #parties: number;
   // Arrival order is the list order; each waiter is woken with its index.
-  readonly #waiters = new WaiterList<number>();
+  readonly #waiters = new ParkingLot<number>();
   #broken = false;
 
   /** @throws {RangeError} if `parties` is not an integer >= 1. */

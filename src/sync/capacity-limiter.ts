@@ -36,7 +36,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { currentNode } from '../core/context.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
@@ -56,7 +56,7 @@ export class CapacityLimiter implements Releasable {
   readonly #borrowers = new Set<unknown>();
   // Each waiter's ticket is its borrower; a token is handed to it (added to
   // #borrowers) before it is woken, so no one can take the token in between.
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
 
   /** @throws {RangeError} unless `totalTokens` is an integer >= 1 or `Infinity`. */
   constructor(totalTokens: number) {
@@ -119,7 +119,7 @@ export class CapacityLimiter implements Releasable {
         this.#borrowers.add(borrower);
         return Promise.resolve(new Guard(this, borrower));
       }
-      this.#waiters ??= new WaiterList({
+      this.#waiters ??= new ParkingLot({
         onUnclaimed: (_, borrower) => {
           this.releaseOnBehalfOf(borrower);
         },

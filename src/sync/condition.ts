@@ -31,7 +31,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { CancelScope } from '../core/cancel-scope.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
@@ -48,7 +48,7 @@ export class Condition {
   readonly #lock: Lock;
   // A waiter notified but cancelled before it resumed passes the notification
   // on, so a notify(1) is never lost to a cancellation.
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
 
   /** Uses `lock`, or a new `Lock`. */
   constructor(lock: Lock = new Lock()) {
@@ -94,7 +94,7 @@ export class Condition {
       throw new InvalidStateError('Condition.wait(): the lock is not held; acquire it first');
     }
     this.#lock.release();
-    this.#waiters ??= new WaiterList({
+    this.#waiters ??= new ParkingLot({
       onUnclaimed: () => {
         this.#waiters?.wakeOne(undefined);
       },

@@ -23,7 +23,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { parkThen, rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 
 // One fulfilled promise for every wait on a set event: it never changes once settled.
@@ -47,7 +47,7 @@ export interface WaitOptionsWithSignal {
 export class Event {
   #set = false;
   // Created on first wait: most events are set before anyone waits, or never waited on.
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
 
   /** `true` while the flag is set. */
   isSet(): boolean {
@@ -82,7 +82,7 @@ export class Event {
       throwIfCancelled(options?.signal);
       if (this.#set) return TRUE;
       return parkThen(
-        (this.#waiters ??= new WaiterList()).enqueue('Event.wait', options?.signal),
+        (this.#waiters ??= new ParkingLot()).enqueue('Event.wait', options?.signal),
         afterWait,
       );
     } catch (error) {

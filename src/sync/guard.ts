@@ -21,7 +21,7 @@
  * @module
  */
 import { checkFunction } from '../_internal/validate.js';
-import { hostOf } from '../_internal/waiter-list.js';
+import { hostOf } from '../core/parking-lot.js';
 import { resumed, type Suspension } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 
@@ -66,7 +66,7 @@ export class Guard implements Disposable {
 
 /**
  * @internal The reaction that ends a parked acquire: the guard for the primitive
- * (its WaiterList's host), with the waiter's ticket as the token. One function for
+ * (its ParkingLot's host), with the waiter's ticket as the token. One function for
  * every acquire that waits, so none allocates a closure.
  */
 export const guardOnWake = (s: unknown): Guard => {

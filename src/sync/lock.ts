@@ -30,7 +30,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList, hostOf } from '../_internal/waiter-list.js';
+import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import { parkThen, rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
@@ -52,7 +52,7 @@ export class Lock implements Releasable {
   // a waiter instead of unlocking while anyone waits.
   #locked = false;
   // Created on first contention: most locks are never contended (asyncio does the same).
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
   // Who holds it, for task trees and deadlock reports only: asyncio's Lock has
   // no owner check, and neither has this one.
   #holder: Task | null = null;
@@ -85,7 +85,7 @@ export class Lock implements Releasable {
       }
       // release() hands ownership over without clearing #locked, so no task can
       // slip in between the release and the woken waiter's resumption.
-      this.#waiters ??= new WaiterList({
+      this.#waiters ??= new ParkingLot({
         onUnclaimed: () => {
           this.release();
         },

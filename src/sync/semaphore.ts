@@ -32,7 +32,7 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
-import { WaiterList } from '../_internal/waiter-list.js';
+import { ParkingLot } from '../core/parking-lot.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
@@ -48,7 +48,7 @@ export class Semaphore implements Releasable {
   // Invariant: #value > 0 implies nobody waits: release() hands a permit to a
   // waiter rather than counting it.
   #value: number;
-  #waiters: WaiterList | null = null;
+  #waiters: ParkingLot | null = null;
   // What a waiting acquire awaits, for task trees: built once, not per wait.
   readonly #waitName: string;
 
@@ -89,7 +89,7 @@ export class Semaphore implements Releasable {
         this.#value--;
         return Promise.resolve(new Guard(this, undefined));
       }
-      this.#waiters ??= new WaiterList({
+      this.#waiters ??= new ParkingLot({
         onUnclaimed: () => {
           this.release();
         },

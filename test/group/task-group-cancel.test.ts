@@ -34,7 +34,7 @@ test('a group whose body returned still throws an outside cancellation that came
         return 'body value';
       }),
     ).catch((e: unknown) => e);
-    trace.log(`${(err as Error).name}`);
+    trace.log((err as Error).name);
     assert.ok(err instanceof TimeoutError);
     assert.deepEqual(trace.lines, ['5 child ended', '5 TimeoutError']);
   }));
@@ -95,9 +95,11 @@ test('spawn into a new group in a cancelled scope starts the child cancelled; tg
         trace.log(`spawned ${String(child)}`);
       }).catch((e: unknown) => e);
       trace.log(`group: ${(err as Error).name}`);
-      const startErr = await taskGroup((tg) => tg.start((status) => status.started(1))).catch(
-        (e: unknown) => e,
-      );
+      const startErr = await taskGroup((tg) =>
+        tg.start((status) => {
+          status.started(1);
+        }),
+      ).catch((e: unknown) => e);
       trace.log(`start: ${(startErr as Error).name}`);
       assert.ok(err instanceof CancelledError);
     });

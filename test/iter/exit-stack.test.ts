@@ -142,8 +142,9 @@ test('enter(), an asyncContextManager factory and retry() are cancellation point
     const stack = new AsyncExitStack();
     await assertCheckpoints(() =>
       stack.enter({
-        [Symbol.asyncDispose]: async () => {
+        [Symbol.asyncDispose]: () => {
           released.push('entered resource');
+          return Promise.resolve();
         },
       }),
     );
@@ -152,7 +153,7 @@ test('enter(), an asyncContextManager factory and retry() are cancellation point
     let started = false;
     const factory = asyncContextManager(async function* () {
       started = true;
-      yield 1;
+      yield await Promise.resolve(1);
     });
     await assertCheckpoints(() => factory());
     assert.equal(started, false);

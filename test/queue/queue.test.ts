@@ -59,7 +59,9 @@ test('getters and putters are served in FIFO order', () =>
     await waitAllTasksBlocked();
     queue.putNowait('x');
     // 'x' holds the one slot until g1 resumes (#11), so 'y' waits for it.
-    assert.throws(() => queue.putNowait('y'), QueueFull);
+    assert.throws(() => {
+      queue.putNowait('y');
+    }, QueueFull);
     await queue.put('y');
     for (const g of getters) await g;
     queue.putNowait('full');
@@ -286,7 +288,9 @@ test('an item handed to a getter keeps its slot until the getter resumes, so a c
       await waitAllTasksBlocked();
       queue.putNowait('a');
       assert.equal(queue.full(), true);
-      assert.throws(() => queue.putNowait('b'), QueueFull);
+      assert.throws(() => {
+        queue.putNowait('b');
+      }, QueueFull);
       const putter = createTask(() => queue.put('b'));
       getter.cancel();
       assert.equal(await outcome(getter), 'CancelledError');

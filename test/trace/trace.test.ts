@@ -275,9 +275,9 @@ test('debug mode does not call a program fed by a server made before run() deadl
 test('debug mode ends a program whose tasks await each other, and run() does not hang in its shutdown (#11)', async () => {
   const err = await run(
     async () => {
-      const box: { a?: Task<unknown>; b?: Task<unknown> } = {};
-      box.a = createTask(async () => await (box.b as Task<unknown>), { name: 'A' });
-      box.b = createTask(async () => await (box.a as Task<unknown>), { name: 'B' });
+      const box: { a?: Task; b?: Task } = {};
+      box.a = createTask(async () => await (box.b as Task), { name: 'A' });
+      box.b = createTask(async () => await (box.a as Task), { name: 'B' });
       await box.a;
     },
     { debug: true },
@@ -287,7 +287,7 @@ test('debug mode ends a program whose tasks await each other, and run() does not
 });
 
 test('a task of a finished run() says it was cancelled because run() ended (#11)', async () => {
-  let left: Task<unknown> | undefined;
+  let left: Task | undefined;
   await run(async () => {
     left = createTask(() => sleep(1000), { name: 'left' });
     await sleep(1);
@@ -394,17 +394,12 @@ test('debug creation stacks show the user’s frames, not corio’s, with source
     'function userCode() { return createTask(() => sleep(1000), { name: "left" }); }',
     'await run(async () => { userCode(); await sleep(1); }, { debug: true });',
   ].join('\n');
-  const stderr = await new Promise<string>((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--enable-source-maps', '--input-type=module', '-e', script],
-      { cwd: root },
-      (error, _stdout, err) => {
-        if (error) reject(error);
-        else resolve(err);
-      },
-    );
-  });
+  const { promisify } = await import('node:util');
+  const { stderr } = await promisify(execFile)(
+    process.execPath,
+    ['--enable-source-maps', '--input-type=module', '-e', script],
+    { cwd: root },
+  );
   assert.match(stderr, /left \(waiting: sleep\(1000\)\)/);
   assert.match(stderr, /at userCode/);
   assert.doesNotMatch(stderr, /[/\\](src|dist)[/\\]core[/\\]/);

@@ -1,7 +1,8 @@
 /**
- * A FIFO of parked tasks: the one place corio implements "sleep until woken,
- * unless cancelled first" for its synchronisation primitives. It plays the role
- * of Trio's ParkingLot and of asyncio's deque of futures with its
+ * `ParkingLot`: a FIFO of parked tasks, the one place corio implements "sleep
+ * until woken, unless cancelled first" for its synchronisation primitives, and
+ * the piece a third-party primitive builds on (`corio/lowlevel`). It plays the
+ * role of Trio's `ParkingLot` and of asyncio's deque of futures with its
  * `if not fut.done()` checks, written once and tested once.
  *
  * Invariants:
@@ -19,13 +20,35 @@
  * Each waiter may carry a ticket (`park(…, ticket)`): what it waits to hand over,
  * readable by the waker through `peek()` before it wakes the waiter.
  *
- * This is the one module of `_internal` that builds on the kernel (`core/suspend`).
+ * @example
+ * ```ts
+ * import { run, sleep, taskGroup } from 'corio';
+ * import { ParkingLot } from 'corio/lowlevel';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * // A gate that lets its waiters through one at a time, each with a ticket number.
+ * const lot = new ParkingLot<number>();
+ * await run(() => taskGroup((tg) => {
+ *   for (const name of ['a', 'b']) {
+ *     tg.spawn(async () => console.log(name, 'got ticket', await lot.park('gate')));
+ *   }
+ *   tg.spawn(async () => {
+ *     await sleep(10);
+ *     console.log('waiting:', lot.size);
+ *     lot.wakeOne(1);
+ *     lot.wakeOne(2);
+ *   });
+ * }), { clock: new VirtualClock() });
+ * // => waiting: 2
+ * // => a got ticket 1
+ * // => b got ticket 2
+ * ```
  * @module
  */
-import { type Suspension, type WaitKind, fail, park, suspend, wake } from '../core/suspend.js';
+import { type Suspension, type WaitKind, fail, park, suspend, wake } from './suspend.js';
 
 const abortWaiter = (s: Suspension): boolean => {
-  (s.owner as WaiterList<unknown>)._unlink(s);
+  (s.owner as ParkingLot<unknown>)._unlink(s);
   return true;
 };
 
@@ -33,24 +56,24 @@ const abortWaiter = (s: Suspension): boolean => {
 type Holder = NonNullable<Suspension['task']>;
 
 const holdersOf = (s: Suspension): readonly Holder[] =>
-  (s.owner as WaiterList<unknown>)._holders?.() ?? [];
+  (s.owner as ParkingLot<unknown>)._holders?.() ?? [];
 
 const WAITER: WaitKind = {
   abort: abortWaiter,
   unclaimed(s) {
-    (s.owner as WaiterList<unknown>)._onUnclaimed?.(s.value, s.ticket);
+    (s.owner as ParkingLot<unknown>)._onUnclaimed?.(s.value, s.ticket);
   },
   waitingOn: holdersOf,
 };
 
 const COMMITTED_WAITER: WaitKind = { abort: abortWaiter, committed: true, waitingOn: holdersOf };
 
-/** The `host` of the list a waiter was parked in (see WaiterListOptions). */
+/** The `host` of the list a waiter was parked in (see ParkingLotOptions). */
 export function hostOf(s: Suspension): unknown {
-  return (s.owner as WaiterList<unknown>)._host;
+  return (s.owner as ParkingLot<unknown>)._host;
 }
 
-export interface WaiterListOptions<T> {
+export interface ParkingLotOptions<T> {
   /**
    * Hands on what a woken waiter was given but could not claim (its task was
    * cancelled): the value it was woken with, and its own ticket.
@@ -67,7 +90,7 @@ export interface WaiterListOptions<T> {
   readonly host?: unknown;
 }
 
-export class WaiterList<T = undefined> {
+export class ParkingLot<T = undefined> {
   #head: Suspension | null = null;
   #tail: Suspension | null = null;
   #size = 0;
@@ -79,7 +102,7 @@ export class WaiterList<T = undefined> {
   /** @internal */
   readonly _host: unknown;
 
-  constructor(options: WaiterListOptions<T> = {}) {
+  constructor(options: ParkingLotOptions<T> = {}) {
     this._onUnclaimed =
       (options.onUnclaimed as ((value: unknown, ticket: unknown) => void) | undefined) ?? null;
     this.#kind = options.committed === true ? COMMITTED_WAITER : WAITER;

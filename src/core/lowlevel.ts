@@ -1,0 +1,214 @@
+/**
+ * `corio/lowlevel` (Trio's `trio.lowlevel`): the kernel's one public face. Every
+ * layer above the kernel — corio's own primitives, queues, iterators, I/O — and
+ * a third-party library build on these names alone; everything else in the
+ * kernel is private to it and may change.
+ *
+ * - **Waiting.** `ParkingLot` (park, wake one, wake all, hand-on when a woken
+ *   waiter is cancelled); for a wait of your own, `suspend()` a `Suspension`
+ *   with a `WaitKind` (its abort / unclaimed / committed hooks and a description
+ *   for task trees), end it with `wake()`/`fail()`, and finish the waiting method
+ *   with `parkThen()` (the level-triggered `resumed()` check first);
+ *   `awaitPromise()` waits for a host promise as a cancellation point.
+ * - **Checkpoints.** `throwIfCancelled()` (every waiting method starts with it),
+ *   `checkpoint()`, `cancelShieldedCheckpoint()`.
+ * - **Where the code runs.** `currentCancelNode()` (the innermost task or scope,
+ *   with its `signal`), `cancelReasonOf(node)`, `currentLoop()`.
+ * - **Time.** `setTimer(when, fn, arg)`: a callback at a loop time, on the
+ *   loop's clock, without a closure.
+ * - **Helper tasks.** `Nursery`: tasks owned by the code that opened it;
+ *   `close()` cancels and joins them.
+ * - **Task outcomes** for combinators: `watchTask`/`unwatchTask`,
+ *   `taskOutcome`, `retrieveOutcome`, `cancelTask`.
+ *
+ * The rule every waiting method follows: it is a plain function (not `async`)
+ * that checks its input and `throwIfCancelled()` first, returns a settled
+ * promise when it need not wait, and otherwise ends in `parkThen(s, reaction)`
+ * with one shared reaction: no frame, no closure per wait.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, taskGroup } from 'corio';
+ * import { ParkingLot, throwIfCancelled } from 'corio/lowlevel';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * // A one-shot Future, cancel-safe on the kernel's face alone.
+ * class Future<T> {
+ *   #done = false;
+ *   #value: T | undefined;
+ *   readonly #waiters = new ParkingLot();
+ *   setResult(value: T): void {
+ *     this.#done = true;
+ *     this.#value = value;
+ *     this.#waiters.wakeAll(undefined);
+ *   }
+ *   async result(): Promise<T> {
+ *     throwIfCancelled();
+ *     if (!this.#done) await this.#waiters.park('Future.result');
+ *     return this.#value as T;
+ *   }
+ * }
+ *
+ * await run(async () => {
+ *   const answer = new Future<number>();
+ *   await taskGroup((tg) => {
+ *     tg.spawn(async () => console.log('got', await answer.result()));
+ *     tg.spawn(async () => { await sleep(10); answer.setResult(42); });
+ *   });
+ * }, { clock: new VirtualClock() });
+ * // => got 42
+ * ```
+ * @module
+ */
+import { CancelNode, effectiveCancel } from './cancel-node.js';
+import { currentNode } from './context.js';
+import type { CancelledError } from '../errors.js';
+import { currentLoop, type TimerHandle } from './loop.js';
+import type { Task } from './task.js';
+
+export { hostOf, ParkingLot, type ParkingLotOptions } from './parking-lot.js';
+export {
+  awaitPromise,
+  fail,
+  park,
+  parkThen,
+  rejected,
+  RESOLVED,
+  resumed,
+  Suspension,
+  suspend,
+  throwIfCancelled,
+  UNABORTABLE,
+  type WaitKind,
+  wake,
+} from './suspend.js';
+export { cancelShieldedCheckpoint, checkpoint } from './sleep.js';
+export { Nursery, type NurseryOptions, type NurserySpawnOptions } from './nursery.js';
+export { currentLoop } from './loop.js';
+export { CancelNode } from './cancel-node.js';
+
+/**
+ * The innermost live cancel node the calling code runs in: its task, or a
+ * cancel scope, task group or nursery inside it; `null` outside every task and
+ * scope. Its `signal` aborts when the code is cancelled; `cancelReasonOf(node)`
+ * says whether it already is.
+ *
+ * @example
+ * ```ts
+ * import { cancelScope, run } from 'corio';
+ * import { cancelReasonOf, currentCancelNode } from 'corio/lowlevel';
+ *
+ * await run(() => cancelScope((scope) => {
+ *   const node = currentCancelNode();
+ *   console.log(node === scope, cancelReasonOf(node!) === null);
+ *   scope.cancel('stop');
+ *   console.log(cancelReasonOf(node!)?.message);
+ * }));
+ * // => true true
+ * // => stop
+ * ```
+ */
+export function currentCancelNode(): CancelNode | null {
+  return currentNode();
+}
+
+/**
+ * The `CancelledError` in force at `node` (its own cancellation, or an
+ * ancestor's reached without crossing a shield), or `null`.
+ */
+export function cancelReasonOf(node: CancelNode): CancelledError | null {
+  if (!(node instanceof CancelNode)) {
+    throw new TypeError('cancelReasonOf(): `node` must be a CancelNode (a task or a scope)');
+  }
+  return effectiveCancel(node);
+}
+
+/**
+ * Calls `fn(arg)` once the current loop's time reaches `when` (ms of loop time,
+ * on its clock: virtual under a `VirtualClock`). For primitives: one shared
+ * `fn` and its state in `arg` make no closure per timer. `fn` runs outside every
+ * task and must not throw; `cancel()` the handle to remove it at once.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run, sleep } from 'corio';
+ * import { setTimer } from 'corio/lowlevel';
+ * import { VirtualClock } from 'corio/testing';
+ *
+ * const ring = (name: unknown): void => console.log(name, 'at', getRunningLoop().time());
+ * await run(async () => {
+ *   setTimer(getRunningLoop().time() + 50, ring, 'alarm');
+ *   await sleep(100);
+ * }, { clock: new VirtualClock() });
+ * // => alarm at 50
+ * ```
+ */
+export function setTimer<A>(when: number, fn: (arg: A) => void, arg: A): TimerHandle {
+  if (typeof when !== 'number' || Number.isNaN(when)) {
+    throw new RangeError('setTimer(): `when` must be a loop time in ms');
+  }
+  if (typeof fn !== 'function') throw new TypeError('setTimer(): `fn` must be a function');
+  return currentLoop()._schedule(when, fn as (arg: unknown) => void, arg);
+}
+
+/**
+ * Calls `listener(task)` the moment `task` ends (at once if it has), after its
+ * owner and before its awaiters resume, without retrieving its error: what
+ * `gather`, `wait` and `asCompleted` watch tasks with.
+ */
+export function watchTask<T>(task: Task<T>, listener: (task: Task<T>) => void): void {
+  task._onDone(listener);
+}
+
+/** Removes a listener added by `watchTask`. */
+export function unwatchTask<T>(task: Task<T>, listener: (task: Task<T>) => void): void {
+  task._offDone(listener);
+}
+
+/** How a task ended, read without retrieving its error (see `retrieveOutcome`). */
+export type TaskOutcome<T> =
+  | { readonly state: 'pending' }
+  | { readonly state: 'value'; readonly value: T }
+  | { readonly state: 'error'; readonly error: unknown }
+  | { readonly state: 'cancelled'; readonly error: CancelledError };
+
+/**
+ * The task's outcome. Unlike `result()`/`exception()`, it does not count as
+ * receiving the error: call `retrieveOutcome(task)` once the caller has taken
+ * responsibility for it, or it is reported as never retrieved.
+ *
+ * @example
+ * ```ts
+ * import { createTask, run, sleep } from 'corio';
+ * import { retrieveOutcome, taskOutcome } from 'corio/lowlevel';
+ *
+ * await run(async () => {
+ *   const task = createTask(async () => { throw new RangeError('bad'); });
+ *   await sleep(0);
+ *   const outcome = taskOutcome(task);
+ *   console.log(outcome.state, outcome.state === 'error' && (outcome.error as Error).message);
+ *   retrieveOutcome(task); // handled here: not reported when run() ends
+ * });
+ * // => error bad
+ * ```
+ */
+export function taskOutcome<T>(task: Task<T>): TaskOutcome<T> {
+  if (!task.done()) return { state: 'pending' };
+  if (task.cancelled()) return { state: 'cancelled', error: task._error() as CancelledError };
+  if (task._failed()) return { state: 'error', error: task._error() };
+  return { state: 'value', value: task._value() as T };
+}
+
+/** Marks the task's error as received: it will not be reported as never retrieved. */
+export function retrieveOutcome(task: Task): void {
+  task._retrieve();
+}
+
+/**
+ * Cancels `task` with `reason` (a `CancelledError` whose `source` says why, as
+ * `'parent'` for work a combinator started): `task.cancel()` with the error
+ * chosen by the caller. No effect on a finished task.
+ */
+export function cancelTask(task: Task, reason: CancelledError): void {
+  task._cancelWith(reason);
+}
