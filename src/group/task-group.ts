@@ -119,7 +119,7 @@ const JOIN: WaitKind = {
 };
 
 /** The handle a `taskGroup` body receives. */
-export class TaskGroup implements TaskOwner {
+export class TaskGroup {
   /** @internal The group's cancel node: parent of the body and the children. */
   readonly _node: CancelNode;
   readonly #loop: EventLoop;
