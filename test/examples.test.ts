@@ -10,7 +10,10 @@ import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
+  NOT_A_PROGRAM,
   OUT,
+  excludedBlocks,
+  markdownExamples,
   moduleExamples,
   programs,
   root as project,
@@ -101,4 +104,32 @@ test('each guide quotes its example file word for word', () => {
       );
     }
   }
+});
+
+test('a Markdown ts block is an example unless marked not-a-program, and knows its line', () => {
+  const file = join(scratch, 'blocks.md');
+  const fence = '```';
+  writeFileSync(
+    file,
+    [
+      '# Title',
+      '',
+      `${fence}ts`,
+      "console.log('a');",
+      '// => a',
+      fence,
+      '',
+      NOT_A_PROGRAM,
+      '',
+      `${fence}ts`,
+      'tg.spawn(work);',
+      fence,
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    markdownExamples(file).map(({ name, code, expected }) => ({ name, code, expected })),
+    [{ name: 'test/.examples/blocks.md:4', code: "console.log('a');\n// => a\n", expected: ['a'] }],
+  );
+  assert.deepEqual(excludedBlocks(file), ['test/.examples/blocks.md:11']);
 });
