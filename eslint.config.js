@@ -11,7 +11,7 @@ export default defineConfig(
       '.ci/**',
       'node_modules/**',
       '*.config.js',
-      'scripts/**',
+      'scripts/**/*.mjs',
     ],
   },
   js.configs.recommended,

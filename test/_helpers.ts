@@ -1,5 +1,3 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { getRunningLoop, run, type TaskFunction } from 'corio';
 import { VirtualClock } from 'corio/testing';
 
@@ -26,13 +24,4 @@ export async function outcome(promise: PromiseLike<unknown>): Promise<string> {
   }
 }
 
-/** Every `.ts` file below `dir`, recursively. */
-export function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
+export { sourceFiles } from '../scripts/examples.js';

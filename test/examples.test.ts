@@ -3,38 +3,25 @@
 // (tokio's doctests, Effect's doc examples run as tests).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { sourceFiles } from './_helpers.js';
+import {
+  NOT_A_PROGRAM,
+  OUT,
+  excludedBlocks,
+  markdownExamples,
+  moduleExamples,
+  programs,
+  root as project,
+  sourceFiles,
+} from '../scripts/examples.js';
 
 const run = promisify(execFile);
-const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const scratch = join(project, 'test', '.examples');
-
-interface Example {
-  readonly name: string;
-  readonly code: string;
-  readonly expected: string[];
-}
-
-/** The @example blocks of a file's doc comments: code, and the `// =>` lines it must print. */
-export function examplesOf(file: string): Example[] {
-  const text = readFileSync(file, 'utf8');
-  const found: Example[] = [];
-  for (const match of text.matchAll(/@example\s*\n\s*\*\s*```ts\n([\s\S]*?)\n\s*\*\s*```/g)) {
-    const body = (match[1] as string)
-      .split('\n')
-      .map((line) => line.replace(/^\s*\* ?/, ''))
-      .join('\n');
-    const expected = [...body.matchAll(/^\/\/ => ?(.*)$/gm)].map((m) => m[1] as string);
-    found.push({ name: `${relative(project, file)} #${found.length + 1}`, code: body, expected });
-  }
-  return found;
-}
 
 const virtualDefault = pathToFileURL(join(project, 'test', '_virtual-default.ts')).href;
 
@@ -53,10 +40,10 @@ after(() => {
 });
 
 describe('module header examples print what they say', { concurrency: 4 }, () => {
-  const examples = sourceFiles(join(project, 'src')).flatMap(examplesOf);
+  const examples = sourceFiles(join(project, 'src')).flatMap(moduleExamples);
   test('every source module has a runnable example', () => {
     const without = sourceFiles(join(project, 'src')).filter(
-      (file) => examplesOf(file).length === 0 && !file.includes('_internal'),
+      (file) => moduleExamples(file).length === 0 && !file.includes('_internal'),
     );
     assert.deepEqual(
       without.map((f) => relative(project, f)),
@@ -73,33 +60,27 @@ describe('module header examples print what they say', { concurrency: 4 }, () =>
   }
 });
 
-test('the demo prints the seed programs’ output in virtual time', async () => {
-  const out = join(tmpdir(), `corio-demo-test-${process.pid}`);
-  const lines = (
-    await stdoutOf(join(project, 'examples', 'demo.ts'), ['--virtual', '--out', out])
-  ).map((line) => line.replace(out, '<out>'));
-  // The seed's diagram, drawn from the demo's own run.
-  assert.match(
-    readFileSync(join(out, 'gather.mmd'), 'utf8'),
-    /loop->>B: resume after sleep\(1000\)\n\s{4}B-->>loop: completed/,
-  );
-  assert.deepEqual(
-    lines,
-    readFileSync(join(project, 'test', 'demo.expected.txt'), 'utf8')
-      .trimEnd()
-      .split('\n'),
-  );
-});
-
-test('examples/*.ts print what their // => lines say', async () => {
-  const dir = join(project, 'examples');
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'demo.ts')) {
-    const file = join(dir, name);
-    const expected = [...readFileSync(file, 'utf8').matchAll(/^\/\/ => ?(.*)$/gm)].map(
-      (m) => m[1] as string,
-    );
-    assert.ok(expected.length > 0, `${name} shows its output with // =>`);
-    assert.deepEqual(await stdoutOf(file), expected, name);
+describe('examples/ programs print what they say', () => {
+  for (const example of programs()) {
+    test(example.name, async (t) => {
+      assert.ok(example.expected.length > 0, 'the program shows its output with // =>');
+      const out = mkdtempSync(join(tmpdir(), 'corio-example-'));
+      t.after(() => {
+        rmSync(out, { recursive: true, force: true });
+      });
+      const args = example.args.map((arg) => (arg === OUT ? out : arg));
+      const lines = (await stdoutOf(join(project, example.file), args)).map((line) =>
+        line.replaceAll(out, OUT),
+      );
+      assert.deepEqual(lines, example.expected);
+      if (example.file === join('examples', 'demo.ts')) {
+        // The seed's diagram, drawn from the demo's own run.
+        assert.match(
+          readFileSync(join(out, 'gather.mmd'), 'utf8'),
+          /loop->>B: resume after sleep\(1000\)\n\s{4}B-->>loop: completed/,
+        );
+      }
+    });
   }
 });
 
@@ -123,4 +104,32 @@ test('each guide quotes its example file word for word', () => {
       );
     }
   }
+});
+
+test('a Markdown ts block is an example unless marked not-a-program, and knows its line', () => {
+  const file = join(scratch, 'blocks.md');
+  const fence = '```';
+  writeFileSync(
+    file,
+    [
+      '# Title',
+      '',
+      `${fence}ts`,
+      "console.log('a');",
+      '// => a',
+      fence,
+      '',
+      NOT_A_PROGRAM,
+      '',
+      `${fence}ts`,
+      'tg.spawn(work);',
+      fence,
+      '',
+    ].join('\n'),
+  );
+  assert.deepEqual(
+    markdownExamples(file).map(({ name, code, expected }) => ({ name, code, expected })),
+    [{ name: 'test/.examples/blocks.md:4', code: "console.log('a');\n// => a\n", expected: ['a'] }],
+  );
+  assert.deepEqual(excludedBlocks(file), ['test/.examples/blocks.md:11']);
 });

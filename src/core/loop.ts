@@ -29,7 +29,7 @@
  * @module
  */
 import { formatValue, inspectSymbol, show } from '../_internal/inspect.js';
-import { Heap, type HeapEntry } from '../_internal/heap.js';
+import { Heap } from '../_internal/heap.js';
 import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
 import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
@@ -81,7 +81,7 @@ export class Handle {
 }
 
 /** A callback scheduled at a loop time; `cancel()` removes it from the heap at once. */
-export class TimerHandle extends Handle implements HeapEntry {
+export class TimerHandle extends Handle {
   /** @internal */ when: number;
   /** @internal */ seq: number;
   /** @internal */ index = -1;

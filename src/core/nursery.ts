@@ -66,7 +66,7 @@ import {
   suspend,
   wake,
 } from './suspend.js';
-import { type Task, type TaskFunction, type TaskOwner, startTask } from './task.js';
+import { type Task, type TaskFunction, startTask } from './task.js';
 
 export interface NurseryOptions {
   /** When true, cancellations from outside do not reach the helpers (a shielded node). */
@@ -91,7 +91,7 @@ const JOIN: WaitKind = {
   describe: (s) => String(s.ticket),
 };
 
-export class Nursery implements TaskOwner {
+export class Nursery {
   /** @internal The nursery's cancel node: parent of its helpers. */
   readonly _node: CancelNode;
   #living = 0;

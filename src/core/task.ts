@@ -66,9 +66,9 @@ export type TaskFunction<T> = (task: Task<T>) => T | PromiseLike<T>;
  * What owns a task: its task group or nursery, told the moment the task ends,
  * before its awaiters resume. The owner calls `task._retrieve()` when it takes
  * the outcome; an error it does not take is tracked as any task's.
+ * @internal
  */
 export interface TaskOwner {
-  /** @internal */
   _childDone(task: Task): void;
 }
 

@@ -40,7 +40,7 @@ import { ParkingLot } from '../core/parking-lot.js';
 import { currentNode } from '../core/context.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface CapacityLimiterStatistics {
@@ -51,7 +51,7 @@ export interface CapacityLimiterStatistics {
   readonly tasksWaiting: number;
 }
 
-export class CapacityLimiter implements Releasable {
+export class CapacityLimiter {
   #total: number;
   readonly #borrowers = new Set<unknown>();
   // Each waiter's ticket is its borrower; a token is handed to it (added to

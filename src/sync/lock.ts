@@ -34,7 +34,7 @@ import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import { parkThen, rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding } from './guard.js';
 
 export interface LockStatistics {
   readonly locked: boolean;
@@ -47,7 +47,7 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal;
 }
 
-export class Lock implements Releasable {
+export class Lock {
   // Invariant: !#locked implies nobody waits, because release() hands the lock to
   // a waiter instead of unlocking while anyone waits.
   #locked = false;

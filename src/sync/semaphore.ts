@@ -35,7 +35,7 @@ import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js'
 import { ParkingLot } from '../core/parking-lot.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import { Guard, guardOnWake, holding, type Releasable } from './guard.js';
+import { Guard, guardOnWake, holding } from './guard.js';
 import type { AcquireOptions } from './lock.js';
 
 export interface SemaphoreStatistics {
@@ -44,7 +44,7 @@ export interface SemaphoreStatistics {
   readonly tasksWaiting: number;
 }
 
-export class Semaphore implements Releasable {
+export class Semaphore {
   // Invariant: #value > 0 implies nobody waits: release() hands a permit to a
   // waiter rather than counting it.
   #value: number;

@@ -53,13 +53,19 @@ export class VirtualClock implements Clock {
     return this.#now;
   }
 
-  /** @internal Called by the loop. */
+  /**
+   * Called by the loop, not by users: the loop's earliest timer is due at
+   * `deadline`. Part of the `Clock` interface.
+   */
   setAlarm(deadline: number, wake: () => void): void {
     this.#alarm = deadline;
     this.#wake = wake;
   }
 
-  /** @internal Called by the loop when every task is blocked. */
+  /**
+   * Called by the loop, not by users, when every task is blocked: with `autojump`,
+   * jumps to the next timer and returns true. Part of the `Clock` interface.
+   */
   onIdle(): boolean {
     if (!this.autojump || this.#alarm === Infinity) return false;
     if (this.#alarm > this.#now) this.#now = this.#alarm;
@@ -84,7 +90,7 @@ export class VirtualClock implements Clock {
     wake?.();
   }
 
-  /** @internal */
+  /** Called by the loop, not by users, when it closes. Part of the `Clock` interface. */
   close(): void {
     this.#alarm = Infinity;
     this.#wake = null;
