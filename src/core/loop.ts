@@ -531,8 +531,16 @@ let fallbackLoop: EventLoop | null = null;
 /**
  * The loop the calling code runs in. Outside every `run()`, corio's waiting APIs
  * use a shared loop on the system clock, so `sleep`, `timeout` and `taskGroup`
- * also work in code that never called `run()`.
- * @internal
+ * also work in code that never called `run()` (`corio/lowlevel`; unlike
+ * `getRunningLoop()`, it never throws).
+ *
+ * @example
+ * ```ts
+ * import { currentLoop } from 'corio/lowlevel';
+ *
+ * console.log(currentLoop().time() >= 0);
+ * // => true
+ * ```
  */
 export function currentLoop(): EventLoop {
   const node = currentNode();
