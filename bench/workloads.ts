@@ -1,6 +1,6 @@
 // The kernel's workloads, each as raw promise code (the physical limit) and as
-// corio code, written the way a user would write them. Same shapes as
-// shared/anchors-bench (W1, W7, W8), so the numbers compare across the two.
+// corio code, written the way a user would write them (docs/performance.md
+// describes each).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CapacityLimiter, Lock, Queue, openChannel, run, sleep, taskGroup, timeout } from 'corio';
 import { chunk, filter, forEach, map, pipe, range } from 'corio/iter';

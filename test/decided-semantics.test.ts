@@ -1,4 +1,4 @@
-// One test per rule of DESIGN.md's "Decided semantics", named after it.
+// One test per decided rule of semantics (where asyncio and Trio differ; docs/design.md), named after it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

@@ -53,7 +53,7 @@ export class CancelNode {
   /** @internal Set iff cancel was called on this node itself; never changes after. */
   cancelReason: CancelledError | null = null;
   /** @internal */ shielded: boolean;
-  /** @internal Created only when `signal` is read (DESIGN: "Fast"). */
+  /** @internal Created only when `signal` is read (docs/design.md, principle "Fast"). */
   controller: AbortController | null = null;
   /** @internal Linked into the tree: entered and not yet exited. */
   live = false;

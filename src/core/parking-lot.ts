@@ -12,7 +12,7 @@
  *   hook: no lost wake-up, no listener left behind.
  * - A waiter that was WOKEN but whose task is cancelled before it resumed still owns
  *   what it was handed (a lock, a permit, an item): `park()` gives it back through
- *   the `onUnclaimed` hook before throwing. This is DESIGN's "a waiter cancelled at
+ *   the `onUnclaimed` hook before throwing. This is the contract's "a waiter cancelled at
  *   the moment it is woken passes the wake-up on". A `committed` list has no such
  *   step: its wake-up completed the operation (a sender whose value was taken), so
  *   the waiter returns and its cancellation comes at its next checkpoint.

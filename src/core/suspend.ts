@@ -10,7 +10,7 @@
  * owner's `abort` hook agreed to withdraw it). Then the waiting code resumes and
  * calls `resumed()`, the level-triggered check: if the task was cancelled between
  * the wake-up and the resumption, the wait throws after all, and the owner's
- * `unclaimed` hook hands on what the waiter was given (DESIGN: "a waiter cancelled
+ * `unclaimed` hook hands on what the waiter was given (docs/design.md: "a waiter cancelled
  * at the moment it is woken passes the wake-up on").
  *
  * Invariants:
