@@ -39,6 +39,7 @@ import {
   suspend,
   wake,
 } from '../core/suspend.js';
+import { cancelReasonOf, currentCancelNode } from '../core/lowlevel.js';
 import { Task } from '../core/task.js';
 import { timeout } from './timeout.js';
 
@@ -84,6 +85,11 @@ export async function waitFor<T>(
 }
 
 async function waitForTask<T>(task: Task<T>, ms: number): Promise<T> {
+  // Already cancelled: cancel the task too and wait for it, as a cancellation
+  // that comes while waiting does (#11: it threw at once, leaving the task running).
+  const node = currentCancelNode();
+  const reason = node === null ? null : cancelReasonOf(node);
+  if (reason !== null && !task.done()) return task._cancelAndJoin(reason);
   const state: TaskWait = { task: task, timedOut: false };
   const s = suspend<undefined>(`waitFor(${task.name}, ${ms})`, state, WAIT_TASK);
   const loop = currentLoop();
