@@ -161,8 +161,10 @@ export class Pool<T> {
     this.#waiters = new ParkingLot<T | typeof SLOT>({
       // A waiter cancelled as it is served: its resource or its slot goes on.
       onUnclaimed: (value) => {
-        if (value === SLOT) this.#passSlot();
-        else this.#giveBack(value);
+        if (value === SLOT) {
+          this.#size--;
+          this.#passSlot();
+        } else this.#giveBack(value);
       },
     });
   }
@@ -201,7 +203,7 @@ export class Pool<T> {
           : await timeout(this.#acquireTimeout, () =>
               this.#waiters.park('Pool.acquire', options?.signal),
             );
-      return got === SLOT ? this.#create() : this.#lend(got);
+      return got === SLOT ? this.#create(true) : this.#lend(got);
     }
   }
 
@@ -225,8 +227,9 @@ export class Pool<T> {
     }
   }
 
-  async #create(): Promise<PoolLease<T>> {
-    this.#size++;
+  // `reserved`: the slot was reserved for this caller when it was woken.
+  async #create(reserved = false): Promise<PoolLease<T>> {
+    if (!reserved) this.#size++;
     let resource: T;
     try {
       resource = await this.#options.create();
@@ -291,8 +294,11 @@ export class Pool<T> {
     await this.#options.destroy?.(resource);
   }
 
+  // A freed slot goes to the first waiter, reserved at once (counted in #size),
+  // so no acquire() can take it before that waiter resumes and creates its
+  // resource (fuzzer finding, #11: the pool then held more than max).
   #passSlot(): void {
-    if (!this.#draining && this.#size < this.max) this.#waiters.wakeOne(SLOT);
+    if (!this.#draining && this.#size < this.max && this.#waiters.wakeOne(SLOT)) this.#size++;
   }
 
   #armEviction(): void {
