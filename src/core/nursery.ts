@@ -132,6 +132,16 @@ export class Nursery {
   }
 
   /**
+   * The `CancelledError` in force for the helpers: the nursery's own
+   * cancellation, or one that reached it from outside (its opener's); `null`
+   * while they may run on. A helper that ends with this error was cancelled,
+   * not failed.
+   */
+  get cancelReason(): CancelledError | null {
+    return effectiveCancel(this._node);
+  }
+
+  /**
    * Starts `fn` as a helper task. It starts on the next microtask; in a
    * cancelled nursery (or under a cancelled opener) it ends cancelled without
    * running its function.
