@@ -118,13 +118,14 @@ interface SendTicket {
 class ChannelState<T> {
   readonly capacity: number;
   readonly buffer = new Deque<T>();
-  // Receivers wait only while the buffer is empty; a send hands them its value.
-  // Their ticket is their receive end (to fail them when it closes).
-  readonly receivers: ParkingLot<T> = new ParkingLot<T>({
-    onUnclaimed: (value) => {
-      if (!this.receivers.wakeOne(value)) this.buffer.unshift(value);
-    },
-  });
+  // Receivers wait only while the buffer is empty; a send hands them its value,
+  // and that completes the receive (committed, Trio's rule): a receiver cancelled
+  // at that moment still returns the value, and meets its cancellation at its
+  // next checkpoint. Giving the value back instead could push the buffer past
+  // its capacity, or leave a rendezvous send complete with nobody holding the
+  // value (#11, a fuzzer finding). Their ticket is their receive end (to fail
+  // them when it closes).
+  readonly receivers: ParkingLot<T> = new ParkingLot<T>({ committed: true });
   // Senders wait while the buffer is full, with their value in their ticket. A
   // receiver takes it and wakes them: that completes the send (committed).
   readonly senders = new ParkingLot({ committed: true });
@@ -305,8 +306,9 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
    * Receives the next value, waiting while there is none.
    *
    * **Cancellation:** always a cancellation point. A receiver cancelled while
-   * waiting takes nothing; one cancelled as a value is handed to it gives the value
-   * back, first in line.
+   * waiting takes nothing. Once a sender has handed it a value the receive is
+   * complete, even if the receiver was cancelled at that moment (Trio): it
+   * returns the value, and the cancellation comes at its next checkpoint.
    *
    * @throws {EndOfChannel} once every send end is closed and the buffer is empty.
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
