@@ -58,7 +58,7 @@
  * }, { clock: new VirtualClock() });
  * // => got 42
  * ```
- * @module
+ * @module corio/lowlevel
  */
 import { CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';

@@ -37,12 +37,14 @@ import { InvalidStateError } from '../errors.js';
 
 type Cleanup = () => unknown;
 
-interface SuppressedErrorLike extends Error {
+/** The shape of `SuppressedError` instances (ES2026's, or corio's on Node 20). */
+export interface SuppressedErrorLike extends Error {
   readonly error: unknown;
   readonly suppressed: unknown;
 }
 
-type SuppressedErrorConstructor = new (
+/** `SuppressedError`'s constructor: `new SuppressedError(error, suppressed, message?)`. */
+export type SuppressedErrorConstructor = new (
   error: unknown,
   suppressed: unknown,
   message?: string,

@@ -10,7 +10,7 @@
  * console.log('a minute passed instantly');
  * // => a minute passed instantly
  * ```
- * @module
+ * @module corio/testing
  */
 export { assertCheckpoints } from './assert-checkpoints.js';
 export { setDefaultClock } from './default-clock.js';

@@ -18,7 +18,7 @@
  * console.log(value, toMermaid(tracer).split('\n').length);
  * // => done 14
  * ```
- * @module
+ * @module corio/trace
  */
 import { type RunOptions, run } from '../core/run.js';
 import type { TaskFunction } from '../core/task.js';
