@@ -46,15 +46,8 @@
  */
 import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
-import {
-  CancelNode,
-  attach,
-  cancelNode,
-  childTasks,
-  detach,
-  effectiveCancel,
-  reparent,
-} from './cancel-node.js';
+import { CancelNode, attach, childTasks, detach, effectiveCancel } from './cancel-node.js';
+import { cancelNode, reparent } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { currentLoop } from './loop.js';
 import {

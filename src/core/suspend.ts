@@ -40,7 +40,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { type CancelNode, effectiveCancel, linkWait, unlinkWait } from './cancel-node.js';
+import { type CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { WaitOutcome } from './instrument.js';
 import type { Task } from './task.js';
@@ -157,6 +157,23 @@ export class Suspension<T = unknown> {
   handleEvent(): void {
     if (this.signal !== null) abortSuspension(this, signalCancel(this.signal));
   }
+}
+
+function linkWait(node: CancelNode, s: Suspension): void {
+  s.prevWait = node.lastWait;
+  s.nextWait = null;
+  if (node.lastWait === null) node.firstWait = s;
+  else node.lastWait.nextWait = s;
+  node.lastWait = s;
+}
+
+function unlinkWait(node: CancelNode, s: Suspension): void {
+  if (s.prevWait === null) node.firstWait = s.nextWait;
+  else s.prevWait.nextWait = s.nextWait;
+  if (s.nextWait === null) node.lastWait = s.prevWait;
+  else s.nextWait.prevWait = s.prevWait;
+  s.prevWait = null;
+  s.nextWait = null;
 }
 
 /** The CancelledError for a wait whose `signal` aborted. */

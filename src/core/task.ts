@@ -31,7 +31,8 @@ import {
   isThenable,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, cancelNode, detach, effectiveCancel, walkOwn } from './cancel-node.js';
+import { CancelNode, attach, detach, effectiveCancel, walkOwn } from './cancel-node.js';
+import { cancelNode } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import {
