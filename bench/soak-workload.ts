@@ -817,9 +817,9 @@ async function shielded(r: Round): Promise<void> {
 export const scenarios: readonly (readonly [string, (r: Round) => Promise<void>])[] = [
   ['crawl', crawl],
   ['queue', queueShutdown],
-  ['long queue', longQueue],
+  ['long-queue', longQueue],
   ['channels', channels],
-  ['long channel', longChannel],
+  ['long-channel', longChannel],
   ['lock', lockWork],
   ['condition', conditionBuffer],
   ['events', events],

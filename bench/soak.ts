@@ -11,8 +11,9 @@
  *
  *   npm run soak                         3 minutes, a random seed (printed)
  *   npm run soak -- --minutes 10 --seed 42
- *   npm run soak -- --quick              about 20 s
- *   npm run soak -- --leak listener      inject a leak, to see the soak catch it
+ *   npm run soak -- --quick              about 20 s: counts judged, heap only printed
+ *   npm run soak -- --skip pipelines,pools   leave scenarios out (to corner a leak)
+ *   npm run soak -- --leak listener      inject a leak (heap, listener, task) to see it caught
  *
  * It lives in bench/ beside the benchmark, not in test/: it reads the wall clock
  * and runs for minutes, which the test suite never does, and bench/ is type-checked
