@@ -322,7 +322,7 @@ async function main(): Promise<void> {
       nextSample = elapsed() + settings.sampleEvery;
     }
   }
-  sample();
+  if ((samples[samples.length - 1] as Sample).rounds !== round) sample();
   if (settings.snapshots) snapshot();
 }
 
