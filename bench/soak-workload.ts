@@ -200,7 +200,7 @@ export class Round {
   }
 }
 
-/** A function that swallows the cancellation of its own wait: the caller counts it. */
+/** Rethrows `error` unless it is one of `kinds`: the errors a scenario expects, and counts. */
 const rethrowUnless = (error: unknown, ...kinds: (abstract new (...args: never[]) => Error)[]) => {
   if (!kinds.some((kind) => error instanceof kind)) throw error;
 };
@@ -832,7 +832,7 @@ export const scenarios: readonly (readonly [string, (r: Round) => Promise<void>]
 
 /**
  * Runs one round: every scenario at once; the round's signal aborted at a random
- * moment in a third of the rounds. Returns the failures it found.
+ * moment in a third of the rounds. Failures go to `r.failures`.
  */
 export async function runRound(
   r: Round,
