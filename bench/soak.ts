@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: minutes of mixed, realistic concurrent work with cancellations,
  * on the system clock, to show that corio leaks nothing over time. Rounds of the
- * work in `soak-workload.ts` run back to back in one `run()`; between rounds,
+ * scenarios in `soak-primitives.ts` and `soak-composed.ts` (framed by
+ * `soak-round.ts`) run back to back in one `run()`; between rounds,
  * every count that must return to zero is checked (the loop's tasks, timers and
  * callbacks; waiters of the long-lived primitives; `abort` listeners on the
  * long-lived and per-round signals; host timers), and every few seconds the
@@ -35,7 +36,9 @@ import {
   run,
 } from 'corio';
 import { type Instrument, formatTaskTree } from 'corio/trace';
-import { Rng, Round, Shared, type Tally, describe, runRound, scenarios } from './soak-workload.js';
+import { composed } from './soak-composed.js';
+import { primitives } from './soak-primitives.js';
+import { Rng, Round, Shared, type Tally, describe, runRound } from './soak-round.js';
 
 // The post-GC data heap may grow by at most this much per minute over the second
 // half of the run. See docs/performance.md ("Soak") for why this figure.
@@ -54,6 +57,7 @@ const WARMUP_S = 60;
 const ROUND_LIMIT_MS = 15_000;
 // Stop early after this many stalled rounds: the long-lived primitives are broken.
 const MAX_STALLS = 3;
+const scenarios = [...primitives, ...composed];
 const LEAKS = ['heap', 'listener', 'task'] as const;
 type Leak = (typeof LEAKS)[number];
 
