@@ -45,8 +45,7 @@ function exportedDeclarations(entry: string): ts.Declaration[] {
   const moduleSymbol = checker.getSymbolAtLocation(sourceFile(entry));
   assert.ok(moduleSymbol !== undefined, entry);
   return checker.getExportsOfModule(moduleSymbol).flatMap((symbol) => {
-    const target =
-      symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+    const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     return target.declarations ?? [];
   });
 }
@@ -75,9 +74,13 @@ function visit(node: ts.Node, fn: (node: ts.Node) => void): void {
 const aboveCore = (): ts.SourceFile[] =>
   program
     .getSourceFiles()
-    .filter((f) => f.fileName.startsWith(src) && !inCore(f.fileName) && !f.fileName.includes('_internal'));
+    .filter(
+      (f) => f.fileName.startsWith(src) && !inCore(f.fileName) && !f.fileName.includes('_internal'),
+    );
 
-test('layers above the kernel import from src/core/ only what corio and corio/lowlevel export', { todo: 'the #12 sweep of the layers is under way' }, () => {
+test('layers above the kernel import from src/core/ only what corio and corio/lowlevel export', {
+  todo: 'the #12 sweep of the layers is under way',
+}, () => {
   const private_: string[] = [];
   for (const file of aboveCore()) {
     visit(file, (node) => {
@@ -86,14 +89,18 @@ test('layers above the kernel import from src/core/ only what corio and corio/lo
       const decl = target?.declarations?.[0];
       if (decl === undefined || !inCore(decl.getSourceFile().fileName)) return;
       if (!target?.declarations?.some((d) => face.has(d))) {
-        private_.push(`${rel(file.fileName)} imports ${node.name.text} from ${rel(decl.getSourceFile().fileName)}`);
+        private_.push(
+          `${rel(file.fileName)} imports ${node.name.text} from ${rel(decl.getSourceFile().fileName)}`,
+        );
       }
     });
   }
   assert.deepEqual(private_, []);
 });
 
-test('layers above the kernel touch no _underscore member of a kernel object', { todo: 'the #12 sweep of the layers is under way' }, () => {
+test('layers above the kernel touch no _underscore member of a kernel object', {
+  todo: 'the #12 sweep of the layers is under way',
+}, () => {
   const touched: string[] = [];
   for (const file of aboveCore()) {
     visit(file, (node) => {
@@ -126,7 +133,10 @@ function promiseReturning(decl: ts.Declaration): { name: string; node: ts.Node }
       if (!ts.isMethodDeclaration(member) || !ts.isIdentifier(member.name)) continue;
       const name = member.name.text;
       const modifiers = ts.getCombinedModifierFlags(member);
-      if (name.startsWith('_') || modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) {
+      if (
+        name.startsWith('_') ||
+        modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)
+      ) {
         continue;
       }
       if (returnsPromise(checker.getSignatureFromDeclaration(member))) {
@@ -153,7 +163,9 @@ function docsOf(node: ts.Node): string {
     .join('\n');
 }
 
-test('every public method that returns a promise has a **Cancellation:** section', { todo: 'the #12 sweep of the layers is under way' }, () => {
+test('every public method that returns a promise has a **Cancellation:** section', {
+  todo: 'the #12 sweep of the layers is under way',
+}, () => {
   const missing = new Set<string>();
   for (const entry of ENTRY_POINTS) {
     for (const decl of exportedDeclarations(entry)) {

@@ -36,10 +36,10 @@ import {
   suspend,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
-import { Nursery } from '../core/nursery.js';
+import { Nursery } from '../core/lowlevel.js';
 
 export interface MapOptions {
   /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */

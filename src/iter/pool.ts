@@ -306,14 +306,10 @@ export class Pool<T> {
     if (loop === null || this.#timer !== null || this.#idleTimeout === Infinity) return;
     const oldest = this.#idle.peek();
     if (oldest === undefined || this.#size <= this.min) return;
-    this.#timer = loop._schedule(
-      oldest.since + this.#idleTimeout,
-      () => {
-        this.#timer = null;
-        this.#evict();
-      },
-      null,
-    );
+    this.#timer = loop.callAt(oldest.since + this.#idleTimeout, () => {
+      this.#timer = null;
+      this.#evict();
+    });
   }
 
   #evict(): void {

@@ -33,9 +33,9 @@ import {
   suspend,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
-import { Nursery } from '../core/nursery.js';
+import { Nursery } from '../core/lowlevel.js';
 
 /**
  * Invariants:
