@@ -61,8 +61,13 @@ export class CancelNode {
   /** @internal The task this node runs in: itself for a task; null for a loop's root. */
   task: Task | null;
 
-  /** @internal */
-  constructor(loop: EventLoop, task: Task | null, shielded: boolean) {
+  /** @internal A node of its own (a nursery's, a loop's root). */
+  static _new(loop: EventLoop, task: Task | null, shielded: boolean): CancelNode {
+    return new CancelNode(loop, task, shielded);
+  }
+
+  // Protected: a node is a task, a scope, a group or a nursery, made by them.
+  protected constructor(loop: EventLoop, task: Task | null, shielded: boolean) {
     this.loop = loop;
     this.task = task;
     this.shielded = shielded;

@@ -101,7 +101,7 @@ export class Nursery {
     checkOptions('new Nursery()', 'options', options);
     const parent = currentNode();
     const loop = parent === null ? currentLoop() : parent.loop;
-    this._node = new CancelNode(
+    this._node = CancelNode._new(
       loop,
       parent === null ? null : parent.task,
       options?.shield === true,

@@ -235,7 +235,18 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal */ _nextTask: Task | null = null;
 
   /** @internal Use createTask() or TaskGroup.spawn(). */
-  constructor(
+  static _create<T>(
+    loop: EventLoop,
+    fn: TaskFunction<T>,
+    name: string | undefined,
+    parent: CancelNode | null,
+  ): Task<T> {
+    return new Task(loop, fn, name, parent);
+  }
+
+  // Private: users make tasks with createTask() or TaskGroup.spawn(); a
+  // constructor in the declarations would let them make one nothing runs.
+  private constructor(
     loop: EventLoop,
     fn: TaskFunction<T>,
     name: string | undefined,
@@ -632,7 +643,7 @@ export function startTask<T>(
   parent: CancelNode | null,
   eager = false,
 ): Task<T> {
-  const task = new Task<T>(loop, fn, name, parent);
+  const task = Task._create<T>(loop, fn, name, parent);
   if (eager) {
     task._startedAt = Math.floor(loop.time());
     task._start();

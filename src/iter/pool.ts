@@ -90,7 +90,11 @@ export class PoolLease<T> implements AsyncDisposable {
   #done = false;
 
   /** @internal Made by Pool.acquire(). */
-  constructor(pool: Pool<T>, value: T) {
+  static _lend<T>(pool: Pool<T>, value: T): PoolLease<T> {
+    return new PoolLease(pool, value);
+  }
+
+  private constructor(pool: Pool<T>, value: T) {
     this.#pool = pool;
     this.value = value;
   }
@@ -243,7 +247,7 @@ export class Pool<T> {
 
   #lend(resource: T): PoolLease<T> {
     this.#inUse++;
-    return new PoolLease(this, resource);
+    return PoolLease._lend(this, resource);
   }
 
   /**

@@ -171,8 +171,8 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
   /** @internal */
   _closed = false;
 
-  /** @internal Made by openChannel() and clone(). */
-  constructor(state: ChannelState<T>) {
+  // Protected: ends are made by openChannel() and clone().
+  protected constructor(state: ChannelState<T>) {
     this._state = state;
   }
 
@@ -207,6 +207,11 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
 
 /** The sending end of a memory channel. */
 export class SendChannel<T> extends ChannelEnd<T> {
+  /** @internal */
+  static _open<T>(state: ChannelState<T>): SendChannel<T> {
+    return new SendChannel(state);
+  }
+
   /**
    * Sends `value`, waiting while the buffer is full (with capacity 0: until a
    * receiver takes it).
@@ -302,6 +307,11 @@ export class SendChannel<T> extends ChannelEnd<T> {
 
 /** The receiving end of a memory channel; `for await` receives until the channel ends. */
 export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T> {
+  /** @internal */
+  static _open<T>(state: ChannelState<T>): ReceiveChannel<T> {
+    return new ReceiveChannel(state);
+  }
+
   /**
    * Receives the next value, waiting while there is none.
    *
@@ -444,5 +454,5 @@ export function openChannel<T>(
   capacity: number,
 ): [send: SendChannel<T>, receive: ReceiveChannel<T>] {
   const state = new ChannelState<T>(checkSize('openChannel()', 'capacity', capacity));
-  return [new SendChannel(state), new ReceiveChannel(state)];
+  return [SendChannel._open(state), ReceiveChannel._open(state)];
 }

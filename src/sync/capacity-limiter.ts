@@ -114,7 +114,7 @@ export class CapacityLimiter {
       }
       if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
         this.#borrowers.add(borrower);
-        return Promise.resolve(new Guard(this, borrower));
+        return Promise.resolve(Guard._for(this, borrower));
       }
       this.#waiters ??= new ParkingLot({
         onUnclaimed: (_, borrower) => {
