@@ -44,7 +44,13 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkOptions,
+  checkString,
+  optionNames,
+} from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { CancelNode, attach, childTasks, detach, effectiveCancel } from './cancel-node.js';
 import { cancelNode, reparent } from './cancel.js';
@@ -84,6 +90,9 @@ const JOIN: WaitKind = {
   describe: (s) => String(s.ticket),
 };
 
+const NURSERY_OPTIONS = optionNames<NurseryOptions>({ shield: true });
+const SPAWN_OPTIONS = optionNames<NurserySpawnOptions<unknown>>({ name: true, onEnd: true });
+
 export class Nursery {
   /** @internal The nursery's cancel node: parent of its helpers. */
   readonly _node: CancelNode;
@@ -98,7 +107,8 @@ export class Nursery {
    * scope, another nursery), or at the top of the current loop outside tasks.
    */
   constructor(options?: NurseryOptions) {
-    checkOptions('new Nursery()', 'options', options);
+    checkOptions('new Nursery()', 'options', options, NURSERY_OPTIONS);
+    checkBoolean('new Nursery()', 'options.shield', options?.shield);
     const parent = currentNode();
     const loop = parent === null ? currentLoop() : parent.loop;
     this._node = CancelNode._new(
@@ -143,7 +153,7 @@ export class Nursery {
    */
   spawn<T>(fn: TaskFunction<T>, options?: NurserySpawnOptions<T>): Task<T> {
     checkFunction('Nursery.spawn()', 'fn', fn);
-    checkOptions('Nursery.spawn()', 'options', options);
+    checkOptions('Nursery.spawn()', 'options', options, SPAWN_OPTIONS);
     checkString('Nursery.spawn()', 'options.name', options?.name);
     if (options?.onEnd !== undefined)
       checkFunction('Nursery.spawn()', 'options.onEnd', options.onEnd);

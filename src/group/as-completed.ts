@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions } from '../_internal/validate.js';
+import { checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
 import { TimeoutError } from '../errors.js';
 import { type TimerHandle, currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
@@ -49,6 +49,8 @@ export interface AsCompletedOptions {
   readonly timeout?: number;
 }
 
+const AS_COMPLETED_OPTIONS = optionNames<AsCompletedOptions>({ timeout: true });
+
 /**
  * Yields each result as it arrives.
  *
@@ -61,7 +63,7 @@ export function asCompleted<T>(
   aws: Iterable<AwaitableOrFunction<T>>,
   options?: AsCompletedOptions,
 ): AsyncIterableIterator<T> {
-  checkOptions('asCompleted()', 'options', options);
+  checkOptions('asCompleted()', 'options', options, AS_COMPLETED_OPTIONS);
   const ms = options?.timeout ?? Infinity;
   checkDelay('asCompleted()', 'options.timeout', ms);
   // The tasks it starts itself are helpers of a nursery under the caller: a

@@ -27,7 +27,13 @@
  * ```
  * @module
  */
-import { describe, isThenable } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkOptions,
+  describe,
+  isThenable,
+  optionNames,
+} from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import {
   type Suspension,
@@ -54,6 +60,8 @@ export interface GatherOptions {
   /** Deliver errors (and `CancelledError`s) as results instead of rejecting. */
   readonly returnExceptions?: boolean;
 }
+
+const GATHER_OPTIONS = optionNames<GatherOptions>({ returnExceptions: true });
 
 interface Gathering {
   readonly results: unknown[];
@@ -108,6 +116,8 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
   const last = args[args.length - 1];
   if (typeof last === 'object' && last !== null && !isThenable(last)) {
     args.pop();
+    checkOptions('gather()', 'options', last, GATHER_OPTIONS);
+    checkBoolean('gather()', 'options.returnExceptions', (last as GatherOptions).returnExceptions);
     returnExceptions = (last as GatherOptions).returnExceptions === true;
   }
   args.forEach((input, i) => {

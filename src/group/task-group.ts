@@ -29,7 +29,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import { checkFunction, checkOptions, checkString, optionNames } from '../_internal/validate.js';
 import { CancelledError, ExceptionGroup, InvalidStateError, isCancellation } from '../errors.js';
 import { Nursery } from '../core/nursery.js';
 import {
@@ -47,6 +47,8 @@ export interface SpawnOptions {
   /** The child task's name. */
   readonly name?: string;
 }
+
+const SPAWN_OPTIONS = optionNames<SpawnOptions>({ name: true });
 
 /** Handed to a function run by `tg.start()`: it calls `started(value)` once ready. */
 export interface TaskStatus<V> {
@@ -136,7 +138,7 @@ export class TaskGroup {
    */
   spawn<T>(fn: TaskFunction<T>, options?: SpawnOptions): Task<T> {
     checkFunction('TaskGroup.spawn()', 'fn', fn);
-    checkOptions('TaskGroup.spawn()', 'options', options);
+    checkOptions('TaskGroup.spawn()', 'options', options, SPAWN_OPTIONS);
     checkString('TaskGroup.spawn()', 'options.name', options?.name);
     this.#checkOpen('spawn');
     return this.#nursery.spawn(
@@ -161,7 +163,7 @@ export class TaskGroup {
    */
   async start<V>(fn: (status: TaskStatus<V>) => unknown, options?: SpawnOptions): Promise<V> {
     checkFunction('TaskGroup.start()', 'fn', fn);
-    checkOptions('TaskGroup.start()', 'options', options);
+    checkOptions('TaskGroup.start()', 'options', options, SPAWN_OPTIONS);
     checkString('TaskGroup.start()', 'options.name', options?.name);
     throwIfCancelled();
     this.#checkOpen('start');

@@ -23,11 +23,13 @@
  * @module
  */
 import {
+  checkChoice,
   checkDelay,
   checkOptions,
   describe,
   isIterable,
   isThenable,
+  optionNames,
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import { currentLoop } from '../core/loop.js';
@@ -54,6 +56,8 @@ export interface WaitOptions {
   /** When to return; default `ALL_COMPLETED`. */
   readonly returnWhen?: ReturnWhen;
 }
+
+const WAIT_OPTIONS = optionNames<WaitOptions>({ timeout: true, returnWhen: true });
 
 export interface WaitResult<T> {
   readonly done: Set<Task<T>>;
@@ -155,19 +159,17 @@ export async function wait<T>(
   aws: Iterable<AwaitableOrFunction<T>>,
   options?: WaitOptions,
 ): Promise<WaitResult<T>> {
-  checkOptions('wait()', 'options', options);
+  checkOptions('wait()', 'options', options, WAIT_OPTIONS);
   const ms = options?.timeout ?? Infinity;
   checkDelay('wait()', 'options.timeout', ms);
-  const returnWhen = (options?.returnWhen ?? ALL_COMPLETED) as unknown;
-  if (
-    returnWhen !== FIRST_COMPLETED &&
-    returnWhen !== FIRST_EXCEPTION &&
-    returnWhen !== ALL_COMPLETED
-  ) {
-    throw new RangeError(
-      `wait(): \`options.returnWhen\` must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`,
-    );
-  }
+  const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
+  checkChoice(
+    'wait()',
+    'options.returnWhen',
+    returnWhen,
+    [FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED],
+    'FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED',
+  );
   throwIfCancelled();
   const { tasks, own } = toTasks('wait()', aws);
   if (tasks.length === 0) throw new RangeError('wait(): `aws` must not be empty');

@@ -31,7 +31,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, describe } from '../_internal/validate.js';
+import { checkFunction, checkMadeBy, describe } from '../_internal/validate.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 
@@ -207,6 +207,11 @@ export class ContextManagerHandle<T> implements AsyncDisposable {
   }
 
   private constructor(value: T, generator: AsyncGenerator<T, unknown, undefined>) {
+    checkMadeBy(
+      'new ContextManagerHandle()',
+      typeof (generator as Partial<AsyncGenerator> | undefined)?.next === 'function',
+      'a function made by asyncContextManager()',
+    );
     this.value = value;
     this.#generator = generator;
   }
@@ -273,6 +278,11 @@ export function asyncContextManager<A extends unknown[], T>(
     // A cancellation point (#11): a cancelled caller never starts the generator.
     throwIfCancelled();
     const generator = genFn(...args);
+    if (typeof (generator as Partial<AsyncGenerator> | null)?.next !== 'function') {
+      throw new TypeError(
+        `asyncContextManager(): \`genFn\` must be an async generator function; it returned ${describe(generator)}`,
+      );
+    }
     const first = await generator.next();
     if (first.done === true) {
       throw new InvalidStateError('asyncContextManager(): the generator returned without yielding');
