@@ -53,7 +53,7 @@ export interface BackoffOptions {
   readonly initial?: number;
   /** The longest wait, in ms; default 10,000. */
   readonly max?: number;
-  /** Each wait is `factor` times the one before; default 2. */
+  /** Each wait is `factor` (>= 1) times the one before; default 2. */
   readonly factor?: number;
   /** Full jitter: wait a random time between 0 and the computed one; default true. */
   readonly jitter?: boolean;
@@ -72,7 +72,11 @@ const BACKOFF_OPTIONS = optionNames<BackoffOptions>({
 /** How long to wait after failed attempt number `attempt` (1-based), in ms. */
 export type Backoff = (attempt: number) => number;
 
-/** `initial · factor^(attempt-1)`, capped at `max`, with full jitter unless `jitter: false`. */
+/**
+ * `initial · factor^(attempt-1)`, capped at `max`, with full jitter unless `jitter: false`.
+ *
+ * @throws {RangeError} if `initial` or `max` is negative, or `factor` is below 1.
+ */
 export function exponentialBackoff(options?: BackoffOptions): Backoff {
   checkOptions('exponentialBackoff()', 'options', options, BACKOFF_OPTIONS);
   const initial = checkDelay('exponentialBackoff()', 'options.initial', options?.initial ?? 100);

@@ -80,7 +80,8 @@ async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T, void, undefin
  *
  * **Cancellation:** every step is a cancellation point.
  *
- * @throws {RangeError} if `start` or `end` is not a number, or `interval` is negative.
+ * @throws {TypeError} if `start` or `end` is not a number.
+ * @throws {RangeError} if `start` is not finite, `end` is NaN, or `interval` is negative.
  */
 export function range(
   start: number,

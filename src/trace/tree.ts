@@ -127,6 +127,8 @@ export function printTaskTree(options?: TreeOptions): void {
  * so call it inside `run()`) to stderr whenever the process receives `signal`
  * (default `SIGUSR2`), as `kill -USR2 <pid>`. Returns a function that removes
  * the handler. Node only.
+ *
+ * @throws {RangeError} if `signal` is not a signal name Node knows.
  */
 export function dumpTaskTreeOn(
   signal: NodeJS.Signals = 'SIGUSR2',
