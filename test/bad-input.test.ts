@@ -2010,6 +2010,22 @@ const entries: Entry[] = [
         'setDefaultClock(): `factory()` must be a Clock, got 5',
         'async',
       ),
+      ...([undefined, {}] as const).map((made) =>
+        bad(
+          `a factory that makes ${made === undefined ? 'undefined' : '{}'}`,
+          async () => {
+            setDefaultClock(() => made as never);
+            try {
+              await run(f);
+            } finally {
+              setDefaultClock(null);
+            }
+          },
+          TypeError,
+          `setDefaultClock(): \`factory()\` must be a Clock, got ${made === undefined ? 'undefined' : 'an object'}`,
+          'async',
+        ),
+      ),
     ],
   },
   {

@@ -96,9 +96,12 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
     if (ms !== undefined) checkDelay('run()', 'options.debug.slowCallbackMs', ms);
   }
   const instruments = checkInstruments(options?.trace);
-  const defaulted = clock === undefined ? defaultClock?.() : undefined;
-  if (defaulted !== undefined) checkClock('setDefaultClock()', 'factory()', defaulted);
-  const loop = new EventLoop(clock ?? defaulted);
+  let loopClock = clock;
+  if (loopClock === undefined && defaultClock !== null) {
+    loopClock = defaultClock();
+    checkClock('setDefaultClock()', 'factory()', loopClock);
+  }
+  const loop = new EventLoop(loopClock);
   const debug =
     debugOption === undefined || debugOption === false
       ? null
