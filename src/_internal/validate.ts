@@ -78,12 +78,8 @@ export function checkOptions(fn: string, arg: string, value: unknown, options: O
 
 // Kept apart from checkOptions so that the no-options path stays small enough to inline.
 function checkGivenOptions(fn: string, arg: string, value: unknown, options: OptionNames): void {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    !isPlainObject(value)
-  ) {
+  // An array is no plain object: its prototype is Array.prototype.
+  if (typeof value !== 'object' || value === null || !isPlainObject(value)) {
     const needs = options.required.length === 0 ? '' : ` with ${list(options.required, 'and')}`;
     throw new TypeError(
       `${fn}: \`${arg}\` must be an options object${needs}, got ${describe(value)}`,
