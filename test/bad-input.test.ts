@@ -85,6 +85,7 @@ import {
   toMermaid,
   trace,
 } from 'corio/trace';
+import { Nursery, ParkingLot } from 'corio/lowlevel';
 import { vrun } from './_helpers.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;
@@ -2333,6 +2334,86 @@ const entries: Entry[] = [
   },
 ];
 
+// corio/lowlevel: the kernel's face for primitives built outside corio.
+entries.push(
+  {
+    api: 'new Nursery()',
+    covers: 'Nursery',
+    mode: 'sync',
+    cases: [
+      ...options({
+        fn: 'new Nursery()',
+        call: (o) => new Nursery(o as never),
+        names: ['shield'],
+        typo: ['sheild', 'shield'],
+      }),
+      bad(
+        'shield = "yes"',
+        () => new Nursery({ shield: 'yes' as never }),
+        TypeError,
+        'new Nursery(): `options.shield` must be a boolean, got "yes"',
+      ),
+    ],
+  },
+  {
+    api: 'Nursery.spawn()',
+    covers: 'Nursery',
+    mode: 'sync',
+    cases: [
+      bad(
+        'fn = 5',
+        () => new Nursery().spawn(5 as never),
+        TypeError,
+        fnArg('Nursery.spawn()', 'fn', '5'),
+      ),
+      ...options({
+        fn: 'Nursery.spawn()',
+        call: (o) => new Nursery().spawn(f, o as never),
+        names: ['name', 'onEnd'],
+        typo: ['onend', 'onEnd'],
+      }),
+      bad(
+        'onEnd = 5',
+        () => new Nursery().spawn(f, { onEnd: 5 as never }),
+        TypeError,
+        fnArg('Nursery.spawn()', 'options.onEnd', '5'),
+      ),
+    ],
+  },
+  {
+    api: 'new ParkingLot()',
+    covers: 'ParkingLot',
+    mode: 'sync',
+    cases: [
+      // `new ParkingLot(undefined)` is the default `{}`; null and the rest are not.
+      ...options({
+        fn: 'new ParkingLot()',
+        call: (o) => new ParkingLot(o as never),
+        names: ['onUnclaimed', 'committed', 'holders', 'host'],
+        typo: ['comitted', 'committed'],
+      }),
+      bad(
+        'onUnclaimed = 5',
+        () => new ParkingLot({ onUnclaimed: 5 as never }),
+        TypeError,
+        fnArg('new ParkingLot()', 'options.onUnclaimed', '5'),
+      ),
+      bad(
+        'committed = "yes"',
+        () => new ParkingLot({ committed: 'yes' as never }),
+        TypeError,
+        'new ParkingLot(): `options.committed` must be a boolean, got "yes"',
+      ),
+      bad(
+        'holders = []',
+        () => new ParkingLot({ holders: [] as never }),
+        TypeError,
+        fnArg('new ParkingLot()', 'options.holders', 'an array'),
+      ),
+    ],
+  },
+);
+
 // Exports that take no input, or that corio does not check, and why.
 const unchecked: Readonly<Record<string, string>> = {
   // Errors: errors.ts imports nothing from corio (STYLE "Folder layout"), and
@@ -2365,6 +2446,31 @@ const unchecked: Readonly<Record<string, string>> = {
   Handle: 'made by EventLoop.callSoon()',
   TimerHandle: 'made by EventLoop.callLater()',
   Guard: 'made by acquire()',
+  // corio/lowlevel's kernel primitives: every layer above the kernel calls them
+  // on its hot paths (a suspension per wait, a timer per timeout), so they
+  // trust their callers, as the kernel's internals do.
+  awaitPromise: 'a kernel primitive',
+  cancelReasonOf: 'a kernel primitive',
+  cancelShieldedCheckpoint: 'takes no arguments',
+  cancelTask: 'a kernel primitive',
+  CancelNode: 'a kernel primitive',
+  currentCancelNode: 'takes no arguments',
+  currentLoop: 'takes no arguments',
+  fail: 'a kernel primitive',
+  hostOf: 'a kernel primitive',
+  park: 'a kernel primitive',
+  parkThen: 'a kernel primitive',
+  rejected: 'takes any value',
+  resumed: 'a kernel primitive',
+  retrieveOutcome: 'a kernel primitive',
+  setTimer: 'a kernel primitive',
+  Suspension: 'a kernel primitive',
+  suspend: 'a kernel primitive',
+  taskOutcome: 'a kernel primitive',
+  throwIfCancelled: 'a kernel primitive',
+  unwatchTask: 'a kernel primitive',
+  wake: 'a kernel primitive',
+  watchTask: 'a kernel primitive',
 };
 
 async function attempt(c: Case, mode: Mode): Promise<string | null> {
@@ -2415,7 +2521,7 @@ for (const entry of entries) {
 test('the table covers every export that takes input', async (t) => {
   const covered = new Set(entries.map((e) => e.covers));
   const missing: string[] = [];
-  for (const subpath of ['corio', 'corio/iter', 'corio/testing', 'corio/trace']) {
+  for (const subpath of ['corio', 'corio/iter', 'corio/testing', 'corio/trace', 'corio/lowlevel']) {
     const module = (await import(subpath)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(module)) {
       if (typeof value !== 'function') continue;
