@@ -76,23 +76,37 @@ export function checkOptions(fn: string, arg: string, value: unknown, options: O
   checkGivenOptions(fn, arg, value, options);
 }
 
-// Kept apart from checkOptions so that the no-options path stays small enough to inline.
+// Kept apart from checkOptions so that the no-options path stays small enough to
+// inline, and small itself: the messages are built in notOptions() and badKey(),
+// off the path of good options (spawn passes options on every call).
 function checkGivenOptions(fn: string, arg: string, value: unknown, options: OptionNames): void {
   // An array is no plain object: its prototype is Array.prototype.
   if (typeof value !== 'object' || value === null || !isPlainObject(value)) {
-    const needs = options.required.length === 0 ? '' : ` with ${list(options.required, 'and')}`;
-    throw new TypeError(
-      `${fn}: \`${arg}\` must be an options object${needs}, got ${describe(value)}`,
-    );
+    notOptions(fn, arg, value, options);
   }
+  const names = options.names;
   for (const key in value) {
-    if (!options.names.includes(key)) throw unknownOption(fn, arg, key, options.names);
-    if ((value as Record<string, unknown>)[key] === null && !options.required.includes(key)) {
-      throw new TypeError(
-        `${fn}: \`${arg}.${key}\` must not be null; leave it out (or undefined) for the default`,
-      );
+    if (!names.includes(key) || (value as Record<string, unknown>)[key] === null) {
+      badKey(fn, arg, key, options);
     }
   }
+}
+
+function notOptions(fn: string, arg: string, value: unknown, options: OptionNames): never {
+  const needs = options.required.length === 0 ? '' : ` with ${list(options.required, 'and')}`;
+  throw new TypeError(
+    `${fn}: \`${arg}\` must be an options object${needs}, got ${describe(value)}`,
+  );
+}
+
+// An unknown key, or a null value: null is left to the caller's type check for
+// a required key (`options.create must be a function, got null`).
+function badKey(fn: string, arg: string, key: string, options: OptionNames): void {
+  if (!options.names.includes(key)) throw unknownOption(fn, arg, key, options.names);
+  if (options.required.includes(key)) return;
+  throw new TypeError(
+    `${fn}: \`${arg}.${key}\` must not be null; leave it out (or undefined) for the default`,
+  );
 }
 
 function unknownOption(fn: string, arg: string, key: string, names: readonly string[]): TypeError {
