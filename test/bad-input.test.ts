@@ -2450,6 +2450,7 @@ const unchecked: Readonly<Record<string, string>> = {
   // on its hot paths (a suspension per wait, a timer per timeout), so they
   // trust their callers, as the kernel's internals do.
   awaitPromise: 'a kernel primitive',
+  cancelAndJoin: 'a kernel primitive',
   cancelReasonOf: 'a kernel primitive',
   cancelShieldedCheckpoint: 'takes no arguments',
   cancelTask: 'a kernel primitive',
