@@ -113,7 +113,16 @@ export class AsyncExitStack implements AsyncDisposable {
   ): Promise<R extends { readonly value: infer V } ? V : R> {
     this.#checkOpen('enter');
     const r = await resource;
-    this.#cleanups.push(disposerOf('AsyncExitStack.enter()', r));
+    const release = disposerOf('AsyncExitStack.enter()', r);
+    if (this.#isClosed()) {
+      // aclose() ran while the resource was being awaited: nobody would ever
+      // release it on this stack, so it is released here, before the throw.
+      await release();
+      throw new InvalidStateError(
+        'AsyncExitStack.enter(): the stack was closed while the resource was being entered; it was released',
+      );
+    }
+    this.#cleanups.push(release);
     // A cancellation point (#11), after the registration: the resource is already
     // open, so a cancelled caller's stack still releases it when it closes.
     throwIfCancelled();
@@ -174,6 +183,11 @@ export class AsyncExitStack implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.aclose();
+  }
+
+  // A method, not the field: the read after an await must not be narrowed away.
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   #checkOpen(method: string): void {
