@@ -70,6 +70,11 @@ import { type Task, type TaskFunction, startTask } from './task.js';
 export interface NurseryOptions {
   /** When true, cancellations from outside do not reach the helpers (a shielded node). */
   readonly shield?: boolean;
+  /**
+   * Receives each helper when it ends (unless `spawn()` gave it one of its own):
+   * one callback for all, as a task group has, so a spawn allocates nothing for it.
+   */
+  readonly onEnd?: (task: Task) => void;
 }
 
 export interface NurserySpawnOptions<T> {
@@ -90,7 +95,7 @@ const JOIN: WaitKind = {
   describe: (s) => String(s.ticket),
 };
 
-const NURSERY_OPTIONS = optionNames<NurseryOptions>({ shield: true });
+const NURSERY_OPTIONS = optionNames<NurseryOptions>({ shield: true, onEnd: true });
 const SPAWN_OPTIONS = optionNames<NurserySpawnOptions<unknown>>({ name: true, onEnd: true });
 
 export class Nursery {
@@ -99,8 +104,10 @@ export class Nursery {
   #living = 0;
   #joiner: Suspension<undefined> | null = null;
   #closed = false;
-  // Each helper's own onEnd, when it has one (most helpers share none).
-  readonly #onEnd = new Map<Task, (task: never) => void>();
+  // Every helper's onEnd, unless it has its own in #ownOnEnd (made on first use:
+  // most nurseries give none per helper).
+  readonly #onEnd: ((task: Task) => void) | null;
+  #ownOnEnd: Map<Task, (task: never) => void> | null = null;
 
   /**
    * Opens a nursery under the calling code's cancel node (a task, a cancel
@@ -109,6 +116,9 @@ export class Nursery {
   constructor(options?: NurseryOptions) {
     checkOptions('new Nursery()', 'options', options, NURSERY_OPTIONS);
     checkBoolean('new Nursery()', 'options.shield', options?.shield);
+    if (options?.onEnd !== undefined)
+      checkFunction('new Nursery()', 'options.onEnd', options.onEnd);
+    this.#onEnd = options?.onEnd ?? null;
     const parent = currentNode();
     const loop = parent === null ? currentLoop() : parent.loop;
     this._node = CancelNode._new(
@@ -181,14 +191,14 @@ export class Nursery {
     if (previous instanceof Nursery) previous.#release(task);
     task._owner = this;
     this.#living++;
-    if (onEnd !== undefined) this.#onEnd.set(task, onEnd);
+    if (onEnd !== undefined) (this.#ownOnEnd ??= new Map()).set(task, onEnd);
   }
 
   /** @internal A helper ended (the task calls its owner first, before its awaiters). */
   _childDone(task: Task): void {
-    const onEnd = this.#onEnd.get(task);
+    const onEnd = this.#ownOnEnd?.get(task) ?? this.#onEnd;
     this.#release(task);
-    if (onEnd !== undefined) {
+    if (onEnd !== null) {
       task._retrieve();
       onEnd(task as never);
     }
@@ -197,7 +207,7 @@ export class Nursery {
   // The task is no longer this nursery's helper: it ended, or moved to another.
   #release(task: Task): void {
     this.#living--;
-    this.#onEnd.delete(task);
+    this.#ownOnEnd?.delete(task);
     if (this.#living === 0 && this.#joiner !== null) {
       const s = this.#joiner;
       this.#joiner = null;

@@ -32,17 +32,22 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
-import { currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
   awaitPromise,
   type Suspension,
   type WaitKind,
+  cancelTask,
+  currentLoop,
   resumed,
+  setTimer,
   suspend,
+  taskOutcome,
   throwIfCancelled,
+  unwatchTask,
   wake,
-} from '../core/suspend.js';
+  watchTask,
+} from '../core/lowlevel.js';
 import { Task, type TaskFunction, createTask } from '../core/task.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -123,12 +128,14 @@ interface Waiting {
   readonly listener: (task: Task) => void;
 }
 
+const failed = (task: Task): boolean => taskOutcome(task).state === 'error';
+
 // The caller was cancelled: stop waiting; the tasks it created itself are
 // cancelled (nobody else could reach them), the others run on.
 const WAIT: WaitKind = {
   abort(s) {
     for (const task of (s.owner as Waiting).own) {
-      task._cancelWith(new CancelledError('wait() was cancelled', { source: 'parent' }));
+      cancelTask(task, new CancelledError('wait() was cancelled', { source: 'parent' }));
     }
     return true;
   },
@@ -140,10 +147,10 @@ function satisfied(w: Waiting, task: Task | null): boolean {
     return w.tasks.some(
       (t) =>
         t.done() &&
-        (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && t._failed())),
+        (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && failed(t))),
     );
   }
-  return w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && task._failed());
+  return w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && failed(task));
 }
 
 /**
@@ -184,17 +191,18 @@ export async function wait<T>(
     },
   };
   s.owner = w;
-  const loop = currentLoop();
   const timer =
-    ms === Infinity ? null : loop._schedule(loop.time() + ms, () => wake(s, undefined), null);
+    ms === Infinity
+      ? null
+      : setTimer(currentLoop().time() + ms, (wait) => wake(wait, undefined), s);
   if (satisfied(w, null)) wake(s, undefined);
-  else for (const task of w.tasks) task._onDone(w.listener);
+  else for (const task of w.tasks) watchTask(task, w.listener);
   try {
     await s.promise;
     resumed(s);
   } finally {
     timer?.cancel();
-    for (const task of w.tasks) task._offDone(w.listener);
+    for (const task of w.tasks) unwatchTask(task, w.listener);
   }
   const done = new Set<Task<T>>();
   const pending = new Set<Task<T>>();
