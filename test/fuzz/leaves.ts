@@ -80,19 +80,14 @@ export async function leaf(w: World, o: Leaf, ctx: Ctx, opts: Opts): Promise<voi
     case 'putShutdown': {
       // The shutdown comes in the same step as the put's hand-off (and its cancellation).
       const done = put(w, { op: 'put', nowait: false, then: o.then, abortAt: null }, undefined);
-      w.dropped += w.queue.qsize();
-      w.immediate = true;
-      w.queue.shutdown({ immediate: true });
+      w.shutdownImmediately();
       return done;
     }
     case 'get':
       return get(w, o, opts);
     case 'shutdown':
-      if (o.immediate) {
-        w.dropped += w.queue.qsize();
-        w.immediate = true;
-        w.queue.shutdown({ immediate: true });
-      } else w.queue.shutdown();
+      if (o.immediate) w.shutdownImmediately();
+      else w.queue.shutdown();
       return;
     case 'send':
       return send(w, o, ctx, opts);

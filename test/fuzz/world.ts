@@ -110,7 +110,13 @@ export class World {
   readonly putOk = new Set<string>();
   readonly putTried = new Set<string>();
   readonly got = new Set<string>();
+  /** Items dropped by `shutdown({ immediate: true })` from the queue. */
   dropped = 0;
+  /**
+   * Items that may be dropped after such a shutdown: those handed to getters that
+   * had not resumed yet (one cancelled before it resumes drops its item, asyncio 3.13).
+   */
+  droppable = 0;
   immediate = false;
 
   readonly send: SendChannel<string>;
@@ -268,6 +274,13 @@ export class World {
     } finally {
       void list.splice(list.indexOf(task), 1);
     }
+  }
+
+  shutdownImmediately(): void {
+    this.dropped += this.queue.qsize();
+    this.droppable += this.waiting.get.length - this.queue.statistics().gettersWaiting;
+    this.immediate = true;
+    this.queue.shutdown({ immediate: true });
   }
 
   /** Performs an operation's hand-off cancellation, if it has one; `kind` is who was woken. */
@@ -467,9 +480,10 @@ export class World {
 
     const q = this.queue.statistics();
     this.check(q.tasksWaiting === 0, `Queue not at rest: ${String(this.queue)}`);
+    const lost = this.putOk.size - this.got.size - this.dropped - q.size;
     this.check(
-      this.putOk.size === this.got.size + this.dropped + q.size,
-      `Queue: ${this.putOk.size} item(s) put != ${this.got.size} got + ${this.dropped} dropped by shutdown + ${q.size} still queued`,
+      lost >= 0 && lost <= this.droppable,
+      `Queue: ${this.putOk.size} item(s) put != ${this.got.size} got + ${this.dropped} dropped by shutdown + ${q.size} still queued${this.droppable > 0 ? ` (+ up to ${this.droppable} handed to getters then)` : ''}`,
     );
 
     const ch = this.send.statistics();
