@@ -125,7 +125,7 @@ async function main(p: Program, w: World): Promise<void> {
     w.adopt(
       createTask(
         w.tracked(() => worker(w, script, { send: w.send, recv: w.recv })),
-        { name: `w${i}` },
+        { name: `w${i}`, eager: p.eager },
       ),
     ),
   );

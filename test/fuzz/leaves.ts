@@ -89,8 +89,13 @@ export async function leaf(w: World, o: Leaf, ctx: Ctx, opts: Opts): Promise<voi
       if (o.immediate) w.shutdownImmediately();
       else w.queue.shutdown();
       return;
+    case 'join':
+      await w.queue.join(opts);
+      return;
     case 'send':
       return send(w, o, ctx, opts);
+    case 'recvAll':
+      return receiveAll(w, o, ctx);
     case 'recv':
       return receive(w, o, ctx, opts);
     case 'clone':
@@ -292,6 +297,22 @@ async function receive(w: World, o: Transfer, ctx: Ctx, opts: Opts): Promise<voi
   w.check(w.sendTried.has(value), `Channel: received ${value}, which nobody sent`);
   w.check(!w.received.has(value), `Channel: ${value} was received twice`);
   w.received.add(value);
+}
+
+// `for await` over the receive end: its own path through the channel (no `receive()`).
+async function receiveAll(w: World, o: Extract<Leaf, { op: 'recvAll' }>, ctx: Ctx): Promise<void> {
+  let n = 0;
+  try {
+    for await (const value of ctx.recv) {
+      w.check(w.sendTried.has(value), `Channel: received ${value}, which nobody sent`);
+      w.check(!w.received.has(value), `Channel: ${value} was received twice`);
+      w.received.add(value);
+      w.handoff(o.then, 'send');
+      if (++n >= o.most) break;
+    }
+  } catch (error) {
+    if (!(error instanceof ClosedResourceError)) throw error;
+  }
 }
 
 /** Thrown by a `pool.use()` body to have the pool destroy the resource. */

@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz:mutants -- [--budget SECONDS] [--runs N] [--seed S] [--only a,b]
- * [--baseline] [--against REF] [--ignore REGEX]`: shows that the fuzzer catches bugs. For each
+ * [--baseline] [--against REF] [--ignore REGEX] [--families a,b] [--hang MS]`: shows that the fuzzer catches bugs. For each
  * mutant of `mutants.ts` it copies the project (package.json, src/, test/fuzz/,
  * with node_modules linked) to a temporary directory, applies the breakage there,
  * runs the fuzzer on the copy with a fixed seed and a time budget, and prints
@@ -9,7 +9,8 @@
  * the fuzzer once on the `src/` of git revision REF instead (to show it finds the
  * real bugs of an older corio). `--ignore` passes a regular expression of
  * violations to look past (a known open bug) on to the fuzzer, so that the
- * baseline passes and a mutant counts as caught only for what it broke. The real
+ * baseline passes and a mutant counts as caught only for what it broke;
+ * `--families` and `--hang` are passed on as well. The real
  * `src/` is never touched.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     baseline: { type: 'boolean', default: false },
     against: { type: 'string' },
     ignore: { type: 'string' },
+    families: { type: 'string' },
+    hang: { type: 'string', default: '2000' },
   },
 });
 
@@ -77,10 +80,11 @@ function fuzzIn(dir: string): Result {
     '--time',
     values.budget,
     '--hang',
-    '2000',
+    values.hang,
     '--no-shrink',
     '--json',
     ...(values.ignore === undefined ? [] : ['--ignore', values.ignore]),
+    ...(values.families === undefined ? [] : ['--families', values.families]),
   ];
   const out = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const last = out.stdout.trim().split('\n').at(-1) ?? '';

@@ -80,6 +80,8 @@ export type Leaf =
       readonly then: Then;
     }
   | { readonly op: 'shutdown'; readonly immediate: boolean }
+  | { readonly op: 'join'; readonly abortAt: AbortAt }
+  | { readonly op: 'recvAll'; readonly most: number; readonly then: Then }
   | { readonly op: 'clone' | 'close'; readonly end: 'send' | 'recv' }
   | {
       readonly op: 'pool';
@@ -187,6 +189,8 @@ export interface Program {
     readonly scope: boolean;
   }[];
   readonly links: readonly { readonly from: number; readonly to: number }[];
+  /** Start the workers eagerly (`createTask(fn, { eager: true })`). */
+  readonly eager: boolean;
 }
 
 const ms = (max: number) => fc.integer({ min: 0, max });
@@ -259,11 +263,20 @@ function leavesOf(family: Family): W<Leaf>[] {
         w(3, fc.record({ op: fc.constant('get' as const), nowait, then, abortAt })),
         w(1, fc.record({ op: fc.constant('shutdown' as const), immediate: fc.boolean() })),
         w(1, fc.record({ op: fc.constant('putShutdown' as const), then })),
+        w(1, fc.record({ op: fc.constant('join' as const), abortAt })),
       ];
     case 'channel':
       return [
         w(3, fc.record({ op: fc.constant('send' as const), nowait, then, abortAt })),
         w(3, fc.record({ op: fc.constant('recv' as const), nowait, then, abortAt })),
+        w(
+          1,
+          fc.record({
+            op: fc.constant('recvAll' as const),
+            most: fc.integer({ min: 1, max: 3 }),
+            then,
+          }),
+        ),
         w(
           1,
           fc.record({
@@ -464,6 +477,7 @@ export function programs(families?: readonly Family[]): fc.Arbitrary<Program> {
       links: fc.array(fc.record({ from: fc.nat({ max: 4 }), to: fc.nat({ max: 9 }) }), {
         maxLength: 1,
       }),
+      eager: fc.boolean(),
     }),
   );
 }
@@ -514,6 +528,10 @@ function opText(o: Op, indent: string): string {
     case 'clone':
     case 'close':
       return `${indent}${o.op} ${o.end} end`;
+    case 'join':
+      return `${indent}join${abortText(o.abortAt)}`;
+    case 'recvAll':
+      return `${indent}for await of the receive end (at most ${o.most})${thenText(o.then)}`;
     case 'pool':
       return `${indent}pool.${o.use ? 'use' : 'acquire'} hold ${o.hold}${o.discard ? ' discard' : ''}${abortText(o.abortAt)}${thenText(o.then)}`;
     case 'map':
@@ -549,7 +567,10 @@ function opText(o: Op, indent: string): string {
 
 /** A program as readable text, for failure reports. */
 export function formatProgram(p: Program): string {
-  const lines = [`families: ${p.families.join(', ')}`, `config: ${JSON.stringify(p.config)}`];
+  const lines = [
+    `families: ${p.families.join(', ')}${p.eager ? ' (workers start eagerly)' : ''}`,
+    `config: ${JSON.stringify(p.config)}`,
+  ];
   p.workers.forEach((s, i) => {
     lines.push(`worker ${i}:`, ...s.map((o) => opText(o, '  ')));
   });
