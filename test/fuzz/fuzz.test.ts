@@ -8,22 +8,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReport, fuzz } from './harness.js';
+import { openFindings } from './open-findings.js';
 import type { Family } from './program.js';
 
 const SEED = 20261202;
 
-/**
- * Violations of bugs the fuzzer found that are still open, each ignored until its
- * fix lands (then its line goes): the finding's reproduction is named.
- */
-const OPEN_FINDINGS: readonly RegExp[] = [
-  // /work/fuzz-findings/channel-buffer-over-capacity.ts
-  /Channel: \d+ value\(s\) buffered, capacity \d+/,
-  // /work/fuzz-findings/pool-slot-not-reserved.ts
-  /Pool: size \d+ > max|Pool: resource \d+ lent to two|Pool: \d+ waiter\(s\) while size|Pool: size \d+ != idle/,
-];
-const ignore =
-  OPEN_FINDINGS.length === 0 ? undefined : new RegExp(OPEN_FINDINGS.map((r) => r.source).join('|'));
+const ignore = openFindings();
 
 const slices: readonly { name: string; families?: readonly Family[]; runs: number }[] = [
   {

@@ -10,7 +10,8 @@
  * real bugs of an older corio). `--ignore` passes a regular expression of
  * violations to look past (a known open bug) on to the fuzzer, so that the
  * baseline passes and a mutant counts as caught only for what it broke;
- * `--families` and `--hang` are passed on as well. The real
+ * `--families`, `--hang` and `--strict` are passed on as well (the fuzzer
+ * looks past the open findings of `open-findings.ts` unless `--strict`). The real
  * `src/` is never touched.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     ignore: { type: 'string' },
     families: { type: 'string' },
     hang: { type: 'string', default: '2000' },
+    strict: { type: 'boolean', default: false },
   },
 });
 
@@ -85,6 +87,7 @@ function fuzzIn(dir: string): Result {
     '--json',
     ...(values.ignore === undefined ? [] : ['--ignore', values.ignore]),
     ...(values.families === undefined ? [] : ['--families', values.families]),
+    ...(values.strict ? ['--strict'] : []),
   ];
   const out = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const last = out.stdout.trim().split('\n').at(-1) ?? '';

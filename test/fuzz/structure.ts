@@ -1,7 +1,8 @@
 /**
  * The fuzzer's structural operations, which run sub-scripts: the scopes
  * (`moveOnAfter`, `timeout`, `waitFor` on a function and on a task,
- * `cancelScope`, `shield`), `taskGroup` with `spawn` and `start`, and the
+ * `cancelScope`, `shield`, cleanup in a shielded scope), `taskGroup` with
+ * `spawn` and `start`, and the
  * combinators `gather`, `wait`, `asCompleted` and `race`.
  *
  * Their checks are about outcomes and structure:
@@ -16,6 +17,7 @@
  *   theirs running; `asCompleted` yields each distinct task once.
  */
 import {
+  asCompleted,
   CancelScope,
   type Task,
   TimeoutError,
@@ -32,7 +34,6 @@ import {
   timeout,
   wait,
   waitFor,
-  asCompleted,
 } from 'corio';
 import { describe } from './describe.js';
 import type { Ctx } from './leaves.js';
