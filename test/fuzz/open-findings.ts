@@ -16,6 +16,11 @@ export const OPEN_FINDINGS: readonly { readonly finding: string; readonly violat
     violations:
       /Pool: size \d+ > max|Pool: resource \d+ lent to two|Pool: \d+ waiter\(s\) while size|Pool: size \d+ != idle/,
   },
+  {
+    finding:
+      'waitFor(task) (and await task) in an already cancelled task throw at once and leave the task running, not cancelled (asyncio cancels it and waits)',
+    violations: /waitFor\(task\), called in a cancelled context/,
+  },
 ];
 
 /** One pattern for all the open findings' violations, or undefined when there are none. */
