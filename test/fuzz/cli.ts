@@ -1,13 +1,14 @@
 /**
  * `npm run fuzz -- [--runs N] [--seed S] [--path P] [--time SECONDS]
- * [--families a,b] [--hang MS] [--no-shrink] [--ignore REGEX] [--strict]
- * [--trace] [--json]`: runs the randomized cancellation fuzzer for long, or
+ * [--families a,b] [--scale K] [--hang MS] [--no-shrink] [--ignore REGEX]
+ * [--strict] [--trace] [--json]`: runs the randomized cancellation fuzzer for long, or
  * replays one failure (`--seed S --path P`, as printed by a failing run). Prints
  * the figures (programs, operations, seed, time) and, on failure, the shrunk
  * program and its violations; exits 1 then. `--ignore` drops the violations a
  * regular expression matches, to look past a known bug; the open findings
  * (`open-findings.ts`) are looked past unless `--strict`. `--trace` reruns the
- * failing program printing what each task did when. `--json` adds one
+ * failing program printing what each task did when. `--scale K` makes programs
+ * up to K times larger. `--json` adds one
  * machine-readable line at the end (the mutant runner reads it).
  */
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     'no-shrink': { type: 'boolean', default: false },
     ignore: { type: 'string' },
     strict: { type: 'boolean', default: false },
+    scale: { type: 'string', default: '1' },
     trace: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
@@ -60,6 +62,7 @@ const report: FuzzReport = await fuzz({
   seed,
   hangMs: int('hang', values.hang) ?? 3000,
   noShrink: values['no-shrink'],
+  scale: Math.max(1, int('scale', values.scale) ?? 1),
   ...(ignore === undefined ? {} : { ignore }),
   ...(values.path === undefined ? {} : { path: values.path }),
   ...(time === undefined ? {} : { timeLimitMs: time * 1000 }),

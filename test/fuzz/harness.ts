@@ -26,6 +26,8 @@ export interface FuzzOptions {
   readonly noShrink?: boolean;
   /** Violations matching this are ignored (to look past a known bug). */
   readonly ignore?: RegExp;
+  /** Larger programs (see `programs()`); default 1. */
+  readonly scale?: number;
 }
 
 export interface FuzzReport {
@@ -106,7 +108,7 @@ class ProgramFailed extends Error {
 export async function fuzz(options: FuzzOptions): Promise<FuzzReport> {
   const counter = { ops: 0 };
   let executed = 0;
-  const property = fc.asyncProperty(programs(options.families), async (p) => {
+  const property = fc.asyncProperty(programs(options.families, options.scale), async (p) => {
     executed++;
     const ignore = options.ignore;
     const violations = (await runProgram(p, counter, options.hangMs)).filter(

@@ -459,8 +459,12 @@ export function opsOf(families: readonly Family[]): fc.Arbitrary<Op> {
   );
 }
 
-/** Programs over `families` (default: a random one to three of all families). */
-export function programs(families?: readonly Family[]): fc.Arbitrary<Program> {
+/**
+ * Programs over `families` (default: a random one to three of all families).
+ * `scale` multiplies the most workers, operations per script and timed
+ * cancellations: larger programs, more interleavings, slower runs.
+ */
+export function programs(families?: readonly Family[], scale = 1): fc.Arbitrary<Program> {
   const chosen =
     families === undefined
       ? fc.subarray([...FAMILIES], { minLength: 1, maxLength: 3 })
@@ -469,10 +473,10 @@ export function programs(families?: readonly Family[]): fc.Arbitrary<Program> {
     fc.record({
       families: fc.constant(fams),
       config,
-      workers: fc.array(script(opsOf(fams), 6), { minLength: 2, maxLength: 5 }),
+      workers: fc.array(script(opsOf(fams), 6 * scale), { minLength: 2, maxLength: 5 * scale }),
       cancels: fc.array(
-        fc.record({ target: fc.nat({ max: 9 }), at: ms(40), scope: fc.boolean() }),
-        { maxLength: 4 },
+        fc.record({ target: fc.nat({ max: 9 * scale }), at: ms(40), scope: fc.boolean() }),
+        { maxLength: 4 * scale },
       ),
       links: fc.array(fc.record({ from: fc.nat({ max: 4 }), to: fc.nat({ max: 9 }) }), {
         maxLength: 1,
