@@ -70,15 +70,15 @@ export const MUTANTS: readonly Mutant[] = [
     name: 'channel-receiver-loses-value',
     bug: 'Channel: a receiver cancelled as a value is handed to it loses the value',
     file: 'src/queue/channel.ts',
-    search: '      if (!this.receivers.wakeOne(value)) this.buffer.unshift(value);\n',
-    replace: '',
+    search: 'new ParkingLot<T>({ committed: true });',
+    replace: 'new ParkingLot<T>();',
   },
   {
-    name: 'taskgroup-skips-last-child',
-    bug: 'taskGroup does not wait when a single child is still running',
-    file: 'src/group/task-group.ts',
-    search: 'if (this.#children > 0) {',
-    replace: 'if (this.#children > 1) {',
+    name: 'group-join-skips-last-child',
+    bug: "A task group's join (its nursery's) returns while one child is still running",
+    file: 'src/core/nursery.ts',
+    search: 'if (this.#living === 0) return RESOLVED;',
+    replace: 'if (this.#living <= 1) return RESOLVED;',
   },
   {
     name: 'scope-swallows-outer-cancel',
@@ -91,8 +91,8 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'waiter-left-in-list',
     bug: "A waiter whose task is cancelled stays in its primitive's wait list",
-    file: 'src/_internal/waiter-list.ts',
-    search: '  (s.owner as WaiterList<unknown>)._unlink(s);\n  return true;',
+    file: 'src/core/parking-lot.ts',
+    search: '  (s.owner as ParkingLot<unknown>)._unlink(s);\n  return true;',
     replace: '  return true;',
   },
   {

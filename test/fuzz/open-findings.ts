@@ -7,11 +7,6 @@
 export const OPEN_FINDINGS: readonly { readonly finding: string; readonly violations: RegExp }[] = [
   {
     finding:
-      'channel: a receiver cancelled as a value is handed to it puts the value back past the capacity (1/0, 2/1)',
-    violations: /Channel: \d+ value\(s\) buffered, capacity \d+/,
-  },
-  {
-    finding:
       'Pool: a slot freed for a waiter is not reserved, so a new acquire() creates too and size exceeds max',
     violations:
       /Pool: size \d+ > max|Pool: resource \d+ lent to two|Pool: \d+ waiter\(s\) while size|Pool: size \d+ != idle/,
