@@ -8,7 +8,9 @@
 import fc from 'fast-check';
 import { describe } from './describe.js';
 import { execute } from './interpreter.js';
-import { type Family, type Program, formatProgram, programs } from './program.js';
+import { programs } from './arbitraries.js';
+import { formatProgram } from './format.js';
+import type { Family, Program } from './program.js';
 
 export interface FuzzOptions {
   /** Programs to generate (before shrinking). */

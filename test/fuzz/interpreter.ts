@@ -27,6 +27,7 @@ import {
 } from 'corio';
 import { VirtualClock, waitAllTasksBlocked } from 'corio/testing';
 import { describe } from './describe.js';
+import { atRest, quiescent } from './invariants.js';
 import { iterOp } from './iter-ops.js';
 import { type Ctx, leaf } from './leaves.js';
 import type { Leaf, Op, Program } from './program.js';
@@ -145,7 +146,7 @@ async function main(p: Program, w: World): Promise<void> {
   const living = () => w.tasks.filter((t) => !t.done());
   while (loop.time() < HORIZON && living().length > 0 && w.violations.length === 0) {
     await waitAllTasksBlocked();
-    w.quiescent();
+    quiescent(w);
     await sleep(1);
   }
   for (let alive = living(); alive.length > 0; alive = living()) {
@@ -164,7 +165,7 @@ async function main(p: Program, w: World): Promise<void> {
   for (const h of w.timers) h.cancel();
   for (const t of w.orphans) await Promise.resolve(t).catch(() => {});
   if (w.violations.length > 0) return;
-  w.atRest();
+  atRest(w);
   checkEndings(w);
   const stats = loop.statistics();
   w.check(stats.tasksLiving === 1, `${stats.tasksLiving - 1} task(s) still living at the end`);
