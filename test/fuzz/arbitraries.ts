@@ -169,6 +169,30 @@ function iterLeaves(): W<Leaf>[] {
     w(
       1,
       fc.record({
+        op: fc.constant('pipeline' as const),
+        n,
+        itemMs: ms(2),
+        stages: fc.array(
+          fc.oneof(
+            fc.record({
+              kind: fc.constant('buffer' as const),
+              size: fc.integer({ min: 1, max: 2 }),
+            }),
+            fc.record({
+              kind: fc.constant('map' as const),
+              concurrency: fc.integer({ min: 1, max: 3 }),
+              ms: ms(3),
+            }),
+          ),
+          { minLength: 2, maxLength: 3 },
+        ),
+        consumeMs: ms(2),
+        breakAfter,
+      }),
+    ),
+    w(
+      1,
+      fc.record({
         op: fc.constantFrom('buffer' as const, 'chunk' as const),
         n,
         size: fc.integer({ min: 1, max: 3 }),

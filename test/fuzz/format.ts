@@ -54,6 +54,7 @@ function opText(o: Op, indent: string): string {
     case 'map':
     case 'forEach':
     case 'merge':
+    case 'pipeline':
     case 'buffer':
     case 'chunk': {
       const { op, ...rest } = o;

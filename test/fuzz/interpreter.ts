@@ -78,6 +78,7 @@ async function leafOp(w: World, o: Leaf, ctx: Ctx): Promise<void> {
       case 'map':
       case 'forEach':
       case 'merge':
+      case 'pipeline':
       case 'buffer':
       case 'chunk':
         await iterOp(w, o);

@@ -12,7 +12,7 @@ import { buffer, chunk, forEach, map, merge, pipe } from 'corio/iter';
 import type { Leaf } from './program.js';
 import type { World } from './world.js';
 
-type IterOp = Extract<Leaf, { op: 'map' | 'forEach' | 'merge' | 'buffer' | 'chunk' }>;
+type IterOp = Extract<Leaf, { op: 'map' | 'forEach' | 'merge' | 'pipeline' | 'buffer' | 'chunk' }>;
 
 interface SourceState {
   /** Sources started and not finished (their `finally` has not run). */
@@ -71,7 +71,8 @@ export async function iterOp(w: World, o: IterOp): Promise<void> {
   if (!completed) return;
   const expected =
     o.op === 'merge' ? o.sources.flatMap((s, k) => items(`s${k}.`, s.n)) : items('x', o.n);
-  const ordered = o.op === 'buffer' || o.op === 'chunk' || (o.op === 'map' && o.ordered);
+  const ordered =
+    o.op === 'buffer' || o.op === 'chunk' || o.op === 'pipeline' || (o.op === 'map' && o.ordered);
   w.check(
     ordered ? same(got, expected) : same(sorted(got), sorted(expected)),
     `${o.op}: ended normally with [${got.join(',')}], expected [${expected.join(',')}]`,
@@ -141,6 +142,24 @@ async function consume(
           st.pulled - got.length <= o.size + 1,
           `buffer(${o.size}): ${st.pulled} items pulled with ${got.length} consumed`,
         );
+        if (leave(o)) return false;
+        await sleep(o.consumeMs);
+      }
+      return true;
+    }
+    case 'pipeline': {
+      let items: AsyncIterable<string> = source(st, 'x', o.n, o.itemMs);
+      for (const stage of o.stages) {
+        items =
+          stage.kind === 'buffer'
+            ? pipe(items, buffer(stage.size))
+            : pipe(
+                items,
+                map((x: string) => fn(x, stage.ms), { concurrency: stage.concurrency }),
+              );
+      }
+      for await (const x of items) {
+        got.push(x);
         if (leave(o)) return false;
         await sleep(o.consumeMs);
       }

@@ -111,6 +111,15 @@ export type Leaf =
       readonly breakAfter: number | null;
     }
   | {
+      // Operators stacked: each runs under the pump of the one after it.
+      readonly op: 'pipeline';
+      readonly n: number;
+      readonly itemMs: number;
+      readonly stages: readonly Stage[];
+      readonly consumeMs: number;
+      readonly breakAfter: number | null;
+    }
+  | {
       readonly op: 'buffer' | 'chunk';
       readonly n: number;
       readonly size: number;
@@ -119,6 +128,11 @@ export type Leaf =
       readonly consumeMs: number;
       readonly breakAfter: number | null;
     };
+
+/** A stage of a `pipeline` operation: order-keeping operators. */
+export type Stage =
+  | { readonly kind: 'buffer'; readonly size: number }
+  | { readonly kind: 'map'; readonly concurrency: number; readonly ms: number };
 
 export type ScopeHow =
   | 'cleanup'
