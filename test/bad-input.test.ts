@@ -2344,7 +2344,7 @@ entries.push(
       ...options({
         fn: 'new Nursery()',
         call: (o) => new Nursery(o as never),
-        names: ['shield'],
+        names: ['shield', 'onEnd'],
         typo: ['sheild', 'shield'],
       }),
       bad(
@@ -2352,6 +2352,12 @@ entries.push(
         () => new Nursery({ shield: 'yes' as never }),
         TypeError,
         'new Nursery(): `options.shield` must be a boolean, got "yes"',
+      ),
+      bad(
+        'onEnd = 5',
+        () => new Nursery({ onEnd: 5 as never }),
+        TypeError,
+        'new Nursery(): `options.onEnd` must be a function, got 5',
       ),
     ],
   },
