@@ -85,7 +85,7 @@ import {
   toMermaid,
   trace,
 } from 'corio/trace';
-import { Nursery, ParkingLot } from 'corio/lowlevel';
+import { Nursery, ParkingLot, setDebugMode } from 'corio/lowlevel';
 import { vrun } from './_helpers.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;
@@ -2335,6 +2335,22 @@ const entries: Entry[] = [
 ];
 
 // corio/lowlevel: the kernel's face for primitives built outside corio.
+entries.push({
+  api: 'setDebugMode()',
+  covers: 'setDebugMode',
+  mode: 'sync',
+  cases: [
+    bad(
+      'mode = 5',
+      () => {
+        setDebugMode(5 as never);
+      },
+      TypeError,
+      'setDebugMode(): `mode` must be a function, got 5',
+    ),
+  ],
+});
+
 entries.push(
   {
     api: 'new Nursery()',
@@ -2457,6 +2473,11 @@ const unchecked: Readonly<Record<string, string>> = {
   // trust their callers, as the kernel's internals do.
   awaitPromise: 'a kernel primitive',
   cancelAndJoin: 'a kernel primitive',
+  // Introspection: read by task trees and debug mode, given kernel objects.
+  tasksOf: 'a kernel primitive',
+  waitsOf: 'a kernel primitive',
+  parentTaskOf: 'a kernel primitive',
+  taskStartTime: 'a kernel primitive',
   cancelReasonOf: 'a kernel primitive',
   cancelShieldedCheckpoint: 'takes no arguments',
   cancelTask: 'a kernel primitive',

@@ -45,7 +45,7 @@ const allowed: Record<string, readonly string[]> = {
   iter: ['iter', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
   testing: ['testing', 'core', '_internal', 'errors', 'cancel', 'group', 'sync', 'queue'],
   trace: ['trace', 'core', '_internal', 'errors'],
-  index: ['core', 'errors', 'cancel', 'group', 'sync', 'queue'],
+  index: ['core', 'errors', 'cancel', 'group', 'sync', 'queue', 'trace'],
 };
 
 test('every source file imports only from the layers below it', () => {

@@ -128,8 +128,8 @@ export class TimerHandle extends Handle {
     return this.when;
   }
 
-  /** @internal The loop it is set on (instruments read its time). */
-  get _loop(): EventLoop {
+  /** The loop it is set on (an instrument reads its time). */
+  get loop(): EventLoop {
     return this.#loop;
   }
 
@@ -190,16 +190,6 @@ export class EventLoop {
   /** @internal */ _tasksLiving = 0;
   /** @internal Living tasks with no parked wait (see suspend.ts). */
   _runnable = 0;
-  /**
-   * @internal Called (debug mode) when no task is runnable, no callback is queued
-   * and no timer is set: the moment a deadlock can be told from a pause.
-   */
-  _onStall: (() => void) | null = null;
-  /**
-   * @internal Where a wait was made, for reports of waits a task left behind:
-   * set by debug mode, which records a stack per wait; null otherwise.
-   */
-  _callSiteOf: ((s: Suspension) => string | undefined) | null = null;
   /** @internal The loop's instrument (see instrument.ts); null: no hook runs. */
   _instrument: Instrument | null = null;
   /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */
@@ -463,7 +453,7 @@ export class EventLoop {
     if (
       this.#clock.onIdle === undefined &&
       this._blockedWaiters.length === 0 &&
-      this._onStall === null
+      this._instrument?.loopStalled === undefined
     ) {
       return;
     }
@@ -486,7 +476,7 @@ export class EventLoop {
       if (this._runnable === 0) this.#scheduleIdle();
       return;
     }
-    if (this._onStall !== null && this._stalled()) this._onStall();
+    if (this._stalled()) this._instrument?.loopStalled?.();
   }
 
   /**

@@ -351,7 +351,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     for (let s: Suspension | null = this.firstWait; s !== null; ) {
       const next: Suspension | null = s.nextWait;
       s.caller?.then(undefined, ignore);
-      const where = this.loop._callSiteOf?.(s);
+      const where = this.loop._instrument?.callSiteOf?.(s);
       left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
       abortSuspension(s, reason);
       s = next;
@@ -360,7 +360,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       message:
         `Task ${this.name} ended while corio waits it started were still pending; they were cancelled: ${left.join('; ')}. ` +
         'Await every corio call, or run it as a task (createTask, tg.spawn); instead of a Promise.race of corio waits, use race() or moveOnAfter()' +
-        (this.loop._callSiteOf === null
+        (this.loop._instrument?.callSiteOf === undefined
           ? '. run(main, { debug: true }) shows where each wait was made'
           : ''),
       task: this,

@@ -119,7 +119,12 @@ export class PoolLease<T> implements AsyncDisposable {
     this.#pool._return(this.value);
   }
 
-  /** Destroys the resource instead of returning it (it is broken). Idempotent. */
+  /**
+   * Destroys the resource instead of returning it (it is broken). Idempotent.
+   *
+   * **Cancellation:** not a cancellation point itself: the slot is freed at once,
+   * and only the pool's `destroy` may wait (and see a cancellation).
+   */
   async discard(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
@@ -265,6 +270,10 @@ export class Pool<T> {
   /**
    * Runs `fn(resource)` on a lent resource. The resource goes back to the pool if
    * `fn` returns, and is destroyed if it throws.
+   *
+   * **Cancellation:** as `acquire()` while it waits (nothing is lent then). A
+   * cancellation inside `fn` is a throw like any other: the resource, which `fn`
+   * may have left half-used, is destroyed rather than lent again.
    */
   async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
     checkFunction('Pool.use()', 'fn', fn);
