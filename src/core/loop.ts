@@ -45,6 +45,7 @@ import type { Instrument } from './instrument.js';
 import { context, currentNode } from './context.js';
 import { type Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
+import { UnretrievedErrors } from './unretrieved.js';
 
 /** What the exception handler is told (asyncio's exception handler context). */
 export interface ExceptionContext {
@@ -180,8 +181,8 @@ export class EventLoop {
   };
   #exceptionHandler: ExceptionHandler | null = null;
   #closed = false;
-  // Failed tasks whose error nobody retrieved yet; reported at close or collection.
-  readonly #unretrieved = new Set<WeakRef<Task>>();
+  /** @internal Failed tasks whose error nobody retrieved yet (unretrieved.ts). */
+  readonly _unretrieved: UnretrievedErrors = new UnretrievedErrors(this);
   /** @internal The node callbacks run in: no task, never cancelled. */
   readonly _root: CancelNode;
   /** @internal Living tasks, an intrusive list in creation order. */
@@ -492,27 +493,6 @@ export class EventLoop {
     );
   }
 
-  /** @internal Remembers a failed task until its error is retrieved. */
-  _trackUnretrieved(task: Task): WeakRef<Task> {
-    const ref = new WeakRef(task);
-    this.#unretrieved.add(ref);
-    return ref;
-  }
-
-  /** @internal */
-  _untrack(ref: WeakRef<Task>): void {
-    this.#unretrieved.delete(ref);
-  }
-
-  /** @internal Called when a tracked task was collected with its error unretrieved. */
-  _reportCollected(ref: WeakRef<Task>, name: string, error: unknown): void {
-    if (!this.#unretrieved.delete(ref)) return;
-    this.callExceptionHandler({
-      message: `Task ${name} failed and nobody retrieved its error`,
-      error,
-    });
-  }
-
   /** @internal Every task still living, in creation order. */
   _livingTasks(): Task[] {
     const tasks: Task[] = [];
@@ -522,8 +502,7 @@ export class EventLoop {
 
   /** @internal Reports unretrieved errors, releases the clock, refuses new tasks. */
   _close(): void {
-    for (const ref of this.#unretrieved) ref.deref()?._reportUnretrieved();
-    this.#unretrieved.clear();
+    this._unretrieved.reportAll();
     this.#closed = true;
     for (let t = this.#timers.pop(); t !== undefined; t = this.#timers.pop()) t.fn = null;
     this.#deadTimers = 0;
