@@ -44,10 +44,9 @@ export {
   type ExceptionContext,
   type ExceptionHandler,
   getRunningLoop,
-  Handle,
   type LoopStatistics,
-  TimerHandle,
 } from './core/loop.js';
+export { Handle, TimerHandle } from './core/timers.js';
 export {
   CancelScope,
   type CancelScopeOptions,

@@ -32,7 +32,7 @@
 import { checkObject, describe } from '../_internal/validate.js';
 import type { CancelledError } from '../errors.js';
 import type { CancelScope } from './cancel-scope.js';
-import type { TimerHandle } from './loop.js';
+import type { TimerHandle } from './timers.js';
 import type { Task } from './task.js';
 
 /** A wait as an instrument sees it. */

@@ -63,7 +63,8 @@
 import { CancelNode, effectiveCancel, isTaskNode, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { CancelledError } from '../errors.js';
-import { type EventLoop, currentLoop, type TimerHandle } from './loop.js';
+import { type EventLoop, currentLoop } from './loop.js';
+import type { TimerHandle } from './timers.js';
 import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
 

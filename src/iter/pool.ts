@@ -48,7 +48,8 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
+import { type EventLoop, currentLoop } from '../core/loop.js';
+import type { TimerHandle } from '../core/timers.js';
 import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
 import { Event } from '../sync/event.js';

@@ -29,7 +29,7 @@ import {
 } from '../_internal/validate.js';
 import type { CancelScope } from '../core/cancel-scope.js';
 import { type Instrument, type Wait, type WaitOutcome, taskOutcome } from '../core/lowlevel.js';
-import type { TimerHandle } from '../core/loop.js';
+import type { TimerHandle } from '../core/timers.js';
 import type { Task } from '../core/task.js';
 import type { CancelledError } from '../errors.js';
 
