@@ -215,6 +215,24 @@ const table: Record<string, Workload> = {
           return { value: sum };
         });
       },
+      // map() with concurrency, the way users write a bounded fan-out.
+      async 'corio-map'(n) {
+        return run(async () => {
+          let sum = 0;
+          const calls = pipe(
+            range(0, n),
+            map(
+              async (i) => {
+                await tick();
+                return i;
+              },
+              { concurrency: 16 },
+            ),
+          );
+          for await (const i of calls) sum += i;
+          return { value: sum };
+        });
+      },
       async 'corio-limiter'(n) {
         return run(async () => {
           const limiter = new CapacityLimiter(16);

@@ -2476,6 +2476,8 @@ const unchecked: Readonly<Record<string, string>> = {
   enterWait: 'checks what it is given: the opening of every waiting method',
   // Introspection: read by task trees and debug mode, given kernel objects.
   tasksOf: 'a kernel primitive',
+  taskFailed: 'a kernel primitive',
+  taskError: 'a kernel primitive',
   waitsOf: 'a kernel primitive',
   parentTaskOf: 'a kernel primitive',
   taskStartTime: 'a kernel primitive',

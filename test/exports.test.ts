@@ -144,6 +144,8 @@ test('corio/lowlevel exports exactly its public surface', async () => {
     'setDefaultClock',
     'setTimer',
     'suspend',
+    'taskError',
+    'taskFailed',
     'taskOutcome',
     'taskStartTime',
     'tasksOf',
