@@ -83,7 +83,7 @@ function sleepFor<T>(ms: number, value: T, signal: AbortSignal | undefined): Pro
   s.value = value;
   if (ms !== Infinity) {
     const loop = currentLoop();
-    s.owner = loop._schedule(loop.time() + ms, wakeUp, s);
+    s.owner = loop._scheduleIn(ms, wakeUp, s);
   }
   return park(s);
 }
