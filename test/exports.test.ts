@@ -165,3 +165,11 @@ test('corio/trace exports exactly its public surface', async () => {
     'trace',
   ]);
 });
+
+test('corio/node exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node'), ['WorkerPool', 'workerFunction']);
+});
+
+test('corio/node/worker exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node/worker'), ['checkCancelled', 'workerSignal']);
+});
