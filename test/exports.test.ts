@@ -167,7 +167,23 @@ test('corio/trace exports exactly its public surface', async () => {
 });
 
 test('corio/node exports exactly its public surface', async () => {
-  assert.deepEqual(await surface('corio/node'), ['WorkerPool', 'workerFunction']);
+  assert.deepEqual(await surface('corio/node'), [
+    'BusyResourceError',
+    'DEFAULT_LIMIT',
+    'IncompleteReadError',
+    'LimitOverrunError',
+    'Server',
+    'StreamReader',
+    'StreamWriter',
+    'WorkerPool',
+    'fetch',
+    'lockstepStreamPair',
+    'memoryStreamPair',
+    'openConnection',
+    'serveTcp',
+    'startServer',
+    'workerFunction',
+  ]);
 });
 
 test('corio/node/worker exports exactly its public surface', async () => {

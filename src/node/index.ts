@@ -1,23 +1,68 @@
 /**
- * `corio/node`: asyncio's I/O for Node — subprocesses and worker threads that
- * stop when cancelled.
+ * `corio/node`: asyncio's streams for Node, cancellable everywhere. Connections
+ * over TCP, TLS and Unix sockets (`openConnection`), servers whose handlers are
+ * tasks (`startServer`, `serveTcp`), `fetch` under the current scope, and
+ * in-memory stream pairs for protocol tests in virtual time. Every read waits on
+ * corio's own buffer, so a cancelled read loses no byte.
  *
  * @example
  * ```ts
- * import { isMainThread } from 'node:worker_threads';
  * import { run } from 'corio';
- * import { workerFunction } from 'corio/node';
+ * import { openConnection, startServer } from 'corio/node';
  *
- * export const double = (n: number): number => n * 2;
+ * // asyncio's echo server and client.
+ * await run(async () => {
+ *   await using server = await startServer(async (reader, writer) => {
+ *     const data = await reader.readline();
+ *     writer.write(data);
+ *     await writer.drain();
+ *   }, { host: '127.0.0.1', port: 0 });
+ *   const [{ port }] = server.addresses();
  *
- * if (isMainThread) {
- *   const doubleInThread = workerFunction<typeof double>(import.meta.url, 'double');
- *   await run(async () => console.log(await doubleInThread(21)));
- * }
- * // => 42
+ *   const [reader, writer] = await openConnection({ host: '127.0.0.1', port });
+ *   writer.write('Hello World!\n');
+ *   console.log(`Received: ${String(await reader.readline()).trim()}`);
+ *   writer.close();
+ *   await writer.waitClosed();
+ * });
+ * // => Received: Hello World!
  * ```
  * @module
  */
+export {
+  type ConnectAddress,
+  type Connection,
+  type ConnectOptions,
+  openConnection,
+} from './connection.js';
+export { type DisposableResponse, fetch } from './fetch.js';
+export {
+  lockstepStreamPair,
+  memoryStreamPair,
+  type MemoryStreamOptions,
+} from './memory-streams.js';
+export {
+  type ConnectionHandler,
+  Server,
+  type ServerAddresses,
+  type ServerOptions,
+  type ServerStatistics,
+  serveTcp,
+  startServer,
+} from './server.js';
+export {
+  BusyResourceError,
+  type ChunksOptions,
+  DEFAULT_LIMIT,
+  IncompleteReadError,
+  LimitOverrunError,
+  type LinesOptions,
+  type ReadOptions,
+  StreamReader,
+  type StreamReaderOptions,
+  type StreamReaderStatistics,
+} from './stream-reader.js';
+export { type ExtraInfo, StreamWriter, type StreamWriterStatistics } from './stream-writer.js';
 export {
   type CancelMode,
   WorkerPool,
