@@ -41,13 +41,14 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import { type Transferable, Worker } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkDelay, checkOptions, checkSignal, checkString } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
-import { currentLoop, throwIfCancelled } from '../core/lowlevel.js';
+import { currentLoop } from '../core/lowlevel.js';
 import { ClosedResourceError, type EventLoop, QueueFull } from '../index.js';
+import { type HostIo, hostIoOf, hostOperation } from './host-wait.js';
 import {
   checkLimit,
   checkMode,
@@ -55,13 +56,8 @@ import {
   checkTransfer,
   moduleUrl,
 } from './_internal/checks.js';
-import { hostWait } from './_internal/host-wait.js';
-import {
-  type CorioWorkerData,
-  type FromWorker,
-  type ToWorker,
-  fromWire,
-} from './_internal/worker-protocol.js';
+import { DONE, ENTRY, Job, QUEUED, RUNNING, Thread } from './_internal/pool-thread.js';
+import { type FromWorker, type ToWorker, fromWire } from './_internal/worker-protocol.js';
 
 /**
  * What cancelling a running job's caller does:
@@ -113,102 +109,12 @@ export interface WorkerPoolStatistics {
   readonly queued: number;
   /** Callers waiting for a result (queued or running jobs, abandoned ones not). */
   readonly tasksWaiting: number;
-  /** Jobs that ended with a value or an error. */
+  /** Jobs that ended with a value or an error, for a caller still waiting. */
   readonly completed: number;
   /** Jobs whose caller was cancelled. */
   readonly cancelled: number;
   /** Threads terminated because a cancelled job did not stop in time, or by `'terminate'`. */
   readonly terminated: number;
-}
-
-// The thread's entry: this folder's worker module, as TypeScript when corio runs
-// from its sources (a loader is then registered), as JavaScript once built.
-const ENTRY = new URL(
-  import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js',
-  import.meta.url,
-);
-
-const QUEUED = 0;
-const RUNNING = 1;
-const DONE = 2;
-
-// Job ids are per thread, 1 … 2^31 - 1, so that they fit the Int32 flag; 0 is "none".
-const MAX_ID = 0x7fffffff;
-
-class Job {
-  readonly module: string | null;
-  readonly name: string;
-  readonly args: readonly unknown[];
-  readonly transfer: readonly Transferable[] | undefined;
-  readonly cancel: CancelMode;
-  state = QUEUED;
-  id = 0;
-  thread: Thread | null = null;
-  /** Settles with the job's result; its caller's wait may have ended before. */
-  readonly promise: Promise<unknown>;
-  resolve!: (value: unknown) => void;
-  reject!: (error: unknown) => void;
-  /** Its caller stopped waiting (cancelled, or abandoned it). */
-  orphaned = false;
-  /** Set by a cancelled close(): what the caller hears instead of the job's outcome. */
-  closedWith: Error | null = null;
-  /** Called once the job's code has stopped: a reply came, or its thread exited. */
-  onStop: (() => void) | null = null;
-  /** Resolves once the job's code has stopped; set when a stop was first asked for. */
-  stopping: Promise<void> | null = null;
-
-  constructor(
-    module: string | null,
-    name: string,
-    args: readonly unknown[],
-    transfer: readonly Transferable[] | undefined,
-    cancel: CancelMode,
-  ) {
-    this.module = module;
-    this.name = name;
-    this.args = args;
-    this.transfer = transfer;
-    this.cancel = cancel;
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  stopped(): void {
-    const onStop = this.onStop;
-    this.onStop = null;
-    onStop?.();
-  }
-}
-
-class Thread {
-  readonly worker: Worker;
-  readonly flag: Int32Array;
-  /** Resolves when the thread has exited ('exit'). */
-  readonly exited: Promise<void>;
-  markExited!: () => void;
-  job: Job | null = null;
-  lastId = 0;
-  idleTimer: NodeJS.Timeout | null = null;
-  /** The error of an 'error' event: the thread dies with it. */
-  error: unknown = undefined;
-  terminating = false;
-
-  constructor(filename: string) {
-    const shared = new SharedArrayBuffer(4);
-    this.flag = new Int32Array(shared);
-    const workerData: CorioWorkerData = { corioWorker: 1, filename, flag: shared };
-    this.worker = new Worker(ENTRY, { workerData });
-    this.exited = new Promise((resolve) => {
-      this.markExited = resolve;
-    });
-  }
-
-  nextId(): number {
-    this.lastId = this.lastId === MAX_ID ? 1 : this.lastId + 1;
-    return this.lastId;
-  }
 }
 
 export class WorkerPool implements AsyncDisposable {
@@ -221,9 +127,10 @@ export class WorkerPool implements AsyncDisposable {
   readonly cancelMode: CancelMode;
   readonly cancelGrace: number;
   readonly #threads = new Set<Thread>();
+  // Idle threads, the most recently used last (it is taken first: warm caches).
   readonly #idle: Thread[] = [];
-  // FIFO of jobs waiting for a thread; a job cancelled there stays in it, DONE,
-  // and is skipped when its turn comes. #queued counts the live ones.
+  // FIFO of jobs waiting for a thread. A job cancelled there stays in it, DONE,
+  // and is skipped when its turn comes: #queued counts the live ones.
   readonly #queue = new Deque<Job>();
   #queued = 0;
   #running = 0;
@@ -232,8 +139,8 @@ export class WorkerPool implements AsyncDisposable {
   #cancelled = 0;
   #terminated = 0;
   #closed = false;
-  // Resolved when the pool is closed and its last job and thread are gone.
-  #drained: { promise: Promise<void>; resolve: () => void } | null = null;
+  // The waits of close() calls, ended once the pool is closed and drained.
+  readonly #closers = new Set<{ settle: (() => void) | null; io: HostIo | null }>();
 
   /** @throws {TypeError} / {RangeError} for bad options, naming them; a missing module is a TypeError. */
   constructor(options: WorkerPoolOptions) {
@@ -245,12 +152,8 @@ export class WorkerPool implements AsyncDisposable {
       );
     }
     this.filename = moduleUrl(fn, 'options.filename', options.filename);
-    this.maxThreads = checkThreads(
-      fn,
-      'options.maxThreads',
-      options.maxThreads ?? availableParallelism(),
-      1,
-    );
+    const max = options.maxThreads ?? availableParallelism();
+    this.maxThreads = checkThreads(fn, 'options.maxThreads', max, 1);
     this.minThreads = checkThreads(fn, 'options.minThreads', options.minThreads ?? 0, 0);
     if (this.minThreads > this.maxThreads) {
       throw new RangeError(
@@ -277,7 +180,7 @@ export class WorkerPool implements AsyncDisposable {
    *
    * @throws {QueueFull} when `maxQueue` jobs already wait for a thread.
    * @throws {InvalidStateError} after `close()`.
-   * @throws {ClosedResourceError} when `close()` was cancelled and stopped the job.
+   * @throws {ClosedResourceError} when a cancelled `close()` stopped the job.
    * The job's own error is thrown as an `Error` of the same name, message and
    * stack (a built-in class keeps its class), its enumerable properties copied.
    */
@@ -287,19 +190,10 @@ export class WorkerPool implements AsyncDisposable {
     checkString(fn, 'options.name', options?.name);
     checkSignal(fn, options?.signal);
     const transfer = checkTransfer(fn, options?.transfer);
-    const mode =
-      options?.cancel === undefined
-        ? this.cancelMode
-        : checkMode(fn, 'options.cancel', options.cancel);
-    return (await this._call(
-      fn,
-      null,
-      options?.name ?? 'default',
-      [data],
-      transfer,
-      mode,
-      options?.signal,
-    )) as R;
+    const cancel = options?.cancel;
+    const mode = cancel === undefined ? this.cancelMode : checkMode(fn, 'options.cancel', cancel);
+    const name = options?.name ?? 'default';
+    return (await this._call(fn, null, name, [data], transfer, mode, options?.signal)) as R;
   }
 
   /** @internal The one way in for `run()` and `workerFunction`: `module` null is the pool's. */
@@ -312,21 +206,31 @@ export class WorkerPool implements AsyncDisposable {
     mode: CancelMode,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    throwIfCancelled(signal);
     if (this.#closed) {
       throw new InvalidStateError(`${fn}: the pool is closed; make a new WorkerPool`);
     }
-    const job = new Job(module, name, args, transfer, mode);
-    this.#submit(fn, job);
-    this.#waiting++;
-    const done = (): void => {
-      this.#waiting--;
-    };
     const loop = currentLoop();
-    const wait = hostWait(job.promise, `WorkerPool.run(${name})`, {
-      signal,
-      onCancel: () => this.#cancelJob(job, loop),
-    });
+    const io = hostIoOf(loop);
+    const job = new Job(module, name, args, transfer, mode, io);
+    const wait = hostOperation<unknown>(
+      `WorkerPool.run(${name})`,
+      {
+        io,
+        signal,
+        cancel: () => {
+          this.#cancel(job, loop);
+        },
+        settle: mode !== 'abandon',
+      },
+      (settle) => {
+        job.settle = settle;
+        this.#submit(fn, job);
+        this.#count(job, true);
+      },
+    );
+    const done = (): void => {
+      this.#count(job, false);
+    };
     wait.then(done, done);
     return wait;
   }
@@ -355,21 +259,28 @@ export class WorkerPool implements AsyncDisposable {
    * callers get `ClosedResourceError`), waits until every thread has exited,
    * then throws `CancelledError`.
    */
-  async close(): Promise<void> {
-    throwIfCancelled();
-    this.#closed = true;
-    if (this.#drained === null) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => {
-        resolve = r;
-      });
-      this.#drained = { promise, resolve };
-      this.#maybeDrained();
-    }
+  close(): Promise<void> {
     const loop = currentLoop();
-    await hostWait(this.#drained.promise, 'WorkerPool.close()', {
-      onCancel: () => this.#force(loop),
-    });
+    const io = hostIoOf(loop);
+    const closer: { settle: (() => void) | null; io: HostIo | null } = { settle: null, io };
+    return hostOperation<undefined>(
+      'WorkerPool.close()',
+      {
+        io,
+        cancel: () => {
+          this.#force(loop);
+        },
+        settle: true,
+      },
+      (settle) => {
+        this.#closed = true;
+        closer.settle = () => {
+          settle.resolve(undefined);
+        };
+        this.#closers.add(closer);
+        this.#maybeDrained();
+      },
+    );
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -386,6 +297,13 @@ export class WorkerPool implements AsyncDisposable {
 
   // ---- jobs ------------------------------------------------------------------
 
+  // Counts a job among the waiting callers, or stops counting it (at most once).
+  #count(job: Job, waiting: boolean): void {
+    if (job.counted === waiting) return;
+    job.counted = waiting;
+    this.#waiting += waiting ? 1 : -1;
+  }
+
   #submit(fn: string, job: Job): void {
     const thread = this.#idle.pop();
     if (thread !== undefined) {
@@ -400,6 +318,18 @@ export class WorkerPool implements AsyncDisposable {
       this.#queue.push(job);
       this.#queued++;
     }
+  }
+
+  // The next live job of the queue, if any.
+  #nextQueued(): Job | undefined {
+    while (this.#queue.size > 0) {
+      const job = this.#queue.shift();
+      if (job.state === QUEUED) {
+        this.#queued--;
+        return job;
+      }
+    }
+    return undefined;
   }
 
   #dispatch(thread: Thread, job: Job): void {
@@ -431,23 +361,10 @@ export class WorkerPool implements AsyncDisposable {
     thread.worker.ref();
   }
 
-  // The next live job of the queue, if any.
-  #nextQueued(): Job | undefined {
-    while (this.#queue.size > 0) {
-      const job = this.#queue.shift();
-      if (job.state === QUEUED) {
-        this.#queued--;
-        return job;
-      }
-    }
-    return undefined;
-  }
-
   #reply(thread: Thread, message: FromWorker): void {
     const job = thread.job;
-    if (job === null || job.id !== message.id) return;
+    if (job?.id !== message.id) return;
     this.#finish(thread, job);
-    if (job.closedWith !== null) job.reject(job.closedWith);
     switch (message.kind) {
       case 'value':
         job.resolve(message.value);
@@ -462,8 +379,6 @@ export class WorkerPool implements AsyncDisposable {
         job.reject(new CancelledError('the job stopped at its cancellation', { source: 'parent' }));
         break;
     }
-    if (!job.orphaned) this.#completed++;
-    job.stopped();
     this.#makeIdle(thread);
   }
 
@@ -471,49 +386,61 @@ export class WorkerPool implements AsyncDisposable {
     thread.job = null;
     job.state = DONE;
     this.#running--;
+    if (!job.orphaned) this.#completed++;
+    const onEnd = job.onEnd;
+    job.onEnd = null;
+    onEnd?.();
   }
 
-  // Called by the caller's wait when its task is cancelled; resolves once the
-  // job's code no longer runs (at once for a queued or abandoned job).
-  #cancelJob(job: Job, loop: EventLoop): Promise<void> {
+  // The caller's wait was cancelled (its task, its scope, its signal). A queued
+  // job is dropped; a running one is stopped as its mode says. Called inside the
+  // cancellation, synchronously: the wait ends when the job settles.
+  #cancel(job: Job, loop: EventLoop): void {
     this.#cancelled++;
+    this.#count(job, false);
     job.orphaned = true;
     if (job.state === QUEUED) {
       job.state = DONE;
       this.#queued--;
+      job.reject(new CancelledError('dropped from the queue', { source: 'parent' }));
       this.#maybeDrained();
-      return Promise.resolve();
+    } else if (job.state === RUNNING) {
+      this.#stop(job, job.cancel, loop);
     }
-    if (job.state === DONE) return Promise.resolve();
-    return this.#stop(job, job.cancel, loop);
   }
 
-  // The grace is measured on the caller's loop, as every corio delay: under a
-  // VirtualClock it passes once the thread has been quiet for a while.
-  #stop(job: Job, mode: CancelMode, loop: EventLoop): Promise<void> {
-    if (job.stopping !== null) return job.stopping;
+  // Stops a running job: at most once; 'abandon' lets it run.
+  #stop(job: Job, mode: CancelMode, loop: EventLoop): void {
+    if (job.stopping || mode === 'abandon') return;
+    job.stopping = true;
     const thread = job.thread as Thread;
-    if (mode === 'abandon') return Promise.resolve();
-    const stopped = new Promise<void>((resolve) => {
-      job.onStop = resolve;
-    });
-    job.stopping = stopped;
     if (mode === 'terminate' || this.cancelGrace === 0) {
       this.#terminate(thread);
-      return stopped;
+      return;
     }
     Atomics.store(thread.flag, 0, job.id);
     const cancel: ToWorker = { type: 'cancel', id: job.id };
     thread.worker.postMessage(cancel);
-    if (this.cancelGrace !== Infinity) {
-      const timer = loop.callLater(this.cancelGrace, () => {
-        if (thread.job === job) this.#terminate(thread);
-      });
-      void stopped.then(() => {
-        timer.cancel();
+    // The thread is asked something: under a VirtualClock, hold time for its
+    // answer, so that the grace does not pass at once. A cancellation often comes
+    // from a deadline, outside every task, where activity() would not hold time
+    // and a helper task would be made on no loop of ours: hold it from a callback
+    // of the caller's loop, whose root context is that loop's.
+    const io = job.io;
+    if (io !== null) {
+      loop.callSoon(() => {
+        io.begin();
+        io.end();
       });
     }
-    return stopped;
+    if (this.cancelGrace === Infinity) return;
+    // The grace is measured on the caller's loop, as every corio delay.
+    const timer = loop.callLater(this.cancelGrace, () => {
+      if (thread.job === job) this.#terminate(thread);
+    });
+    job.onEnd = () => {
+      timer.cancel();
+    };
   }
 
   // ---- threads ---------------------------------------------------------------
@@ -577,16 +504,13 @@ export class WorkerPool implements AsyncDisposable {
     if (job !== null) {
       this.#finish(thread, job);
       job.reject(
-        job.closedWith ??
-          thread.error ??
+        thread.error ??
           new Error(
             `WorkerPool: the worker thread exited (code ${code}) while it ran ${JSON.stringify(job.name)}`,
           ),
       );
-      if (!job.orphaned) this.#completed++;
-      job.stopped();
     }
-    // A crash (or a termination) left jobs waiting with no thread to take them.
+    // A crash (or a termination) may leave jobs waiting with no thread to take them.
     if (this.#queued > 0 && this.#threads.size < this.maxThreads) {
       this.#makeIdle(this.#spawn());
     } else if (!this.#closed && this.#threads.size < this.minThreads) {
@@ -600,19 +524,25 @@ export class WorkerPool implements AsyncDisposable {
   #maybeDrained(): void {
     if (!this.#closed) return;
     for (const thread of [...this.#idle]) this.#terminate(thread, false);
-    if (this.#threads.size === 0 && this.#queued === 0) this.#drained?.resolve();
+    if (this.#threads.size > 0 || this.#queued > 0) return;
+    for (const closer of this.#closers) {
+      closer.io?.activity();
+      closer.settle?.();
+    }
+    this.#closers.clear();
   }
 
-  // close() was cancelled: stop everything now, and wait until every thread exited.
-  async #force(loop: EventLoop): Promise<void> {
+  // A close() was cancelled: stop every job now. Its wait ends once every thread
+  // has exited (#maybeDrained).
+  #force(loop: EventLoop): void {
     const closed = new ClosedResourceError(
       'WorkerPool.close() was cancelled while the job waited or ran',
     );
     for (let job = this.#nextQueued(); job !== undefined; job = this.#nextQueued()) {
       job.state = DONE;
+      job.orphaned = true;
       job.reject(closed);
     }
-    const stopping: Promise<void>[] = [];
     for (const thread of this.#threads) {
       const job = thread.job;
       if (job === null) {
@@ -620,12 +550,10 @@ export class WorkerPool implements AsyncDisposable {
       } else {
         // Its caller hears ClosedResourceError once the job stopped, not its outcome.
         job.closedWith = closed;
-        stopping.push(this.#stop(job, job.cancel === 'abandon' ? 'terminate' : job.cancel, loop));
+        this.#stop(job, job.cancel === 'abandon' ? 'terminate' : job.cancel, loop);
       }
     }
-    await Promise.all(stopping);
-    for (const thread of this.#threads) this.#terminate(thread, false);
-    await Promise.all([...this.#threads].map((thread) => thread.exited));
+    this.#maybeDrained();
   }
 }
 

@@ -345,14 +345,20 @@ test('workerFunction() types the call from the export and runs on the shared poo
     });
   }));
 
-test('under a VirtualClock, time holds while a thread works: a timeout does not fire early', () =>
+test('under a VirtualClock, time holds while a thread answers, and jumps once it has been quiet', () =>
   run(
     async () => {
-      await using pool = new WorkerPool({ filename: JOBS, maxThreads: 1 });
-      const mark = workerFunction<typeof Jobs.mark>(JOBS, 'mark', { pool });
-      const { shared } = cells();
-      await timeout(10, () => mark(shared, 50));
+      await using pool = new WorkerPool({ filename: JOBS, maxThreads: 1, cancelGrace: 60_000 });
+      assert.equal(await pool.run<number>(1), 2, 'the thread has started');
+      assert.equal(await timeout(10, () => pool.run<number>(2)), 4);
       assert.equal(getRunningLoop().time(), 0);
+      const { shared } = cells();
+      await assert.rejects(
+        timeout(1000, () => pool.run(shared, { name: 'cooperative' })),
+        { name: 'TimeoutError' },
+      );
+      assert.equal(getRunningLoop().time(), 1000);
+      assert.deepEqual([pool.statistics().cancelled, pool.statistics().terminated], [1, 0]);
     },
     { clock: new VirtualClock() },
   ));
