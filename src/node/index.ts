@@ -75,3 +75,18 @@ export {
   type WorkerFunctionOptions,
   workerFunction,
 } from './worker-function.js';
+export {
+  type CommunicateResult,
+  createSubprocessExec,
+  createSubprocessShell,
+  Process,
+  type ProcessWaitOptions,
+  type Stdio,
+  type SubprocessOptions,
+} from './subprocess.js';
+export {
+  CalledProcessError,
+  type CompletedProcess,
+  runProcess,
+  type RunProcessOptions,
+} from './run-process.js';
