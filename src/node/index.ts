@@ -75,12 +75,10 @@ export {
   type WorkerFunctionOptions,
   workerFunction,
 } from './worker-function.js';
+export { type CommunicateResult, Process, type ProcessWaitOptions } from './process.js';
 export {
-  type CommunicateResult,
   createSubprocessExec,
   createSubprocessShell,
-  Process,
-  type ProcessWaitOptions,
   type Stdio,
   type SubprocessOptions,
 } from './subprocess.js';

@@ -295,6 +295,10 @@ export class WorkerPool implements AsyncDisposable {
     });
   }
 
+  toString(): string {
+    return this[inspectSymbol]();
+  }
+
   // ---- jobs ------------------------------------------------------------------
 
   // Counts a job among the waiting callers, or stops counting it (at most once).

@@ -18,7 +18,8 @@ import {
   describe,
 } from '../../_internal/validate.js';
 import type { Settle } from '../host-wait.js';
-import type { Process, SubprocessOptions } from '../subprocess.js';
+import type { Process } from '../process.js';
+import type { SubprocessOptions } from '../subprocess.js';
 import { POSIX, isSignalName } from './process-group.js';
 
 export interface SpawnOptions {
