@@ -75,6 +75,22 @@ test('the built declarations type-check in a strict project with skipLibCheck fa
       'await corio.run(async () => corio.sleep(1), { clock: new testing.VirtualClock() });',
       'const clock: corio.Clock = new testing.VirtualClock({ autojump: false });',
       `export { clock, ${subpaths.map((_, i) => `m${i}`).join(', ')} };`,
+      // Objects corio hands out must not be constructible from the declarations:
+      // a stripped @internal constructor would read as a public one taking nothing.
+      "import * as iter from 'corio/iter';",
+      'export function handMade(): void {',
+      ...[
+        'corio.Guard',
+        'corio.Task',
+        'corio.TaskGroup',
+        'corio.Handle',
+        'corio.TimerHandle',
+        'corio.SendChannel',
+        'corio.ReceiveChannel',
+        'iter.PoolLease',
+        'iter.ContextManagerHandle',
+      ].flatMap((cls) => ['  // @ts-expect-error', `  void new ${cls}();`]),
+      '}',
       '',
     ].join('\n'),
   );

@@ -114,13 +114,16 @@ test('corio/testing exports exactly its public surface', async () => {
 
 test('corio/lowlevel exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/lowlevel'), [
+    'CLEAR_ON_ABORT',
     'CancelNode',
     'Nursery',
+    'PROMISE_WAIT',
     'ParkingLot',
     'RESOLVED',
     'Suspension',
     'UNABORTABLE',
     'awaitPromise',
+    'cancelAndJoin',
     'cancelReasonOf',
     'cancelShieldedCheckpoint',
     'cancelTask',
@@ -134,11 +137,13 @@ test('corio/lowlevel exports exactly its public surface', async () => {
     'rejected',
     'resumed',
     'retrieveOutcome',
+    'setDefaultClock',
     'setTimer',
     'suspend',
     'taskOutcome',
     'throwIfCancelled',
     'unwatchTask',
+    'waitAllTasksBlocked',
     'wake',
     'watchTask',
   ]);

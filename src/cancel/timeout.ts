@@ -31,7 +31,8 @@ import { TimeoutError } from '../errors.js';
 import { CancelScope } from '../core/cancel-scope.js';
 import { currentLoop } from '../core/loop.js';
 
-type ScopeBody<T> = (scope: CancelScope) => T | PromiseLike<T>;
+/** The body of `timeout`, `moveOnAfter` and friends: it receives their `CancelScope`. */
+export type ScopeBody<T> = (scope: CancelScope) => T | PromiseLike<T>;
 
 /**
  * Runs `fn` with a deadline `ms` from now; throws `TimeoutError` if the deadline

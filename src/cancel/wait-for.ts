@@ -27,18 +27,25 @@
  */
 import { checkDelay, describe, isThenable } from '../_internal/validate.js';
 import { CancelledError, TimeoutError } from '../errors.js';
-import { currentLoop } from '../core/loop.js';
 import type { CancelScope } from '../core/cancel-scope.js';
 import {
   PROMISE_WAIT,
-  type Suspension,
   type WaitKind,
+  cancelAndJoin,
+  cancelReasonOf,
+  cancelTask,
+  currentCancelNode,
+  currentLoop,
   fail,
   park,
   resumed,
+  retrieveOutcome,
+  setTimer,
   suspend,
+  taskOutcome,
   wake,
-} from '../core/suspend.js';
+  watchTask,
+} from '../core/lowlevel.js';
 import { Task } from '../core/task.js';
 import { timeout } from './timeout.js';
 
@@ -50,7 +57,8 @@ interface TaskWait {
 // The caller was cancelled: cancel the task too, and keep waiting for it (asyncio).
 const WAIT_TASK: WaitKind = {
   abort(s) {
-    (s.owner as TaskWait).task._cancelWith(
+    cancelTask(
+      (s.owner as TaskWait).task,
       new CancelledError('waitFor(): the caller was cancelled', { source: 'parent' }),
     );
     return false;
@@ -84,49 +92,50 @@ export async function waitFor<T>(
 }
 
 async function waitForTask<T>(task: Task<T>, ms: number): Promise<T> {
+  // Already cancelled: cancel the task too and wait for it, as a cancellation
+  // that comes while waiting does (#11: it threw at once, leaving the task running).
+  const node = currentCancelNode();
+  const reason = node === null ? null : cancelReasonOf(node);
+  if (reason !== null && !task.done()) return cancelAndJoin(task, reason);
   const state: TaskWait = { task: task, timedOut: false };
   const s = suspend<undefined>(`waitFor(${task.name}, ${ms})`, state, WAIT_TASK);
-  const loop = currentLoop();
   const timer =
     ms === Infinity
       ? null
-      : loop._schedule(
-          loop.time() + ms,
-          (arg) => {
-            const st = arg as TaskWait;
+      : setTimer(
+          currentLoop().time() + ms,
+          (st) => {
             st.timedOut = true;
-            st.task._cancelWith(
+            cancelTask(
+              st.task,
               new CancelledError(`waitFor(): ${ms} ms passed`, { source: 'deadline' }),
             );
           },
           state,
         );
-  task._onDone(() => {
+  watchTask(task, () => {
     timer?.cancel();
     wake(s, undefined);
   });
   await s.promise;
   resumed(s);
-  if (state.timedOut && task.cancelled()) {
-    task._retrieve();
-    throw new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms, cause: task._error() });
+  const outcome = taskOutcome(task);
+  if (state.timedOut && outcome.state === 'cancelled') {
+    retrieveOutcome(task);
+    throw new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms, cause: outcome.error });
   }
   return task.result();
 }
 
 async function waitForPromise<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
   const s = suspend<T>(`waitFor(promise, ${ms})`, promise, PROMISE_WAIT);
-  const loop = currentLoop();
   const timer =
     ms === Infinity
       ? null
-      : loop._schedule(
-          loop.time() + ms,
-          (arg) => {
-            fail(
-              arg as Suspension,
-              new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms }),
-            );
+      : setTimer(
+          currentLoop().time() + ms,
+          (wait) => {
+            fail(wait, new TimeoutError(`waitFor(): timed out after ${ms} ms`, { ms }));
           },
           s,
         );

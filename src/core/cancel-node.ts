@@ -35,7 +35,7 @@
  */
 import type { CancelledError } from '../errors.js';
 import type { EventLoop } from './loop.js';
-import { type Suspension, abortSuspension } from './suspend.js';
+import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
 
 /**
@@ -61,8 +61,13 @@ export class CancelNode {
   /** @internal The task this node runs in: itself for a task; null for a loop's root. */
   task: Task | null;
 
-  /** @internal */
-  constructor(loop: EventLoop, task: Task | null, shielded: boolean) {
+  /** @internal A node of its own (a nursery's, a loop's root). */
+  static _new(loop: EventLoop, task: Task | null, shielded: boolean): CancelNode {
+    return new CancelNode(loop, task, shielded);
+  }
+
+  // Protected: a node is a task, a scope, a group or a nursery, made by them.
+  protected constructor(loop: EventLoop, task: Task | null, shielded: boolean) {
     this.loop = loop;
     this.task = task;
     this.shielded = shielded;
@@ -115,80 +120,6 @@ export function detach(node: CancelNode): void {
   node.prevSibling = null;
   node.nextSibling = null;
   node.parent = null;
-}
-
-/** Moves a live node under another parent, delivering a cancellation it now inherits. */
-export function reparent(node: CancelNode, parent: CancelNode): void {
-  detach(node);
-  attach(node, parent);
-  const reason = effectiveCancel(node);
-  if (reason !== null) deliver(node, reason);
-}
-
-export function linkWait(node: CancelNode, s: Suspension): void {
-  s.prevWait = node.lastWait;
-  s.nextWait = null;
-  if (node.lastWait === null) node.firstWait = s;
-  else node.lastWait.nextWait = s;
-  node.lastWait = s;
-}
-
-export function unlinkWait(node: CancelNode, s: Suspension): void {
-  if (s.prevWait === null) node.firstWait = s.nextWait;
-  else s.prevWait.nextWait = s.nextWait;
-  if (s.nextWait === null) node.lastWait = s.prevWait;
-  else s.nextWait.prevWait = s.prevWait;
-  s.prevWait = null;
-  s.nextWait = null;
-}
-
-/**
- * Cancels `node` with `reason`. Returns false if it was already cancelled (the
- * first reason stays). Every wait in the subtree that the cancellation reaches is
- * aborted synchronously, before this returns.
- */
-export function cancelNode(node: CancelNode, reason: CancelledError): boolean {
-  if (node.cancelReason !== null) return false;
-  node.cancelReason = reason;
-  // An ancestor's cancellation already reached the subtree (unless we are shielded).
-  if (!node.shielded && node.parent !== null && effectiveCancel(node.parent) !== null) return true;
-  deliver(node, reason);
-  return true;
-}
-
-/**
- * Aborts the waits of `root`'s subtree, skipping shielded subtrees (not reached) and
- * already cancelled ones (reached when they were cancelled). Controllers are aborted
- * after the walk: their 'abort' listeners are user code and may change the tree.
- */
-export function deliver(root: CancelNode, reason: CancelledError): void {
-  let controllers: AbortController[] | null = null;
-  let node: CancelNode | null = root;
-  while (node !== null) {
-    for (let s = node.firstWait; s !== null; ) {
-      const next: Suspension | null = s.nextWait;
-      abortSuspension(s, reason);
-      s = next;
-    }
-    if (node.controller !== null && !node.controller.signal.aborted) {
-      (controllers ??= []).push(node.controller);
-    }
-    node = nextInWalk(root, node);
-  }
-  if (controllers !== null) for (const c of controllers) c.abort(reason);
-}
-
-const reached = (n: CancelNode): boolean => !n.shielded && n.cancelReason === null;
-
-// Depth-first successor of `node` within `root`'s subtree, among reached nodes.
-function nextInWalk(root: CancelNode, node: CancelNode): CancelNode | null {
-  for (let c = node.firstChild; c !== null; c = c.nextSibling) if (reached(c)) return c;
-  for (let n: CancelNode = node; n !== root; ) {
-    for (let s = n.nextSibling; s !== null; s = s.nextSibling) if (reached(s)) return s;
-    if (n.parent === null) return null;
-    n = n.parent;
-  }
-  return null;
 }
 
 /** A task's own node is the task itself; a scope's or group's node is not. */

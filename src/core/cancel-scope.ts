@@ -33,7 +33,8 @@ import {
   checkString,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, cancelNode, deliver, detach, effectiveCancel } from './cancel-node.js';
+import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
+import { cancelNode, deliver } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { type TimerHandle, currentLoop } from './loop.js';
 

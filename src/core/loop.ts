@@ -66,7 +66,12 @@ export class Handle {
   /** @internal */ arg: unknown;
 
   /** @internal */
-  constructor(fn: (arg: unknown) => void, arg: unknown) {
+  static _new(fn: (arg: unknown) => void, arg: unknown): Handle {
+    return new Handle(fn, arg);
+  }
+
+  // Protected: handles are made by callSoon(), callLater() and callAt().
+  protected constructor(fn: (arg: unknown) => void, arg: unknown) {
     this.fn = fn;
     this.arg = arg;
   }
@@ -88,7 +93,17 @@ export class TimerHandle extends Handle {
   readonly #loop: EventLoop;
 
   /** @internal */
-  constructor(
+  static _at(
+    loop: EventLoop,
+    when: number,
+    seq: number,
+    fn: (arg: unknown) => void,
+    arg: unknown,
+  ): TimerHandle {
+    return new TimerHandle(loop, when, seq, fn, arg);
+  }
+
+  private constructor(
     loop: EventLoop,
     when: number,
     seq: number,
@@ -185,7 +200,7 @@ export class EventLoop {
 
   constructor(clock: Clock = new SystemClock()) {
     this.#clock = clock;
-    this._root = new CancelNode(this, null, true);
+    this._root = CancelNode._new(this, null, true);
     this._root.live = true;
   }
 
@@ -271,7 +286,7 @@ export class EventLoop {
 
   /** @internal Schedules fn(arg) at loop time `when`. */
   _schedule(when: number, fn: (arg: unknown) => void, arg: unknown): TimerHandle {
-    const handle = new TimerHandle(this, when, this.#seq++, fn, arg);
+    const handle = TimerHandle._at(this, when, this.#seq++, fn, arg);
     this.#timers.push(handle);
     if (when < this.#alarm) this.#setAlarm(when);
     this._instrument?.timerSet?.(handle);
@@ -345,7 +360,7 @@ export class EventLoop {
 
   /** @internal Queues fn(arg) for the next turn of the host event loop. */
   _soon(fn: (arg: unknown) => void, arg: unknown): Handle {
-    const handle = new Handle(fn, arg);
+    const handle = Handle._new(fn, arg);
     this.#soon.push(handle);
     if (!this.#soonScheduled) {
       this.#soonScheduled = true;

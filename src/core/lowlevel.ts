@@ -58,7 +58,7 @@
  * }, { clock: new VirtualClock() });
  * // => got 42
  * ```
- * @module
+ * @module corio/lowlevel
  */
 import { CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';
@@ -69,9 +69,11 @@ import type { Task } from './task.js';
 export { hostOf, ParkingLot, type ParkingLotOptions } from './parking-lot.js';
 export {
   awaitPromise,
+  CLEAR_ON_ABORT,
   fail,
   park,
   parkThen,
+  PROMISE_WAIT,
   rejected,
   RESOLVED,
   resumed,
@@ -85,6 +87,8 @@ export {
 export { cancelShieldedCheckpoint, checkpoint } from './sleep.js';
 export { Nursery, type NurseryOptions, type NurserySpawnOptions } from './nursery.js';
 export { currentLoop } from './loop.js';
+export { waitAllTasksBlocked } from './wait-all-tasks-blocked.js';
+export { setDefaultClock } from './default-clock.js';
 export { CancelNode } from './cancel-node.js';
 
 /**
@@ -211,4 +215,17 @@ export function retrieveOutcome(task: Task): void {
  */
 export function cancelTask(task: Task, reason: CancelledError): void {
   task._cancelWith(reason);
+}
+
+/**
+ * What a waiting method does when its caller, already cancelled with `reason`,
+ * asks to wait for `task`: cancel the task (as the cancellation of a task
+ * awaiting it would), wait until it has ended, then throw `reason` (asyncio).
+ *
+ * **Cancellation:** not a cancellation point: it waits for the task to end, as
+ * `await task` does for a caller cancelled while it waits; it always throws
+ * `reason`.
+ */
+export function cancelAndJoin(task: Task, reason: CancelledError): Promise<never> {
+  return task._cancelAndJoin(reason);
 }

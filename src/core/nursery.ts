@@ -46,15 +46,8 @@
  */
 import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
-import {
-  CancelNode,
-  attach,
-  cancelNode,
-  childTasks,
-  detach,
-  effectiveCancel,
-  reparent,
-} from './cancel-node.js';
+import { CancelNode, attach, childTasks, detach, effectiveCancel } from './cancel-node.js';
+import { cancelNode, reparent } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { currentLoop } from './loop.js';
 import {
@@ -108,7 +101,7 @@ export class Nursery {
     checkOptions('new Nursery()', 'options', options);
     const parent = currentNode();
     const loop = parent === null ? currentLoop() : parent.loop;
-    this._node = new CancelNode(
+    this._node = CancelNode._new(
       loop,
       parent === null ? null : parent.task,
       options?.shield === true,
@@ -129,6 +122,16 @@ export class Nursery {
   /** `true` once the nursery itself was cancelled (by `cancel()`). */
   get cancelCalled(): boolean {
     return this._node.cancelReason !== null;
+  }
+
+  /**
+   * The `CancelledError` in force for the helpers: the nursery's own
+   * cancellation, or one that reached it from outside (its opener's); `null`
+   * while they may run on. A helper that ends with this error was cancelled,
+   * not failed.
+   */
+  get cancelReason(): CancelledError | null {
+    return effectiveCancel(this._node);
   }
 
   /**

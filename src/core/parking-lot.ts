@@ -117,7 +117,13 @@ export class ParkingLot<T = undefined> {
 
   /**
    * Parks the calling task until `wakeOne()`/`wakeAll()` picks it; resolves with the
-   * value it was woken with. Always a cancellation point.
+   * value it was woken with.
+   *
+   * **Cancellation:** always a cancellation point. A waiter cancelled while parked
+   * is unlinked at once and takes nothing. One cancelled after it was woken but
+   * before it resumed throws, and the lot's `onUnclaimed` hook hands on what it was
+   * given; with `committed`, it returns the value instead and meets its
+   * cancellation at its next checkpoint.
    */
   park(description: string, signal?: AbortSignal | null, ticket?: unknown): Promise<T> {
     return park(this.enqueue(description, signal, ticket));

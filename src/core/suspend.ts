@@ -40,7 +40,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { type CancelNode, effectiveCancel, linkWait, unlinkWait } from './cancel-node.js';
+import { type CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { WaitOutcome } from './instrument.js';
 import type { Task } from './task.js';
@@ -157,6 +157,23 @@ export class Suspension<T = unknown> {
   handleEvent(): void {
     if (this.signal !== null) abortSuspension(this, signalCancel(this.signal));
   }
+}
+
+function linkWait(node: CancelNode, s: Suspension): void {
+  s.prevWait = node.lastWait;
+  s.nextWait = null;
+  if (node.lastWait === null) node.firstWait = s;
+  else node.lastWait.nextWait = s;
+  node.lastWait = s;
+}
+
+function unlinkWait(node: CancelNode, s: Suspension): void {
+  if (s.prevWait === null) node.firstWait = s.nextWait;
+  else s.prevWait.nextWait = s.nextWait;
+  if (s.nextWait === null) node.lastWait = s.prevWait;
+  else s.nextWait.prevWait = s.prevWait;
+  s.prevWait = null;
+  s.nextWait = null;
 }
 
 /** The CancelledError for a wait whose `signal` aborted. */
@@ -309,6 +326,11 @@ const afterWait = (s: unknown): unknown => {
  * Suspension and starts with `resumed(s)`; one shared function per kind of wait,
  * so no closure is made per wait. Not an `async` function: an async frame per wait
  * cost a third of W5's time.
+ *
+ * **Cancellation:** as the wait's kind decides: `suspend()` has already checked
+ * the caller (it throws before parking a cancelled one), the kind's `abort` hook
+ * withdraws a parked wait, and `resumed(s)` in `onWoken` throws for a waiter
+ * cancelled after it was woken (handing on through `unclaimed`).
  */
 export function parkThen<R>(
   s: Suspension,
@@ -320,7 +342,12 @@ export function parkThen<R>(
   return caller;
 }
 
-/** Awaits a suspension and applies the resumption check: the common tail of a wait. */
+/**
+ * Awaits a suspension and applies the resumption check: the common tail of a wait,
+ * resolving with the value it was woken with.
+ *
+ * **Cancellation:** see `parkThen`.
+ */
 export function park<T>(s: Suspension<T>): Promise<T> {
   return parkThen(s, afterWait) as Promise<T>;
 }
@@ -329,6 +356,8 @@ export function park<T>(s: Suspension<T>): Promise<T> {
  * A promise rejected with `error`, Error or not, as an async function rejects with
  * whatever it threw: what a throw in a waiting method that is not `async` (to
  * spare its frame) becomes, and a failed task's outcome.
+ *
+ * **Cancellation:** not a wait: already settled.
  */
 export function rejected(error: unknown): Promise<never> {
   // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
@@ -346,8 +375,12 @@ export const RESOLVED: Promise<void> = Promise.resolve();
 export const PROMISE_WAIT: WaitKind = { abort: () => true, waitingOn: endedFromOutside };
 
 /**
- * Awaits a promise as a cancellation point: cancellation stops the waiting (the
- * promise itself cannot be cancelled and is left to settle unobserved).
+ * Awaits a host promise as a corio wait: the task is parked meanwhile (so a
+ * virtual clock moves), and `taskTree()` shows `description`.
+ *
+ * **Cancellation:** always a cancellation point. Cancellation stops the waiting at
+ * once; the promise itself cannot be cancelled and is left to settle unobserved
+ * (its rejection is handled, not reported).
  */
 export function awaitPromise<T>(
   promise: PromiseLike<T>,

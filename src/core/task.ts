@@ -31,7 +31,8 @@ import {
   isThenable,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, cancelNode, detach, effectiveCancel, walkOwn } from './cancel-node.js';
+import { CancelNode, attach, detach, effectiveCancel, walkOwn } from './cancel-node.js';
+import { cancelNode } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import {
@@ -85,8 +86,6 @@ const collected = new FinalizationRegistry<Unretrieved>((held) => {
 
 let taskCounter = 0;
 
-const ignore = (): void => {};
-
 type Callback = (task: never) => void;
 
 const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
@@ -113,6 +112,20 @@ const AWAIT_TASK: WaitKind = {
   waitingOn: awaitedTask,
 };
 
+// `await task` from a task that was already cancelled: the awaited task is
+// cancelled, and the wait lasts until it has ended (asyncio cancels the new
+// waiter at once and still waits for it). Not a cancellation point itself: the
+// caller's CancelledError is thrown when it ends (#11: it was thrown at once and
+// left the awaited task running).
+const AWAIT_ENDING: WaitKind = {
+  abort: () => false,
+  uncancellable: true,
+  describe: describeAwait,
+  waitingOn: awaitedTask,
+};
+
+const ignore = (): void => {};
+
 // Whether `from` awaits `target` through a chain of parked `await task` waits.
 function awaitsTransitively(from: Task, target: Task): boolean {
   const seen = new Set<Task>();
@@ -124,7 +137,7 @@ function awaitsTransitively(from: Task, target: Task): boolean {
       t,
       (node) => {
         for (let w = node.firstWait; w !== null; w = w.nextWait) {
-          if (w.kind === AWAIT_TASK) stack.push(w.owner as Task);
+          if (w.kind === AWAIT_TASK || w.kind === AWAIT_ENDING) stack.push(w.owner as Task);
         }
       },
       null,
@@ -222,7 +235,18 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal */ _nextTask: Task | null = null;
 
   /** @internal Use createTask() or TaskGroup.spawn(). */
-  constructor(
+  static _create<T>(
+    loop: EventLoop,
+    fn: TaskFunction<T>,
+    name: string | undefined,
+    parent: CancelNode | null,
+  ): Task<T> {
+    return new Task(loop, fn, name, parent);
+  }
+
+  // Private: users make tasks with createTask() or TaskGroup.spawn(); a
+  // constructor in the declarations would let them make one nothing runs.
+  private constructor(
     loop: EventLoop,
     fn: TaskFunction<T>,
     name: string | undefined,
@@ -489,11 +513,13 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       throwIfCancelled();
       return this.result();
     }
+    if (propagateCancel) {
+      const node = currentNode();
+      const reason = node === null ? null : effectiveCancel(node);
+      if (reason !== null) return this._cancelAndJoin(reason);
+    }
     const s = suspend<T>('await', this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
-    s.prev = this.#lastAwaiter;
-    if (this.#lastAwaiter === null) this.#firstAwaiter = s;
-    else this.#lastAwaiter.next = s;
-    this.#lastAwaiter = s;
+    this.#linkAwaiter(s);
     try {
       await s.promise;
     } catch (error) {
@@ -505,6 +531,34 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     }
     resumed(s);
     return s.value as T;
+  }
+
+  /**
+   * @internal The caller is already cancelled: cancel this task as the
+   * cancellation of a task awaiting it would, wait until it has ended, and throw
+   * the caller's `reason` (asyncio; see AWAIT_ENDING).
+   */
+  async _cancelAndJoin(reason: CancelledError): Promise<never> {
+    this._cancelWith(
+      new CancelledError(`${this.name} was cancelled because the task awaiting it was`, {
+        source: 'parent',
+        cause: reason,
+      }),
+    );
+    if (this.#state < SUCCEEDED) {
+      const s = suspend<T>('await', this, AWAIT_ENDING);
+      this.#linkAwaiter(s);
+      await s.promise.then(undefined, ignore);
+    }
+    this.#markRetrieved();
+    throw reason;
+  }
+
+  #linkAwaiter(s: Suspension): void {
+    s.prev = this.#lastAwaiter;
+    if (this.#lastAwaiter === null) this.#firstAwaiter = s;
+    else this.#lastAwaiter.next = s;
+    this.#lastAwaiter = s;
   }
 
   /** @internal */
@@ -589,7 +643,7 @@ export function startTask<T>(
   parent: CancelNode | null,
   eager = false,
 ): Task<T> {
-  const task = new Task<T>(loop, fn, name, parent);
+  const task = Task._create<T>(loop, fn, name, parent);
   if (eager) {
     task._startedAt = Math.floor(loop.time());
     task._start();

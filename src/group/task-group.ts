@@ -114,7 +114,12 @@ export class TaskGroup {
   };
 
   /** @internal Use taskGroup(). */
-  constructor() {
+  static _open(): TaskGroup {
+    return new TaskGroup();
+  }
+
+  // Private: a group is opened by taskGroup(), which also runs and joins it.
+  private constructor() {
     this.#nursery = new Nursery();
   }
 
@@ -282,5 +287,5 @@ export async function taskGroup<T>(
   body: (tg: TaskGroup) => T | PromiseLike<T>,
 ): Promise<T | undefined> {
   checkFunction('taskGroup()', 'body', body);
-  return new TaskGroup()._run(body);
+  return TaskGroup._open()._run(body);
 }

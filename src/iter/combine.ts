@@ -25,7 +25,8 @@ import { checkSize } from '../_internal/validate.js';
 import { Pumped } from './pumped.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
-type Items<S extends readonly Source<unknown>[]> = {
+/** The item types of a tuple of sources: `[Source<A>, Source<B>]` → `[A, B]`. */
+export type Items<S extends readonly Source<unknown>[]> = {
   [K in keyof S]: S[K] extends Source<infer T> ? T : never;
 };
 

@@ -42,7 +42,7 @@ import {
   suspend,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 
 /** Node's `EventEmitter` shape. */
 export interface EmitterLike {

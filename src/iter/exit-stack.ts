@@ -37,12 +37,14 @@ import { InvalidStateError } from '../errors.js';
 
 type Cleanup = () => unknown;
 
-interface SuppressedErrorLike extends Error {
+/** The shape of `SuppressedError` instances (ES2026's, or corio's on Node 20). */
+export interface SuppressedErrorLike extends Error {
   readonly error: unknown;
   readonly suppressed: unknown;
 }
 
-type SuppressedErrorConstructor = new (
+/** `SuppressedError`'s constructor: `new SuppressedError(error, suppressed, message?)`. */
+export type SuppressedErrorConstructor = new (
   error: unknown,
   suppressed: unknown,
   message?: string,
@@ -197,7 +199,14 @@ export class ContextManagerHandle<T> implements AsyncDisposable {
   #exited = false;
 
   /** @internal Made by asyncContextManager(). */
-  constructor(value: T, generator: AsyncGenerator<T, unknown, undefined>) {
+  static _entered<T>(
+    value: T,
+    generator: AsyncGenerator<T, unknown, undefined>,
+  ): ContextManagerHandle<T> {
+    return new ContextManagerHandle(value, generator);
+  }
+
+  private constructor(value: T, generator: AsyncGenerator<T, unknown, undefined>) {
     this.value = value;
     this.#generator = generator;
   }
@@ -268,6 +277,6 @@ export function asyncContextManager<A extends unknown[], T>(
     if (first.done === true) {
       throw new InvalidStateError('asyncContextManager(): the generator returned without yielding');
     }
-    return new ContextManagerHandle(first.value, generator);
+    return ContextManagerHandle._entered(first.value, generator);
   };
 }

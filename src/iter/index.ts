@@ -23,16 +23,18 @@
  * // => [ 5, 6, 7 ]
  * // => [ 9 ]
  * ```
- * @module
+ * @module corio/iter
  */
 export { type ChunkOptions, chunk } from './chunk.js';
-export { buffer, merge, zip } from './combine.js';
+export { buffer, type Items, merge, zip } from './combine.js';
 export { forEach, reduce, toArray } from './consume.js';
 export {
   AsyncExitStack,
   asyncContextManager,
   ContextManagerHandle,
   SuppressedError,
+  type SuppressedErrorConstructor,
+  type SuppressedErrorLike,
 } from './exit-stack.js';
 export { drop, enumerate, filter, take, takeWhile } from './filter.js';
 export { type EmitterLike, type FromEventOptions, fromEvent } from './events.js';

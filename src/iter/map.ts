@@ -36,10 +36,10 @@ import {
   suspend,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
 import { type Operator, type Source, asAsync } from './source.js';
-import { Nursery } from '../core/nursery.js';
+import { Nursery } from '../core/lowlevel.js';
 
 export interface MapOptions {
   /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */
@@ -198,13 +198,21 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
 
   // A call or the source failed: stop everything; the consumer throws once all ended.
   #fail(error: unknown): void {
-    if (!(isCancellation(error) && this.#closing)) this.#errors.push(error);
+    if (!this.#cancelledHere(error)) this.#errors.push(error);
     this.#abort();
     this.#wakeConsumer();
   }
 
   #isClosing(): boolean {
     return this.#closing;
+  }
+
+  // A call or the pump cancelled because the map is closing, or because the
+  // code it runs under was cancelled (a map stacked behind another operator runs
+  // under that operator's pump): not a failure to report. Only a cancellation
+  // nobody here asked for is one.
+  #cancelledHere(error: unknown): boolean {
+    return isCancellation(error) && (this.#closing || this.#workers?.cancelReason != null);
   }
 
   #abort(): void {

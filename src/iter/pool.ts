@@ -90,7 +90,11 @@ export class PoolLease<T> implements AsyncDisposable {
   #done = false;
 
   /** @internal Made by Pool.acquire(). */
-  constructor(pool: Pool<T>, value: T) {
+  static _lend<T>(pool: Pool<T>, value: T): PoolLease<T> {
+    return new PoolLease(pool, value);
+  }
+
+  private constructor(pool: Pool<T>, value: T) {
     this.#pool = pool;
     this.value = value;
   }
@@ -161,8 +165,10 @@ export class Pool<T> {
     this.#waiters = new ParkingLot<T | typeof SLOT>({
       // A waiter cancelled as it is served: its resource or its slot goes on.
       onUnclaimed: (value) => {
-        if (value === SLOT) this.#passSlot();
-        else this.#giveBack(value);
+        if (value === SLOT) {
+          this.#size--;
+          this.#passSlot();
+        } else this.#giveBack(value);
       },
     });
   }
@@ -201,7 +207,7 @@ export class Pool<T> {
           : await timeout(this.#acquireTimeout, () =>
               this.#waiters.park('Pool.acquire', options?.signal),
             );
-      return got === SLOT ? this.#create() : this.#lend(got);
+      return got === SLOT ? this.#create(true) : this.#lend(got);
     }
   }
 
@@ -225,8 +231,9 @@ export class Pool<T> {
     }
   }
 
-  async #create(): Promise<PoolLease<T>> {
-    this.#size++;
+  // `reserved`: the slot was reserved for this caller when it was woken.
+  async #create(reserved = false): Promise<PoolLease<T>> {
+    if (!reserved) this.#size++;
     let resource: T;
     try {
       resource = await this.#options.create();
@@ -240,7 +247,7 @@ export class Pool<T> {
 
   #lend(resource: T): PoolLease<T> {
     this.#inUse++;
-    return new PoolLease(this, resource);
+    return PoolLease._lend(this, resource);
   }
 
   /**
@@ -291,8 +298,11 @@ export class Pool<T> {
     await this.#options.destroy?.(resource);
   }
 
+  // A freed slot goes to the first waiter, reserved at once (counted in #size),
+  // so no acquire() can take it before that waiter resumes and creates its
+  // resource (fuzzer finding, #11: the pool then held more than max).
   #passSlot(): void {
-    if (!this.#draining && this.#size < this.max) this.#waiters.wakeOne(SLOT);
+    if (!this.#draining && this.#size < this.max && this.#waiters.wakeOne(SLOT)) this.#size++;
   }
 
   #armEviction(): void {
@@ -300,14 +310,10 @@ export class Pool<T> {
     if (loop === null || this.#timer !== null || this.#idleTimeout === Infinity) return;
     const oldest = this.#idle.peek();
     if (oldest === undefined || this.#size <= this.min) return;
-    this.#timer = loop._schedule(
-      oldest.since + this.#idleTimeout,
-      () => {
-        this.#timer = null;
-        this.#evict();
-      },
-      null,
-    );
+    this.#timer = loop.callAt(oldest.since + this.#idleTimeout, () => {
+      this.#timer = null;
+      this.#evict();
+    });
   }
 
   #evict(): void {

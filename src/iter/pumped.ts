@@ -33,9 +33,9 @@ import {
   suspend,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
-import { Nursery } from '../core/nursery.js';
+import { Nursery } from '../core/lowlevel.js';
 
 /**
  * Invariants:
@@ -136,7 +136,13 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
           await body(it);
         } catch (error) {
           // A pump cancelled because the operator is closing is not a failure.
-          if (!(isCancellation(error) && this.#isClosing())) this.#errors.push(error);
+          // Cancelled because the operator is closing, or because the code it
+          // runs under was (stacked behind another operator, it runs under that
+          // one's pump): not a failure (#11: break out of buffer(1) after
+          // buffer(1) threw the inner pump's CancelledError at the consumer).
+          const cancelled =
+            isCancellation(error) && (this.#isClosing() || this.#workers?.cancelReason != null);
+          if (!cancelled) this.#errors.push(error);
           this.#abort();
         } finally {
           this.#pumpsLeft--;

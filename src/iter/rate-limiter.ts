@@ -113,14 +113,10 @@ export class RateLimiter {
     const loop = this.#loop;
     if (loop === null || this.#timer !== null || (this.#waiters?.size ?? 0) === 0) return;
     const at = (this.#taken.peek() ?? loop.time()) + this.interval;
-    this.#timer = loop._schedule(
-      at,
-      () => {
-        this.#timer = null;
-        this.#handOut();
-      },
-      null,
-    );
+    this.#timer = loop.callAt(at, () => {
+      this.#timer = null;
+      this.#handOut();
+    });
   }
 
   #handOut(): void {

@@ -118,13 +118,14 @@ interface SendTicket {
 class ChannelState<T> {
   readonly capacity: number;
   readonly buffer = new Deque<T>();
-  // Receivers wait only while the buffer is empty; a send hands them its value.
-  // Their ticket is their receive end (to fail them when it closes).
-  readonly receivers: ParkingLot<T> = new ParkingLot<T>({
-    onUnclaimed: (value) => {
-      if (!this.receivers.wakeOne(value)) this.buffer.unshift(value);
-    },
-  });
+  // Receivers wait only while the buffer is empty; a send hands them its value,
+  // and that completes the receive (committed, Trio's rule): a receiver cancelled
+  // at that moment still returns the value, and meets its cancellation at its
+  // next checkpoint. Giving the value back instead could push the buffer past
+  // its capacity, or leave a rendezvous send complete with nobody holding the
+  // value (#11, a fuzzer finding). Their ticket is their receive end (to fail
+  // them when it closes).
+  readonly receivers: ParkingLot<T> = new ParkingLot<T>({ committed: true });
   // Senders wait while the buffer is full, with their value in their ticket. A
   // receiver takes it and wakes them: that completes the send (committed).
   readonly senders = new ParkingLot({ committed: true });
@@ -170,8 +171,8 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
   /** @internal */
   _closed = false;
 
-  /** @internal Made by openChannel() and clone(). */
-  constructor(state: ChannelState<T>) {
+  // Protected: ends are made by openChannel() and clone().
+  protected constructor(state: ChannelState<T>) {
     this._state = state;
   }
 
@@ -206,6 +207,11 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
 
 /** The sending end of a memory channel. */
 export class SendChannel<T> extends ChannelEnd<T> {
+  /** @internal */
+  static _open<T>(state: ChannelState<T>): SendChannel<T> {
+    return new SendChannel(state);
+  }
+
   /**
    * Sends `value`, waiting while the buffer is full (with capacity 0: until a
    * receiver takes it).
@@ -301,12 +307,18 @@ export class SendChannel<T> extends ChannelEnd<T> {
 
 /** The receiving end of a memory channel; `for await` receives until the channel ends. */
 export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T> {
+  /** @internal */
+  static _open<T>(state: ChannelState<T>): ReceiveChannel<T> {
+    return new ReceiveChannel(state);
+  }
+
   /**
    * Receives the next value, waiting while there is none.
    *
    * **Cancellation:** always a cancellation point. A receiver cancelled while
-   * waiting takes nothing; one cancelled as a value is handed to it gives the value
-   * back, first in line.
+   * waiting takes nothing. Once a sender has handed it a value the receive is
+   * complete, even if the receiver was cancelled at that moment (Trio): it
+   * returns the value, and the cancellation comes at its next checkpoint.
    *
    * @throws {EndOfChannel} once every send end is closed and the buffer is empty.
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
@@ -442,5 +454,5 @@ export function openChannel<T>(
   capacity: number,
 ): [send: SendChannel<T>, receive: ReceiveChannel<T>] {
   const state = new ChannelState<T>(checkSize('openChannel()', 'capacity', capacity));
-  return [new SendChannel(state), new ReceiveChannel(state)];
+  return [SendChannel._open(state), ReceiveChannel._open(state)];
 }

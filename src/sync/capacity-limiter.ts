@@ -37,7 +37,7 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { currentNode } from '../core/context.js';
+import { currentTask } from '../core/task.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
@@ -91,10 +91,7 @@ export class CapacityLimiter {
    * @throws {InvalidStateError} if the current task already holds a token.
    */
   acquire(options?: AcquireOptions): Promise<Guard> {
-    return this.acquireOnBehalfOf(
-      currentNode()?.task ?? Symbol('CapacityLimiter borrower'),
-      options,
-    );
+    return this.acquireOnBehalfOf(currentTask() ?? Symbol('CapacityLimiter borrower'), options);
   }
 
   /**
@@ -117,7 +114,7 @@ export class CapacityLimiter {
       }
       if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
         this.#borrowers.add(borrower);
-        return Promise.resolve(new Guard(this, borrower));
+        return Promise.resolve(Guard._for(this, borrower));
       }
       this.#waiters ??= new ParkingLot({
         onUnclaimed: (_, borrower) => {
@@ -141,7 +138,7 @@ export class CapacityLimiter {
    * @throws {InvalidStateError} if the current task holds no token.
    */
   release(): void {
-    this.releaseOnBehalfOf(currentNode()?.task);
+    this.releaseOnBehalfOf(currentTask());
   }
 
   /**

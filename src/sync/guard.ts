@@ -35,7 +35,13 @@ export class Guard implements Disposable {
   readonly #token: unknown;
 
   /** @internal Made by the primitives' `acquire()`. */
-  constructor(owner: Releasable, token: unknown) {
+  static _for(owner: Releasable, token: unknown): Guard {
+    return new Guard(owner, token);
+  }
+
+  // Private: a guard comes from an acquire(); one made by hand would release
+  // something it never held.
+  private constructor(owner: Releasable, token: unknown) {
     this.#owner = owner;
     this.#token = token;
   }
@@ -71,7 +77,7 @@ export class Guard implements Disposable {
  */
 export const guardOnWake = (s: unknown): Guard => {
   resumed(s as Suspension);
-  return new Guard(hostOf(s as Suspension) as Releasable, (s as Suspension).ticket);
+  return Guard._for(hostOf(s as Suspension) as Releasable, (s as Suspension).ticket);
 };
 
 /** @internal What hands out guards: a lock, a semaphore, a capacity limiter. */

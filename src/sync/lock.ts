@@ -81,7 +81,7 @@ export class Lock {
       if (!this.#locked) {
         this.#locked = true;
         this.#holder = node === null ? null : node.task;
-        return Promise.resolve(new Guard(this, undefined));
+        return Promise.resolve(Guard._for(this, undefined));
       }
       // release() hands ownership over without clearing #locked, so no task can
       // slip in between the release and the woken waiter's resumption.

@@ -87,7 +87,7 @@ export class Semaphore {
       throwIfCancelled(options?.signal);
       if (this.#value > 0) {
         this.#value--;
-        return Promise.resolve(new Guard(this, undefined));
+        return Promise.resolve(Guard._for(this, undefined));
       }
       this.#waiters ??= new ParkingLot({
         onUnclaimed: () => {

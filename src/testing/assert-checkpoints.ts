@@ -26,6 +26,9 @@ import { CancelledError } from '../errors.js';
 /**
  * Runs `operation` in a cancelled scope and throws an `Error` unless it rejects
  * with `CancelledError`.
+ *
+ * **Cancellation:** runs `operation` in a scope of its own, already cancelled;
+ * a cancellation of the caller is not caught and propagates.
  */
 export async function assertCheckpoints(operation: () => PromiseLike<unknown>): Promise<void> {
   checkFunction('assertCheckpoints()', 'operation', operation);

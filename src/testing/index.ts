@@ -10,9 +10,8 @@
  * console.log('a minute passed instantly');
  * // => a minute passed instantly
  * ```
- * @module
+ * @module corio/testing
  */
 export { assertCheckpoints } from './assert-checkpoints.js';
-export { setDefaultClock } from './default-clock.js';
+export { setDefaultClock, waitAllTasksBlocked } from '../core/lowlevel.js';
 export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';
-export { waitAllTasksBlocked } from './wait-all-tasks-blocked.js';

@@ -18,7 +18,7 @@
  * console.log(value, toMermaid(tracer).split('\n').length);
  * // => done 14
  * ```
- * @module
+ * @module corio/trace
  */
 import { type RunOptions, run } from '../core/run.js';
 import type { TaskFunction } from '../core/task.js';
@@ -39,6 +39,8 @@ export { dumpTaskTreeOn, formatTaskTree, printTaskTree, type TreeOptions } from 
  * Runs `main` as `run()` does, recording it: resolves with its value and the
  * tracer. If `main` fails, the error is thrown with the tracer attached as
  * `error.tracer` when the error is an object.
+ *
+ * **Cancellation:** as `run()`: `options.signal` cancels the main task.
  */
 export async function trace<T>(
   main: TaskFunction<T>,

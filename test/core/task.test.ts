@@ -5,11 +5,13 @@ import {
   CancelledError,
   InvalidStateError,
   allTasks,
+  cancelScope,
   checkpoint,
   createTask,
   currentTask,
   getRunningLoop,
   sleep,
+  waitFor,
 } from 'corio';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
@@ -260,4 +262,32 @@ test('a task returning a promise made elsewhere settles itself, whoever resolves
       [a, b, c, other].map((t) => t.done()),
       [true, true, true, true],
     );
+  }));
+
+test('awaiting a task, or waitFor(task), from an already cancelled task cancels it and waits for it (#11)', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    for (const how of ['await', 'waitFor'] as const) {
+      const inner = createTask(async () => {
+        try {
+          await sleep(5);
+        } finally {
+          await cancelScope(() => sleep(2), { shield: true });
+          trace.log(`${how}: inner ended`);
+        }
+      });
+      const caller = createTask(async (self) => {
+        self.cancel();
+        if (how === 'await') await inner;
+        else await waitFor(inner, 10);
+      });
+      assert.equal(await outcome(caller), 'CancelledError');
+      trace.log(`${how}: caller ended, inner cancelled=${inner.cancelled()}`);
+    }
+    assert.deepEqual(trace.lines, [
+      '2 await: inner ended',
+      '2 await: caller ended, inner cancelled=true',
+      '4 waitFor: inner ended',
+      '4 waitFor: caller ended, inner cancelled=true',
+    ]);
   }));

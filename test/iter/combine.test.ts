@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createTask, getRunningLoop, sleep } from 'corio';
-import { buffer, merge, pipe, range, take, toArray, zip } from 'corio/iter';
+import { buffer, map, merge, pipe, range, take, toArray, zip } from 'corio/iter';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 async function* ticking(trace: Trace, name: string, ms: number, n: number): AsyncGenerator<string> {
@@ -135,3 +135,31 @@ test('combinators validate their inputs', () => {
   });
   assert.ok(range(0, 1));
 });
+
+test('leaving a loop over stacked concurrent operators early throws nothing (#11)', () =>
+  vrun(async () => {
+    const stacks = [
+      () => pipe(range(0, 10), buffer(1), buffer(1)),
+      () =>
+        pipe(
+          range(0, 10),
+          map((n: number) => sleep(1, n), { concurrency: 2 }),
+          buffer(1),
+        ),
+      () =>
+        pipe(
+          range(0, 10),
+          buffer(1),
+          map((n: number) => sleep(1, n), { concurrency: 2 }),
+        ),
+      () => merge(pipe(range(0, 10), buffer(1)), range(10, 20)),
+    ];
+    for (const make of stacks) {
+      let got: number | undefined;
+      for await (const n of make()) {
+        got = n;
+        break;
+      }
+      assert.equal(typeof got, 'number');
+    }
+  }));

@@ -176,3 +176,30 @@ test('an acquire cancelled while validate runs gives the resource back; a failin
     failValidate = false;
     assert.equal((await pool.acquire()).value.id, 2);
   }));
+
+test('a slot freed for a waiter is reserved for it: no acquire() barges in, size never exceeds max (#11)', () =>
+  vrun(async () => {
+    let n = 0;
+    const pool = new Pool({ max: 1, create: () => ++n });
+    const first = await pool.acquire();
+    const waiter = createTask(() => pool.acquire());
+    await waitAllTasksBlocked();
+    void first.discard(); // frees the slot, reserved for the waiter
+    const barger = createTask(() => pool.acquire());
+    const woken = await waiter;
+    assert.deepEqual(pool.statistics(), { size: 1, idle: 0, inUse: 1, max: 1, tasksWaiting: 1 });
+    woken.release();
+    const bargerLease = await barger;
+    assert.equal(bargerLease.value, woken.value);
+    bargerLease.release();
+    // A waiter cancelled as the slot is reserved for it passes the slot on.
+    const holder = await pool.acquire();
+    const w1 = createTask(() => pool.acquire());
+    const w2 = createTask(() => pool.acquire());
+    await waitAllTasksBlocked();
+    void holder.discard();
+    w1.cancel();
+    assert.equal(await outcome(w1), 'CancelledError');
+    (await w2).release();
+    assert.deepEqual(pool.statistics(), { size: 1, idle: 1, inUse: 0, max: 1, tasksWaiting: 0 });
+  }));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { test } from 'node:test';
 import {
+  checkpoint,
   BrokenResourceError,
   ClosedResourceError,
   EndOfChannel,
@@ -133,15 +134,30 @@ test('using a closed end throws ClosedResourceError; closing an end fails its ow
     assert.equal(otherReceive.isClosed(), false);
   }));
 
-test('a receiver cancelled as a value is handed to it gives it back first in line', () =>
+test('a receiver handed a value keeps it even if cancelled then, and the buffer never exceeds its capacity (#11)', () =>
   vrun(async () => {
-    const [send, receive] = openChannel<string>(1);
-    const receiver = createTask(() => receive.receive());
-    await waitAllTasksBlocked();
-    send.sendNowait('a');
-    receiver.cancel();
-    assert.equal(await outcome(receiver), 'CancelledError');
-    assert.equal(receive.receiveNowait(), 'a');
+    // Scenario: R waits; a send hands it 'a'; R is cancelled before it resumes;
+    // a sender fills the buffer meanwhile. Giving 'a' back made the buffer 2/1
+    // (and 1/0 on an unbuffered channel, whose send had completed).
+    for (const capacity of [0, 1]) {
+      const [send, receive] = openChannel<string>(capacity);
+      const trace = new Trace();
+      const receiver = createTask(async () => {
+        const value = await receive.receive();
+        trace.log(`received ${value}`);
+        await checkpoint().catch((e: unknown) => {
+          trace.log(`next checkpoint: ${(e as Error).name}`);
+        });
+      });
+      await waitAllTasksBlocked();
+      const sent = send.send('a');
+      receiver.cancel();
+      if (capacity > 0) send.sendNowait('b');
+      await sent;
+      await receiver;
+      assert.deepEqual(trace.lines, ['0 received a', '0 next checkpoint: CancelledError']);
+      assert.equal(receive.statistics().currentBufferUsed, capacity);
+    }
   }));
 
 test('a sender whose value was taken completes its send even if cancelled then', () =>

@@ -20,8 +20,8 @@
  * @module
  */
 import { checkFunction } from '../_internal/validate.js';
-import type { Clock } from '../core/clock.js';
-import { _setDefaultClock } from '../core/run.js';
+import type { Clock } from './clock.js';
+import { _setDefaultClock } from './run.js';
 
 /** Sets the clock factory for `run()` calls without a `clock`; `null` for the system clock. */
 export function setDefaultClock(factory: (() => Clock) | null): void {

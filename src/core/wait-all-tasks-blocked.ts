@@ -21,9 +21,9 @@
  * ```
  * @module
  */
-import { getRunningLoop } from '../core/loop.js';
-import { type WaitKind, park, suspend } from '../core/suspend.js';
-import type { EventLoop } from '../core/loop.js';
+import { getRunningLoop } from './loop.js';
+import { type WaitKind, park, suspend } from './suspend.js';
+import type { EventLoop } from './loop.js';
 
 const BLOCKED: WaitKind = {
   abort(s) {
