@@ -90,7 +90,11 @@ export class Process implements AsyncDisposable {
   #inputTaken = false;
 
   /** @internal Made by `createSubprocessExec()` and `createSubprocessShell()`. */
-  constructor(child: ChildProcess, exit: Exit, io: HostIo | null, options: SpawnOptions) {
+  static _open(child: ChildProcess, exit: Exit, io: HostIo | null, options: SpawnOptions): Process {
+    return new Process(child, exit, io, options);
+  }
+
+  private constructor(child: ChildProcess, exit: Exit, io: HostIo | null, options: SpawnOptions) {
     this.#child = child;
     this.#exit = exit;
     this.#io = io;

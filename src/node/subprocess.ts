@@ -199,7 +199,7 @@ async function start(
       });
     },
   );
-  return new Process(child, exit, io, options);
+  return Process._open(child, exit, io, options);
 }
 
 function cannotStart(file: string, error: NodeJS.ErrnoException): Error {
