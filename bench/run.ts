@@ -30,6 +30,12 @@ const reps = Number(option('--reps') ?? (quick ? 1 : 5));
 if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`--reps must be a positive integer`);
 const only = option('--only')?.split(',');
 const cellFile = join(dirname(fileURLToPath(import.meta.url)), 'cell.ts');
+const tsxInWorkers = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'scripts',
+  'tsx-in-workers.mjs',
+);
 
 const cells = Object.entries(workloads)
   .filter(([id]) => only === undefined || only.includes(id))
@@ -48,6 +54,9 @@ for (let rep = 1; rep <= reps; rep++) {
         '--conditions=corio-source',
         '--import',
         'tsx',
+        // Workers load TypeScript too (W12), also on Node 20.
+        '--import',
+        tsxInWorkers,
         cellFile,
         id,
         impl,

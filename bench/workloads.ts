@@ -16,6 +16,7 @@ import {
   effectW8,
 } from './peers/effect.js';
 import { effectionW1, effectionW3, effectionW7 } from './peers/effection.js';
+import { W11, W12 } from './processes.js';
 import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
@@ -635,6 +636,8 @@ const table: Record<string, Workload> = {
       effect: effectW8,
     },
   },
+  W11,
+  W12,
 };
 
 // `raw-als`: the raw code run inside one AsyncLocalStorage context. On Node 20 a
