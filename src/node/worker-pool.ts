@@ -46,7 +46,7 @@ import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkDelay, checkOptions, checkSignal, checkString } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
-import { currentLoop } from '../core/lowlevel.js';
+import { currentLoop, rejected } from '../core/lowlevel.js';
 import { ClosedResourceError, type EventLoop, QueueFull } from '../index.js';
 import { type HostIo, hostIoOf, hostOperation } from './host-wait.js';
 import {
@@ -57,7 +57,13 @@ import {
   moduleUrl,
 } from './_internal/checks.js';
 import { DONE, ENTRY, Job, QUEUED, RUNNING, Thread } from './_internal/pool-thread.js';
-import { type FromWorker, type ToWorker, fromWire } from './_internal/worker-protocol.js';
+import {
+  ERROR,
+  type FromWorker,
+  THROWN,
+  type ToWorker,
+  fromWire,
+} from './_internal/worker-protocol.js';
 
 /**
  * What cancelling a running job's caller does:
@@ -184,16 +190,22 @@ export class WorkerPool implements AsyncDisposable {
    * The job's own error is thrown as an `Error` of the same name, message and
    * stack (a built-in class keeps its class), its enumerable properties copied.
    */
-  async run<R = unknown>(data: unknown, options?: WorkerRunOptions): Promise<R> {
+  run<R = unknown>(data: unknown, options?: WorkerRunOptions): Promise<R> {
     const fn = 'WorkerPool.run()';
-    checkOptions(fn, 'options', options);
-    checkString(fn, 'options.name', options?.name);
-    checkSignal(fn, options?.signal);
-    const transfer = checkTransfer(fn, options?.transfer);
-    const cancel = options?.cancel;
-    const mode = cancel === undefined ? this.cancelMode : checkMode(fn, 'options.cancel', cancel);
-    const name = options?.name ?? 'default';
-    return (await this._call(fn, null, name, [data], transfer, mode, options?.signal)) as R;
+    try {
+      if (options !== undefined) {
+        checkOptions(fn, 'options', options);
+        checkString(fn, 'options.name', options.name);
+        checkSignal(fn, options.signal);
+      }
+      const transfer = checkTransfer(fn, options?.transfer);
+      const cancel = options?.cancel;
+      const mode = cancel === undefined ? this.cancelMode : checkMode(fn, 'options.cancel', cancel);
+      const name = options?.name ?? 'default';
+      return this._call(fn, null, name, [data], transfer, mode, options?.signal) as Promise<R>;
+    } catch (error) {
+      return rejected(error);
+    }
   }
 
   /** @internal The one way in for `run()` and `workerFunction`: `module` null is the pool's. */
@@ -212,7 +224,7 @@ export class WorkerPool implements AsyncDisposable {
     const loop = currentLoop();
     const io = hostIoOf(loop);
     const job = new Job(module, name, args, transfer, mode, io);
-    const wait = hostOperation<unknown>(
+    return hostOperation<unknown>(
       `WorkerPool.run(${name})`,
       {
         io,
@@ -224,15 +236,15 @@ export class WorkerPool implements AsyncDisposable {
       },
       (settle) => {
         job.settle = settle;
-        this.#submit(fn, job);
         this.#count(job, true);
+        try {
+          this.#submit(fn, job);
+        } catch (error) {
+          this.#count(job, false);
+          throw error;
+        }
       },
     );
-    const done = (): void => {
-      this.#count(job, false);
-    };
-    wait.then(done, done);
-    return wait;
   }
 
   /** Counts, at this moment. */
@@ -341,23 +353,22 @@ export class WorkerPool implements AsyncDisposable {
       clearTimeout(thread.idleTimer);
       thread.idleTimer = null;
     }
-    const message: ToWorker = {
-      type: 'job',
-      id: thread.nextId(),
-      module: job.module,
-      name: job.name,
-      args: job.args,
-    };
+    const id = thread.nextId();
+    const message: ToWorker =
+      job.module === null && job.name === 'default' && job.args.length === 1
+        ? [id, job.args[0]]
+        : [id, job.args, job.name, job.module];
     try {
       thread.worker.postMessage(message, job.transfer);
     } catch (error) {
       // The arguments cannot be cloned: the job fails at once, the thread stays idle.
       job.state = DONE;
+      this.#count(job, false);
       job.reject(error);
       this.#makeIdle(thread);
       return;
     }
-    job.id = message.id;
+    job.id = id;
     job.thread = thread;
     job.state = RUNNING;
     thread.job = job;
@@ -367,22 +378,13 @@ export class WorkerPool implements AsyncDisposable {
 
   #reply(thread: Thread, message: FromWorker): void {
     const job = thread.job;
-    if (job?.id !== message.id) return;
+    if (job?.id !== message[0]) return;
     this.#finish(thread, job);
-    switch (message.kind) {
-      case 'value':
-        job.resolve(message.value);
-        break;
-      case 'error':
-        job.reject(fromWire(message.error));
-        break;
-      case 'thrown':
-        job.reject(message.value);
-        break;
-      case 'cancelled':
-        job.reject(new CancelledError('the job stopped at its cancellation', { source: 'parent' }));
-        break;
-    }
+    if (message.length === 2) job.resolve(message[1]);
+    else if (message[2] === ERROR) job.reject(fromWire(message[1]));
+    else if (message[2] === THROWN) job.reject(message[1]);
+    else
+      job.reject(new CancelledError('the job stopped at its cancellation', { source: 'parent' }));
     this.#makeIdle(thread);
   }
 
@@ -390,6 +392,7 @@ export class WorkerPool implements AsyncDisposable {
     thread.job = null;
     job.state = DONE;
     this.#running--;
+    this.#count(job, false);
     if (!job.orphaned) this.#completed++;
     const onEnd = job.onEnd;
     job.onEnd = null;
@@ -423,7 +426,7 @@ export class WorkerPool implements AsyncDisposable {
       return;
     }
     Atomics.store(thread.flag, 0, job.id);
-    const cancel: ToWorker = { type: 'cancel', id: job.id };
+    const cancel: ToWorker = job.id;
     thread.worker.postMessage(cancel);
     // The thread is asked something: under a VirtualClock, hold time for its
     // answer, so that the grace does not pass at once. A cancellation often comes
@@ -545,6 +548,7 @@ export class WorkerPool implements AsyncDisposable {
     for (let job = this.#nextQueued(); job !== undefined; job = this.#nextQueued()) {
       job.state = DONE;
       job.orphaned = true;
+      this.#count(job, false);
       job.reject(closed);
     }
     for (const thread of this.#threads) {

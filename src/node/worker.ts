@@ -39,10 +39,14 @@
  * @module
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { isThenable } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import {
+  CANCELLED,
   type CorioWorkerData,
+  ERROR,
   type FromWorker,
+  THROWN,
   type ToWorker,
   isCorioWorkerData,
   toWire,
@@ -128,54 +132,93 @@ export function checkCancelled(): void {
 const data: unknown = workerData;
 if (!isMainThread && parentPort !== null && isCorioWorkerData(data)) serve(parentPort, data);
 
+// Modules by URL: the promise of the import, then its namespace once loaded
+// (a job for a loaded module runs synchronously, with no microtask before it).
+const loading = new Map<string, Promise<Namespace>>();
+const loaded = new Map<string, Namespace>();
+type Namespace = Readonly<Record<string, unknown>>;
+type JobFunction = (...args: readonly unknown[]) => unknown;
+
 function serve(port: MessagePort, data: CorioWorkerData): void {
   flag = new Int32Array(data.flag);
-  const modules = new Map<string, Promise<Record<string, unknown>>>();
-  const load = (href: string): Promise<Record<string, unknown>> => {
-    let loaded = modules.get(href);
-    if (loaded === undefined) {
-      loaded = import(href) as Promise<Record<string, unknown>>;
-      modules.set(href, loaded);
-    }
-    return loaded;
-  };
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'cancel') {
-      if (current?.id === message.id) current.abort();
+    if (typeof message === 'number') {
+      if (current?.id === message) current.abort();
+    } else if (message.length === 2) {
+      start(port, message[0], data.filename, 'default', [message[1]]);
     } else {
-      void runJob(
-        port,
-        message,
-        load(message.module ?? data.filename),
-        message.module ?? data.filename,
-      );
+      start(port, message[0], message[3] ?? data.filename, message[2], message[1]);
     }
   });
 }
 
-async function runJob(
+function start(
   port: MessagePort,
-  message: Extract<ToWorker, { type: 'job' }>,
-  loaded: Promise<Record<string, unknown>>,
+  id: number,
   href: string,
-): Promise<void> {
-  const job = new Job(message.id);
+  name: string,
+  args: readonly unknown[],
+): void {
+  const job = new Job(id);
   current = job;
-  let reply: FromWorker;
+  const namespace = loaded.get(href);
+  if (namespace !== undefined) {
+    call(port, job, namespace, href, name, args);
+    return;
+  }
+  let promise = loading.get(href);
+  if (promise === undefined) {
+    promise = import(href) as Promise<Namespace>;
+    loading.set(href, promise);
+    void promise.then((ns) => loaded.set(href, ns), ignore);
+  }
+  promise.then(
+    (ns) => {
+      call(port, job, ns, href, name, args);
+    },
+    (error: unknown) => {
+      finish(port, job, answerFor(job, error));
+    },
+  );
+}
+
+function call(
+  port: MessagePort,
+  job: Job,
+  namespace: Namespace,
+  href: string,
+  name: string,
+  args: readonly unknown[],
+): void {
+  let result: unknown;
   try {
-    const fn = (await loaded)[message.name];
+    const fn = namespace[name];
     if (typeof fn !== 'function') {
       throw new TypeError(
-        `WorkerPool: the module ${href} has no export named ${JSON.stringify(message.name)} that is a function`,
+        `WorkerPool: the module ${href} has no export named ${JSON.stringify(name)} that is a function`,
       );
     }
-    const value: unknown = await (fn as (...args: readonly unknown[]) => unknown)(...message.args);
-    reply = { id: job.id, kind: 'value', value };
+    result = (fn as JobFunction)(...args);
   } catch (error) {
-    reply = answerFor(job, error);
-  } finally {
-    current = null;
+    finish(port, job, answerFor(job, error));
+    return;
   }
+  if (!isThenable(result)) {
+    finish(port, job, [job.id, result]);
+    return;
+  }
+  result.then(
+    (value) => {
+      finish(port, job, [job.id, value]);
+    },
+    (error: unknown) => {
+      finish(port, job, answerFor(job, error));
+    },
+  );
+}
+
+function finish(port: MessagePort, job: Job, reply: FromWorker): void {
+  current = null;
   try {
     port.postMessage(reply);
   } catch (error) {
@@ -185,11 +228,13 @@ async function runJob(
 }
 
 function answerFor(job: Job, error: unknown): FromWorker {
-  if (job.requested() && isCancellation(error)) return { id: job.id, kind: 'cancelled' };
-  if (error instanceof Error) return { id: job.id, kind: 'error', error: toWire(error) };
+  if (job.requested() && isCancellation(error)) return [job.id, null, CANCELLED];
+  if (error instanceof Error) return [job.id, toWire(error), ERROR];
   try {
-    return { id: job.id, kind: 'thrown', value: structuredClone(error) };
+    return [job.id, structuredClone(error), THROWN];
   } catch {
-    return { id: job.id, kind: 'thrown', value: String(error) };
+    return [job.id, String(error), THROWN];
   }
 }
+
+const ignore = (): void => {};

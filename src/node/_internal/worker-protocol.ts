@@ -27,24 +27,33 @@ export function isCorioWorkerData(data: unknown): data is CorioWorkerData {
   );
 }
 
-/** Pool → thread. */
+/**
+ * Pool → thread, as small as it can be (every job pays for its clone):
+ * - a number: cancel the job of that id;
+ * - `[id, data]`: call the pool module's default export with `data`
+ *   (`pool.run(data)`, the common case);
+ * - `[id, args, name, module]`: call export `name` of `module` (null: the
+ *   pool's) with `args`.
+ */
 export type ToWorker =
-  | {
-      readonly type: 'job';
-      readonly id: number;
-      /** The module to call into (a URL); null: the pool's `filename`. */
-      readonly module: string | null;
-      readonly name: string;
-      readonly args: readonly unknown[];
-    }
-  | { readonly type: 'cancel'; readonly id: number };
+  | number
+  | readonly [id: number, data: unknown]
+  | readonly [id: number, args: readonly unknown[], name: string, module: string | null];
 
-/** Thread → pool: how a job ended. */
+export const ERROR = 1;
+export const THROWN = 2;
+export const CANCELLED = 3;
+
+/**
+ * Thread → pool, how a job ended: `[id, value]` when it returned; `[id,
+ * WireError, ERROR]` when it threw an Error, `[id, value, THROWN]` anything
+ * else; `[id, null, CANCELLED]` when it stopped at its cancellation.
+ */
 export type FromWorker =
-  | { readonly id: number; readonly kind: 'value'; readonly value: unknown }
-  | { readonly id: number; readonly kind: 'error'; readonly error: WireError }
-  | { readonly id: number; readonly kind: 'thrown'; readonly value: unknown }
-  | { readonly id: number; readonly kind: 'cancelled' };
+  | readonly [id: number, value: unknown]
+  | readonly [id: number, error: WireError, kind: typeof ERROR]
+  | readonly [id: number, value: unknown, kind: typeof THROWN]
+  | readonly [id: number, value: null, kind: typeof CANCELLED];
 
 /** An Error in parts. */
 export interface WireError {
