@@ -64,7 +64,9 @@ await run(async () => {
 
   await taskGroup((tg) => {
     for (const name of ['a', 'b']) {
-      tg.spawn(async () => console.log(name, 'got', await answer.result()));
+      tg.spawn(async () => {
+        console.log(name, 'got', await answer.result());
+      });
     }
     tg.spawn(async () => {
       await sleep(10);

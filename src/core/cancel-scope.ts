@@ -31,6 +31,7 @@ import {
   checkFunction,
   checkOptions,
   checkString,
+  optionNames,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
@@ -45,6 +46,17 @@ export interface CancelScopeOptions {
   readonly shield?: boolean;
 }
 
+const SCOPE_OPTIONS = optionNames<CancelScopeOptions>({ deadline: true, shield: true });
+
+// The scope's options, for `new CancelScope()` and `cancelScope()` (each names itself).
+function checkScopeOptions(fn: string, options: CancelScopeOptions | undefined): number {
+  checkOptions(fn, 'options', options, SCOPE_OPTIONS);
+  const deadline = options?.deadline ?? Infinity;
+  checkDeadline(fn, 'options.deadline', deadline);
+  checkBoolean(fn, 'options.shield', options?.shield);
+  return deadline;
+}
+
 const onDeadline = (scope: unknown): void => {
   (scope as CancelScope)._expire();
 };
@@ -56,10 +68,7 @@ export class CancelScope extends CancelNode {
   #cancelledCaught = false;
 
   constructor(options?: CancelScopeOptions) {
-    checkOptions('new CancelScope()', 'options', options);
-    const deadline = options?.deadline ?? Infinity;
-    checkDeadline('new CancelScope()', 'options.deadline', deadline);
-    checkBoolean('new CancelScope()', 'options.shield', options?.shield);
+    const deadline = checkScopeOptions('new CancelScope()', options);
     super(currentLoop(), null, options?.shield === true);
     this.#deadline = deadline;
   }
@@ -165,9 +174,7 @@ export class CancelScope extends CancelNode {
   }
 
   set shield(value: boolean) {
-    if (typeof value !== 'boolean') {
-      throw new TypeError('CancelScope.shield: `shield` must be a boolean');
-    }
+    checkBoolean('CancelScope.shield', 'shield', value, true);
     const unshielding = this.shielded && !value;
     this.shielded = value;
     if (unshielding && this.live && this.cancelReason === null) {
@@ -207,6 +214,8 @@ export async function cancelScope<T>(
   fn: (scope: CancelScope) => T | PromiseLike<T>,
   options?: CancelScopeOptions,
 ): Promise<T | undefined> {
+  checkFunction('cancelScope()', 'fn', fn);
+  checkScopeOptions('cancelScope()', options);
   return new CancelScope(options).run(fn);
 }
 

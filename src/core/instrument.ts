@@ -29,6 +29,7 @@
  * ```
  * @module
  */
+import { checkObject, describe } from '../_internal/validate.js';
 import type { CancelledError } from '../errors.js';
 import type { CancelScope } from './cancel-scope.js';
 import type { TimerHandle } from './loop.js';
@@ -89,10 +90,35 @@ const HOOKS = [
 ] as const satisfies readonly (keyof Instrument)[];
 
 /**
+ * @internal An instrument: an object (a `Tracer`, or a literal) whose hooks, where
+ * present, are functions. Other keys are its own business (state, helpers).
+ */
+export function checkInstrument(fn: string, arg: string, value: unknown): void {
+  checkObject(fn, arg, value, 'an Instrument (a Tracer)');
+  for (const hook of HOOKS) {
+    const f = (value as Record<string, unknown>)[hook];
+    if (f !== undefined && typeof f !== 'function') {
+      throw new TypeError(`${fn}: \`${arg}.${hook}\` must be a function, got ${describe(f)}`);
+    }
+  }
+}
+
+/**
  * One instrument that calls each of `instruments` in order. A hook none of them
  * implements stays undefined, so the kernel skips it.
+ *
+ * @throws {TypeError} if `instruments` is not an array of instruments.
  */
 export function combineInstruments(instruments: readonly Instrument[]): Instrument | null {
+  const given: unknown = instruments;
+  if (!Array.isArray(given)) {
+    throw new TypeError(
+      `combineInstruments(): \`instruments\` must be an array of Instruments, got ${describe(given)}`,
+    );
+  }
+  instruments.forEach((ins, i) => {
+    checkInstrument('combineInstruments()', `instruments[${i}]`, ins);
+  });
   if (instruments.length === 0) return null;
   if (instruments.length === 1) return instruments[0] as Instrument;
   const combined: Record<string, (...args: never[]) => void> = {};

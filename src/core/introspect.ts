@@ -27,7 +27,8 @@
  * @module
  */
 import { isTaskNode, walkOwn } from './cancel-node.js';
-import { type EventLoop, currentLoop } from './loop.js';
+import { checkInstance } from '../_internal/validate.js';
+import { EventLoop, currentLoop } from './loop.js';
 import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
 
@@ -125,6 +126,7 @@ function parentTask(task: Task): Task | null {
  * in creation order.
  */
 export function taskTree(loop: EventLoop = currentLoop()): TaskInfo[] {
+  checkInstance('taskTree()', 'loop', loop, EventLoop, 'an EventLoop');
   const living = loop._livingTasks();
   const kids = new Map<Task, Task[]>();
   const roots: Task[] = [];

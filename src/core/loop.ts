@@ -30,7 +30,14 @@
  */
 import { formatValue, inspectSymbol, show } from '../_internal/inspect.js';
 import { Heap } from '../_internal/heap.js';
-import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
+import {
+  checkClock,
+  checkDeadline,
+  checkDelay,
+  checkFunction,
+  checkObject,
+  checkString,
+} from '../_internal/validate.js';
 import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
@@ -199,6 +206,7 @@ export class EventLoop {
   _blockedWaiters: Suspension[] = [];
 
   constructor(clock: Clock = new SystemClock()) {
+    checkClock('new EventLoop()', 'clock', clock);
     this.#clock = clock;
     this._root = CancelNode._new(this, null, true);
     this._root.live = true;
@@ -255,6 +263,8 @@ export class EventLoop {
 
   /** Hands `context` to the exception handler (or the default one). */
   callExceptionHandler(context: ExceptionContext): void {
+    checkObject('EventLoop.callExceptionHandler()', 'context', context, 'an ExceptionContext');
+    checkString('EventLoop.callExceptionHandler()', 'context.message', context.message, true);
     const handler = this.#exceptionHandler;
     if (handler === null) {
       defaultExceptionHandler(context);

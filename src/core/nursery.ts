@@ -44,7 +44,13 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkOptions,
+  checkString,
+  optionNames,
+} from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { CancelNode, attach, childTasks, detach, effectiveCancel } from './cancel-node.js';
 import { cancelNode, reparent } from './cancel.js';
@@ -64,6 +70,11 @@ import { type Task, type TaskFunction, startTask } from './task.js';
 export interface NurseryOptions {
   /** When true, cancellations from outside do not reach the helpers (a shielded node). */
   readonly shield?: boolean;
+  /**
+   * Receives each helper when it ends (unless `spawn()` gave it one of its own):
+   * one callback for all, as a task group has, so a spawn allocates nothing for it.
+   */
+  readonly onEnd?: (task: Task) => void;
 }
 
 export interface NurserySpawnOptions<T> {
@@ -84,21 +95,30 @@ const JOIN: WaitKind = {
   describe: (s) => String(s.ticket),
 };
 
+const NURSERY_OPTIONS = optionNames<NurseryOptions>({ shield: true, onEnd: true });
+const SPAWN_OPTIONS = optionNames<NurserySpawnOptions<unknown>>({ name: true, onEnd: true });
+
 export class Nursery {
   /** @internal The nursery's cancel node: parent of its helpers. */
   readonly _node: CancelNode;
   #living = 0;
   #joiner: Suspension<undefined> | null = null;
   #closed = false;
-  // Each helper's own onEnd, when it has one (most helpers share none).
-  readonly #onEnd = new Map<Task, (task: never) => void>();
+  // Every helper's onEnd, unless it has its own in #ownOnEnd (made on first use:
+  // most nurseries give none per helper).
+  readonly #onEnd: ((task: Task) => void) | null;
+  #ownOnEnd: Map<Task, (task: never) => void> | null = null;
 
   /**
    * Opens a nursery under the calling code's cancel node (a task, a cancel
    * scope, another nursery), or at the top of the current loop outside tasks.
    */
   constructor(options?: NurseryOptions) {
-    checkOptions('new Nursery()', 'options', options);
+    checkOptions('new Nursery()', 'options', options, NURSERY_OPTIONS);
+    checkBoolean('new Nursery()', 'options.shield', options?.shield);
+    if (options?.onEnd !== undefined)
+      checkFunction('new Nursery()', 'options.onEnd', options.onEnd);
+    this.#onEnd = options?.onEnd ?? null;
     const parent = currentNode();
     const loop = parent === null ? currentLoop() : parent.loop;
     this._node = CancelNode._new(
@@ -143,7 +163,7 @@ export class Nursery {
    */
   spawn<T>(fn: TaskFunction<T>, options?: NurserySpawnOptions<T>): Task<T> {
     checkFunction('Nursery.spawn()', 'fn', fn);
-    checkOptions('Nursery.spawn()', 'options', options);
+    checkOptions('Nursery.spawn()', 'options', options, SPAWN_OPTIONS);
     checkString('Nursery.spawn()', 'options.name', options?.name);
     if (options?.onEnd !== undefined)
       checkFunction('Nursery.spawn()', 'options.onEnd', options.onEnd);
@@ -171,14 +191,14 @@ export class Nursery {
     if (previous instanceof Nursery) previous.#release(task);
     task._owner = this;
     this.#living++;
-    if (onEnd !== undefined) this.#onEnd.set(task, onEnd);
+    if (onEnd !== undefined) (this.#ownOnEnd ??= new Map()).set(task, onEnd);
   }
 
   /** @internal A helper ended (the task calls its owner first, before its awaiters). */
   _childDone(task: Task): void {
-    const onEnd = this.#onEnd.get(task);
+    const onEnd = this.#ownOnEnd?.get(task) ?? this.#onEnd;
     this.#release(task);
-    if (onEnd !== undefined) {
+    if (onEnd !== null) {
       task._retrieve();
       onEnd(task as never);
     }
@@ -187,7 +207,7 @@ export class Nursery {
   // The task is no longer this nursery's helper: it ended, or moved to another.
   #release(task: Task): void {
     this.#living--;
-    this.#onEnd.delete(task);
+    this.#ownOnEnd?.delete(task);
     if (this.#living === 0 && this.#joiner !== null) {
       const s = this.#joiner;
       this.#joiner = null;

@@ -45,6 +45,7 @@
  * ```
  * @module
  */
+import { checkBoolean, checkFunction, checkOptions, optionNames } from '../_internal/validate.js';
 import { type Suspension, type WaitKind, fail, park, suspend, wake } from './suspend.js';
 
 const abortWaiter = (s: Suspension): boolean => {
@@ -90,6 +91,13 @@ export interface ParkingLotOptions<T> {
   readonly host?: unknown;
 }
 
+const LOT_OPTIONS = optionNames<ParkingLotOptions<unknown>>({
+  onUnclaimed: true,
+  committed: true,
+  holders: true,
+  host: true,
+});
+
 export class ParkingLot<T = undefined> {
   #head: Suspension | null = null;
   #tail: Suspension | null = null;
@@ -103,6 +111,14 @@ export class ParkingLot<T = undefined> {
   readonly _host: unknown;
 
   constructor(options: ParkingLotOptions<T> = {}) {
+    checkOptions('new ParkingLot()', 'options', options, LOT_OPTIONS);
+    if (options.onUnclaimed !== undefined) {
+      checkFunction('new ParkingLot()', 'options.onUnclaimed', options.onUnclaimed);
+    }
+    checkBoolean('new ParkingLot()', 'options.committed', options.committed);
+    if (options.holders !== undefined) {
+      checkFunction('new ParkingLot()', 'options.holders', options.holders);
+    }
     this._onUnclaimed =
       (options.onUnclaimed as ((value: unknown, ticket: unknown) => void) | undefined) ?? null;
     this.#kind = options.committed === true ? COMMITTED_WAITER : WAITER;

@@ -21,17 +21,18 @@
  * @module
  */
 import {
+  checkClock,
   checkDelay,
   checkFunction,
   checkOptions,
   checkSignal,
   checkString,
-  describe,
+  optionNames,
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import type { Clock } from './clock.js';
 import { type DebugOptions, DebugMonitor } from './debug.js';
-import { type Instrument, combineInstruments } from './instrument.js';
+import { type Instrument, checkInstrument, combineInstruments } from './instrument.js';
 import { EventLoop } from './loop.js';
 import { type Task, type TaskFunction, startTask } from './task.js';
 
@@ -63,6 +64,15 @@ export interface RunOptions {
   readonly trace?: Instrument | readonly Instrument[];
 }
 
+const RUN_OPTIONS = optionNames<RunOptions>({
+  clock: true,
+  name: true,
+  signal: true,
+  debug: true,
+  trace: true,
+});
+const DEBUG_OPTIONS = optionNames<DebugOptions>({ slowCallbackMs: true });
+
 /**
  * Runs `main` in a new loop until it completes; then cancels every task left
  * pending and waits for them before returning.
@@ -74,21 +84,24 @@ export interface RunOptions {
  */
 export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promise<T> {
   checkFunction('run()', 'main', main);
-  checkOptions('run()', 'options', options);
+  checkOptions('run()', 'options', options, RUN_OPTIONS);
   checkString('run()', 'options.name', options?.name);
   checkSignal('run()', options?.signal);
   const clock = options?.clock;
-  if (clock !== undefined && (typeof clock !== 'object' || typeof clock.now !== 'function')) {
-    throw new TypeError(`run(): \`options.clock\` must be a Clock, got ${describe(clock)}`);
-  }
+  if (clock !== undefined) checkClock('run()', 'options.clock', clock);
   const debugOption = options?.debug;
   if (debugOption !== undefined && typeof debugOption !== 'boolean') {
-    checkOptions('run()', 'options.debug', debugOption);
+    checkOptions('run()', 'options.debug', debugOption, DEBUG_OPTIONS);
     const ms = debugOption.slowCallbackMs;
     if (ms !== undefined) checkDelay('run()', 'options.debug.slowCallbackMs', ms);
   }
   const instruments = checkInstruments(options?.trace);
-  const loop = new EventLoop(clock ?? defaultClock?.());
+  let loopClock = clock;
+  if (loopClock === undefined && defaultClock !== null) {
+    loopClock = defaultClock();
+    checkClock('setDefaultClock()', 'factory()', loopClock);
+  }
+  const loop = new EventLoop(loopClock);
   const debug =
     debugOption === undefined || debugOption === false
       ? null
@@ -133,13 +146,9 @@ function checkInstruments(trace: RunOptions['trace']): Instrument[] {
   if (trace === undefined) return [];
   const list = Array.isArray(trace) ? (trace as readonly unknown[]) : [trace];
   return list.map((ins, i) => {
-    if (typeof ins !== 'object' || ins === null) {
-      const where = Array.isArray(trace) ? `options.trace[${i}]` : 'options.trace';
-      throw new TypeError(
-        `run(): \`${where}\` must be an Instrument (a Tracer), got ${describe(ins)}`,
-      );
-    }
-    return ins;
+    const where = Array.isArray(trace) ? `options.trace[${i}]` : 'options.trace';
+    checkInstrument('run()', where, ins);
+    return ins as Instrument;
   });
 }
 

@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkDelay, checkSignalOptions } from '../_internal/validate.js';
 import { currentLoop } from './loop.js';
 import type { TimerHandle } from './loop.js';
 import {
@@ -72,8 +72,7 @@ export function sleep<T>(ms: number, value?: T, options?: SleepOptions): Promise
   // Bad input and a cancelled caller still reject rather than throw.
   try {
     checkDelay('sleep()', 'ms', ms);
-    checkOptions('sleep()', 'options', options);
-    checkSignal('sleep()', options?.signal);
+    checkSignalOptions('sleep()', options);
     return ms === 0 ? yieldTurn(options?.signal, value) : sleepFor(ms, value, options?.signal);
   } catch (error) {
     return rejected(error);

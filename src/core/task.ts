@@ -29,6 +29,7 @@ import {
   checkOptions,
   checkString,
   isThenable,
+  optionNames,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import { CancelNode, attach, detach, effectiveCancel, walkOwn } from './cancel-node.js';
@@ -59,6 +60,8 @@ export interface TaskOptions {
   /** Run the function synchronously, up to its first `await`, instead of on the next microtask. */
   readonly eager?: boolean;
 }
+
+const TASK_OPTIONS = optionNames<TaskOptions>({ name: true, eager: true });
 
 /** The function a task runs; it receives its own task. */
 export type TaskFunction<T> = (task: Task<T>) => T | PromiseLike<T>;
@@ -469,6 +472,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
 
   /** Removes every registration of `callback`; returns how many there were. */
   removeDoneCallback(callback: (task: Task<T>) => void): number {
+    checkFunction('Task.removeDoneCallback()', 'callback', callback);
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
     const kept = callbacks.filter((cb) => cb !== callback);
@@ -661,7 +665,7 @@ export function startTask<T>(
  */
 export function createTask<T>(fn: TaskFunction<T>, options?: TaskOptions): Task<T> {
   checkFunction('createTask()', 'fn', fn);
-  checkOptions('createTask()', 'options', options);
+  checkOptions('createTask()', 'options', options, TASK_OPTIONS);
   checkString('createTask()', 'options.name', options?.name);
   checkBoolean('createTask()', 'options.eager', options?.eager);
   return startTask(currentLoop(), fn, options?.name, null, options?.eager === true);

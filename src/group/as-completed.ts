@@ -28,26 +28,34 @@
  * ```
  * @module
  */
-import { checkDelay, checkOptions } from '../_internal/validate.js';
+import { checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
 import { TimeoutError } from '../errors.js';
-import { type TimerHandle, currentLoop } from '../core/loop.js';
+import type { TimerHandle } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
   CLEAR_ON_ABORT,
+  Nursery,
   type Suspension,
+  currentLoop,
   park,
+  retrieveOutcome,
+  setTimer,
   suspend,
+  taskOutcome,
   throwIfCancelled,
+  unwatchTask,
   wake,
-} from '../core/suspend.js';
+  watchTask,
+} from '../core/lowlevel.js';
 import type { Task } from '../core/task.js';
-import { Nursery } from '../core/nursery.js';
 import { toTasks } from './wait.js';
 
 export interface AsCompletedOptions {
   /** Throw `TimeoutError` from the iteration once this many ms have passed. */
   readonly timeout?: number;
 }
+
+const AS_COMPLETED_OPTIONS = optionNames<AsCompletedOptions>({ timeout: true });
 
 /**
  * Yields each result as it arrives.
@@ -61,7 +69,7 @@ export function asCompleted<T>(
   aws: Iterable<AwaitableOrFunction<T>>,
   options?: AsCompletedOptions,
 ): AsyncIterableIterator<T> {
-  checkOptions('asCompleted()', 'options', options);
+  checkOptions('asCompleted()', 'options', options, AS_COMPLETED_OPTIONS);
   const ms = options?.timeout ?? Infinity;
   checkDelay('asCompleted()', 'options.timeout', ms);
   // The tasks it starts itself are helpers of a nursery under the caller: a
@@ -104,19 +112,18 @@ class Completions<T> implements AsyncIterableIterator<T> {
     this.#tasks = tasks;
     this.#nursery = nursery;
     this.#ms = ms;
-    const loop = currentLoop();
     this.#timer =
       ms === Infinity
         ? null
-        : loop._schedule(
-            loop.time() + ms,
-            () => {
-              this.#expired = true;
-              this.#wakeWaiter();
+        : setTimer(
+            currentLoop().time() + ms,
+            (self) => {
+              self.#expired = true;
+              self.#wakeWaiter();
             },
-            null,
+            this,
           );
-    for (const task of tasks) task._onDone(this.#listener);
+    for (const task of tasks) watchTask(task, this.#listener);
   }
 
   #wakeWaiter(): void {
@@ -150,12 +157,11 @@ class Completions<T> implements AsyncIterableIterator<T> {
     }
     this.#yielded++;
     const task = this.#finished.shift() as Task<T>;
-    if (task.cancelled() || task._failed()) {
-      task._retrieve();
-      await this.#close();
-      throw task._error();
-    }
-    return { done: false, value: task._value() as T };
+    const outcome = taskOutcome(task);
+    if (outcome.state === 'value') return { done: false, value: outcome.value };
+    retrieveOutcome(task);
+    await this.#close();
+    throw (outcome as { readonly error: unknown }).error;
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
@@ -169,7 +175,7 @@ class Completions<T> implements AsyncIterableIterator<T> {
     if (this.#closed) return;
     this.#closed = true;
     this.#timer?.cancel();
-    for (const task of this.#tasks) task._offDone(this.#listener);
+    for (const task of this.#tasks) unwatchTask(task, this.#listener);
     await this.#nursery.close('asCompleted() was left early', 'asCompleted: close');
     this.#nursery.exit();
   }

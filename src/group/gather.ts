@@ -27,17 +27,27 @@
  * ```
  * @module
  */
-import { describe, isThenable } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkOptions,
+  describe,
+  isThenable,
+  optionNames,
+} from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import {
   type Suspension,
   type WaitKind,
+  cancelTask,
   fail,
   resumed,
+  retrieveOutcome,
   suspend,
+  taskOutcome,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+  watchTask,
+} from '../core/lowlevel.js';
 import { Task, type TaskFunction, createTask } from '../core/task.js';
 
 /** One thing to gather: a task, a promise, or a function started as a task. */
@@ -54,6 +64,8 @@ export interface GatherOptions {
   /** Deliver errors (and `CancelledError`s) as results instead of rejecting. */
   readonly returnExceptions?: boolean;
 }
+
+const GATHER_OPTIONS = optionNames<GatherOptions>({ returnExceptions: true });
 
 interface Gathering {
   readonly results: unknown[];
@@ -73,7 +85,7 @@ const GATHER: WaitKind = {
     for (const task of g.tasks) {
       if (!task.done()) {
         g.aborting = true;
-        task._cancelWith(new CancelledError('gather() was cancelled', { source: 'parent' }));
+        cancelTask(task, new CancelledError('gather() was cancelled', { source: 'parent' }));
       }
     }
     return !g.aborting;
@@ -108,6 +120,8 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
   const last = args[args.length - 1];
   if (typeof last === 'object' && last !== null && !isThenable(last)) {
     args.pop();
+    checkOptions('gather()', 'options', last, GATHER_OPTIONS);
+    checkBoolean('gather()', 'options.returnExceptions', (last as GatherOptions).returnExceptions);
     returnExceptions = (last as GatherOptions).returnExceptions === true;
   }
   args.forEach((input, i) => {
@@ -130,8 +144,8 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
   };
   s.owner = g;
   args.forEach((input, i) => {
-    if (typeof input === 'function') watchTask(g, i, createTask(input as TaskFunction<unknown>));
-    else if (input instanceof Task) watchTask(g, i, input);
+    if (typeof input === 'function') watchInput(g, i, createTask(input as TaskFunction<unknown>));
+    else if (input instanceof Task) watchInput(g, i, input);
     else {
       (input as PromiseLike<unknown>).then(
         (value) => {
@@ -148,11 +162,12 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
   return s.value as unknown[];
 }
 
-function watchTask(g: Gathering, i: number, task: Task): void {
+function watchInput(g: Gathering, i: number, task: Task): void {
   g.tasks.push(task);
-  task._onDone((t) => {
-    if (t.cancelled() || t._failed()) settle(g, i, t, t._error(), true);
-    else settle(g, i, t, t._value(), false);
+  watchTask(task, (t) => {
+    const outcome = taskOutcome(t);
+    if (outcome.state === 'value') settle(g, i, t, outcome.value, false);
+    else settle(g, i, t, (outcome as { readonly error: unknown }).error, true);
   });
 }
 
@@ -173,12 +188,12 @@ function settle(
     // The first error rejects gather; later ones stay with their tasks, and are
     // reported if nobody retrieves them.
     if (g.s.parked) {
-      task?._retrieve();
+      if (task !== null) retrieveOutcome(task);
       fail(g.s, outcome);
     }
     return;
   }
-  task?._retrieve();
+  if (task !== null) retrieveOutcome(task);
   g.results[i] = outcome;
   if (g.remaining === 0) wake(g.s, g.results);
 }

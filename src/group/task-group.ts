@@ -29,24 +29,27 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, checkOptions, checkString } from '../_internal/validate.js';
+import { checkFunction, checkOptions, checkString, optionNames } from '../_internal/validate.js';
 import { CancelledError, ExceptionGroup, InvalidStateError, isCancellation } from '../errors.js';
-import { Nursery } from '../core/nursery.js';
 import {
+  Nursery,
   type Suspension,
   type WaitKind,
   fail,
   resumed,
   suspend,
+  taskOutcome,
   throwIfCancelled,
   wake,
-} from '../core/suspend.js';
+} from '../core/lowlevel.js';
 import type { Task, TaskFunction } from '../core/task.js';
 
 export interface SpawnOptions {
   /** The child task's name. */
   readonly name?: string;
 }
+
+const SPAWN_OPTIONS = optionNames<SpawnOptions>({ name: true });
 
 /** Handed to a function run by `tg.start()`: it calls `started(value)` once ready. */
 export interface TaskStatus<V> {
@@ -83,8 +86,9 @@ class Starting<V> implements TaskStatus<V> {
 
   // The child ended before started(): start() throws its error, or says why not.
   readonly ended = (task: Task): void => {
-    if (task.cancelled() || task._failed()) {
-      fail(this.#waiter, task._error());
+    const outcome = taskOutcome(task);
+    if (outcome.state === 'error' || outcome.state === 'cancelled') {
+      fail(this.#waiter, outcome.error);
     } else {
       fail(
         this.#waiter,
@@ -107,9 +111,10 @@ export class TaskGroup {
   #state = OPEN;
   #errors: unknown[] = [];
   readonly #childEnded = (task: Task): void => {
-    if (task._failed()) {
-      this.#errors.push(task._error());
-      this.#abort(task._error());
+    const outcome = taskOutcome(task);
+    if (outcome.state === 'error') {
+      this.#errors.push(outcome.error);
+      this.#abort(outcome.error);
     }
   };
 
@@ -120,7 +125,7 @@ export class TaskGroup {
 
   // Private: a group is opened by taskGroup(), which also runs and joins it.
   private constructor() {
-    this.#nursery = new Nursery();
+    this.#nursery = new Nursery({ onEnd: this.#childEnded });
   }
 
   /**
@@ -136,15 +141,10 @@ export class TaskGroup {
    */
   spawn<T>(fn: TaskFunction<T>, options?: SpawnOptions): Task<T> {
     checkFunction('TaskGroup.spawn()', 'fn', fn);
-    checkOptions('TaskGroup.spawn()', 'options', options);
+    checkOptions('TaskGroup.spawn()', 'options', options, SPAWN_OPTIONS);
     checkString('TaskGroup.spawn()', 'options.name', options?.name);
     this.#checkOpen('spawn');
-    return this.#nursery.spawn(
-      fn,
-      options?.name === undefined
-        ? { onEnd: this.#childEnded }
-        : { name: options.name, onEnd: this.#childEnded },
-    );
+    return this.#nursery.spawn(fn, options);
   }
 
   /**
@@ -161,19 +161,14 @@ export class TaskGroup {
    */
   async start<V>(fn: (status: TaskStatus<V>) => unknown, options?: SpawnOptions): Promise<V> {
     checkFunction('TaskGroup.start()', 'fn', fn);
-    checkOptions('TaskGroup.start()', 'options', options);
+    checkOptions('TaskGroup.start()', 'options', options, SPAWN_OPTIONS);
     checkString('TaskGroup.start()', 'options.name', options?.name);
     throwIfCancelled();
     this.#checkOpen('start');
     const s = suspend<V>('TaskGroup.start', this, START_WAIT);
     const starting = new Starting<V>(this, s);
-    const caller = new Nursery();
-    starting.task = caller.spawn(
-      () => fn(starting),
-      options?.name === undefined
-        ? { onEnd: starting.ended }
-        : { name: options.name, onEnd: starting.ended },
-    );
+    const caller = new Nursery({ onEnd: starting.ended });
+    starting.task = caller.spawn(() => fn(starting), options);
     try {
       await s.promise;
     } finally {
@@ -185,7 +180,7 @@ export class TaskGroup {
 
   /** @internal Moves a started child from the caller's scope into the group. */
   _adopt(task: Task): void {
-    this.#nursery.adopt(task, this.#childEnded);
+    this.#nursery.adopt(task);
   }
 
   /**

@@ -23,24 +23,31 @@
  * @module
  */
 import {
+  checkChoice,
   checkDelay,
   checkOptions,
   describe,
   isIterable,
   isThenable,
+  optionNames,
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
-import { currentLoop } from '../core/loop.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
   awaitPromise,
   type Suspension,
   type WaitKind,
+  cancelTask,
+  currentLoop,
   resumed,
+  setTimer,
   suspend,
+  taskOutcome,
   throwIfCancelled,
+  unwatchTask,
   wake,
-} from '../core/suspend.js';
+  watchTask,
+} from '../core/lowlevel.js';
 import { Task, type TaskFunction, createTask } from '../core/task.js';
 
 export const FIRST_COMPLETED = 'FIRST_COMPLETED';
@@ -54,6 +61,8 @@ export interface WaitOptions {
   /** When to return; default `ALL_COMPLETED`. */
   readonly returnWhen?: ReturnWhen;
 }
+
+const WAIT_OPTIONS = optionNames<WaitOptions>({ timeout: true, returnWhen: true });
 
 export interface WaitResult<T> {
   readonly done: Set<Task<T>>;
@@ -119,12 +128,14 @@ interface Waiting {
   readonly listener: (task: Task) => void;
 }
 
+const failed = (task: Task): boolean => taskOutcome(task).state === 'error';
+
 // The caller was cancelled: stop waiting; the tasks it created itself are
 // cancelled (nobody else could reach them), the others run on.
 const WAIT: WaitKind = {
   abort(s) {
     for (const task of (s.owner as Waiting).own) {
-      task._cancelWith(new CancelledError('wait() was cancelled', { source: 'parent' }));
+      cancelTask(task, new CancelledError('wait() was cancelled', { source: 'parent' }));
     }
     return true;
   },
@@ -136,10 +147,10 @@ function satisfied(w: Waiting, task: Task | null): boolean {
     return w.tasks.some(
       (t) =>
         t.done() &&
-        (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && t._failed())),
+        (w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && failed(t))),
     );
   }
-  return w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && task._failed());
+  return w.returnWhen === FIRST_COMPLETED || (w.returnWhen === FIRST_EXCEPTION && failed(task));
 }
 
 /**
@@ -155,19 +166,17 @@ export async function wait<T>(
   aws: Iterable<AwaitableOrFunction<T>>,
   options?: WaitOptions,
 ): Promise<WaitResult<T>> {
-  checkOptions('wait()', 'options', options);
+  checkOptions('wait()', 'options', options, WAIT_OPTIONS);
   const ms = options?.timeout ?? Infinity;
   checkDelay('wait()', 'options.timeout', ms);
-  const returnWhen = (options?.returnWhen ?? ALL_COMPLETED) as unknown;
-  if (
-    returnWhen !== FIRST_COMPLETED &&
-    returnWhen !== FIRST_EXCEPTION &&
-    returnWhen !== ALL_COMPLETED
-  ) {
-    throw new RangeError(
-      `wait(): \`options.returnWhen\` must be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${describe(returnWhen)}`,
-    );
-  }
+  const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
+  checkChoice(
+    'wait()',
+    'options.returnWhen',
+    returnWhen,
+    [FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED],
+    'FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED',
+  );
   throwIfCancelled();
   const { tasks, own } = toTasks('wait()', aws);
   if (tasks.length === 0) throw new RangeError('wait(): `aws` must not be empty');
@@ -182,17 +191,18 @@ export async function wait<T>(
     },
   };
   s.owner = w;
-  const loop = currentLoop();
   const timer =
-    ms === Infinity ? null : loop._schedule(loop.time() + ms, () => wake(s, undefined), null);
+    ms === Infinity
+      ? null
+      : setTimer(currentLoop().time() + ms, (wait) => wake(wait, undefined), s);
   if (satisfied(w, null)) wake(s, undefined);
-  else for (const task of w.tasks) task._onDone(w.listener);
+  else for (const task of w.tasks) watchTask(task, w.listener);
   try {
     await s.promise;
     resumed(s);
   } finally {
     timer?.cancel();
-    for (const task of w.tasks) task._offDone(w.listener);
+    for (const task of w.tasks) unwatchTask(task, w.listener);
   }
   const done = new Set<Task<T>>();
   const pending = new Set<Task<T>>();

@@ -30,7 +30,7 @@
  * ```
  * @module
  */
-import { checkCount, checkDelay, checkOptions } from '../_internal/validate.js';
+import { checkCount, checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
 import { moveOnAt } from '../cancel/timeout.js';
 import { currentLoop } from '../core/loop.js';
 import { awaitPromise } from '../core/suspend.js';
@@ -42,6 +42,8 @@ export interface ChunkOptions {
   readonly within?: number;
 }
 
+const CHUNK_OPTIONS = optionNames<ChunkOptions>({ within: true });
+
 /**
  * Groups items into arrays of up to `n`.
  *
@@ -52,7 +54,7 @@ export interface ChunkOptions {
  */
 export function chunk<T>(n: number, options?: ChunkOptions): Operator<T, T[]> {
   checkCount('chunk()', 'n', n, 1);
-  checkOptions('chunk()', 'options', options);
+  checkOptions('chunk()', 'options', options, CHUNK_OPTIONS);
   const within =
     options?.within === undefined
       ? undefined

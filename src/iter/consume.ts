@@ -24,13 +24,21 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions, checkSize, isThenable } from '../_internal/validate.js';
+import {
+  checkFunction,
+  checkOptions,
+  checkSize,
+  isThenable,
+  optionNames,
+} from '../_internal/validate.js';
 import { taskGroup } from '../group/task-group.js';
 import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
 import { type Source, asAsync, syncItems } from './source.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import { Lock } from '../sync/lock.js';
+
+const FOR_EACH_OPTIONS = optionNames<Pick<MapOptions, 'concurrency'>>({ concurrency: true });
 
 /** Collects every item. */
 export async function toArray<T>(source: Source<T>): Promise<T[]> {
@@ -68,7 +76,7 @@ export async function forEach<T>(
   options?: Pick<MapOptions, 'concurrency'>,
 ): Promise<void> {
   checkFunction('forEach()', 'fn', fn);
-  checkOptions('forEach()', 'options', options);
+  checkOptions('forEach()', 'options', options, FOR_EACH_OPTIONS);
   const items = asAsync('forEach()', source);
   const concurrency = checkSize('forEach()', 'options.concurrency', options?.concurrency ?? 1, 1);
   if (concurrency === 1) {

@@ -34,7 +34,13 @@
  * @module
  */
 import { Deque } from '../_internal/deque.js';
-import { checkOptions, checkSize, checkString, describe } from '../_internal/validate.js';
+import {
+  checkOptions,
+  checkSize,
+  checkString,
+  describe,
+  optionNames,
+} from '../_internal/validate.js';
 import {
   CLEAR_ON_ABORT,
   type Suspension,
@@ -177,6 +183,8 @@ class EventIterator<T> implements AsyncIterableIterator<T> {
   }
 }
 
+const FROM_EVENT_OPTIONS = optionNames<FromEventOptions>({ close: true, error: true, limit: true });
+
 /**
  * The `name` events of `target` (an `EventEmitter` or an `EventTarget`).
  *
@@ -196,8 +204,8 @@ export function fromEvent<T = unknown>(
       `fromEvent(): \`target\` must be an EventEmitter or an EventTarget, got ${describe(target)}`,
     );
   }
-  checkString('fromEvent()', 'name', name);
-  checkOptions('fromEvent()', 'options', options);
+  checkString('fromEvent()', 'name', name, true);
+  checkOptions('fromEvent()', 'options', options, FROM_EVENT_OPTIONS);
   checkString('fromEvent()', 'options.close', options?.close);
   checkString('fromEvent()', 'options.error', options?.error);
   if (options?.limit !== undefined) checkSize('fromEvent()', 'options.limit', options.limit, 1);

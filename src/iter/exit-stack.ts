@@ -31,7 +31,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkFunction, describe } from '../_internal/validate.js';
+import { checkFunction, checkMadeBy, describe } from '../_internal/validate.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 
@@ -113,7 +113,16 @@ export class AsyncExitStack implements AsyncDisposable {
   ): Promise<R extends { readonly value: infer V } ? V : R> {
     this.#checkOpen('enter');
     const r = await resource;
-    this.#cleanups.push(disposerOf('AsyncExitStack.enter()', r));
+    const release = disposerOf('AsyncExitStack.enter()', r);
+    if (this.#isClosed()) {
+      // aclose() ran while the resource was being awaited: nobody would ever
+      // release it on this stack, so it is released here, before the throw.
+      await release();
+      throw new InvalidStateError(
+        'AsyncExitStack.enter(): the stack was closed while the resource was being entered; it was released',
+      );
+    }
+    this.#cleanups.push(release);
     // A cancellation point (#11), after the registration: the resource is already
     // open, so a cancelled caller's stack still releases it when it closes.
     throwIfCancelled();
@@ -176,6 +185,11 @@ export class AsyncExitStack implements AsyncDisposable {
     return this.aclose();
   }
 
+  // A method, not the field: the read after an await must not be narrowed away.
+  #isClosed(): boolean {
+    return this.#closed;
+  }
+
   #checkOpen(method: string): void {
     if (this.#closed)
       throw new InvalidStateError(`AsyncExitStack.${method}(): the stack is closed`);
@@ -207,6 +221,11 @@ export class ContextManagerHandle<T> implements AsyncDisposable {
   }
 
   private constructor(value: T, generator: AsyncGenerator<T, unknown, undefined>) {
+    checkMadeBy(
+      'new ContextManagerHandle()',
+      typeof (generator as Partial<AsyncGenerator> | undefined)?.next === 'function',
+      'a function made by asyncContextManager()',
+    );
     this.value = value;
     this.#generator = generator;
   }
@@ -273,6 +292,11 @@ export function asyncContextManager<A extends unknown[], T>(
     // A cancellation point (#11): a cancelled caller never starts the generator.
     throwIfCancelled();
     const generator = genFn(...args);
+    if (typeof (generator as Partial<AsyncGenerator> | null)?.next !== 'function') {
+      throw new TypeError(
+        `asyncContextManager(): \`genFn\` must be an async generator function; it returned ${describe(generator)}`,
+      );
+    }
     const first = await generator.next();
     if (first.done === true) {
       throw new InvalidStateError('asyncContextManager(): the generator returned without yielding');

@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { checkCount, checkFunction, isThenable } from '../_internal/validate.js';
+import { checkCount, checkFunction, checkNumber, isThenable } from '../_internal/validate.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 /** Keeps the items for which `predicate(item, index)` is truthy (it may be async). */
@@ -87,9 +87,7 @@ export function drop<T>(n: number): Operator<T, T> {
 
 /** Pairs each item with its index: `[index, item]`. */
 export function enumerate<T>(start = 0): Operator<T, [number, T]> {
-  if (typeof start !== 'number' || !Number.isFinite(start)) {
-    throw new RangeError(`enumerate(): \`start\` must be a finite number, got ${String(start)}`);
-  }
+  checkNumber('enumerate()', 'start', start, -Infinity, true);
   return (source: Source<T>) => {
     const items = asAsync('enumerate()', source);
     return (async function* () {

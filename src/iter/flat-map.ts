@@ -26,7 +26,7 @@
  * ```
  * @module
  */
-import { checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
+import { checkFunction, checkOptions, checkSize, optionNames } from '../_internal/validate.js';
 import { Pumped } from './pumped.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
@@ -34,6 +34,8 @@ export interface FlatMapOptions {
   /** How many inner iterables are pulled at once; default 1 (one after another). */
   readonly concurrency?: number;
 }
+
+const FLAT_MAP_OPTIONS = optionNames<FlatMapOptions>({ concurrency: true });
 
 /**
  * Yields the items of `fn(item, index)` for each item.
@@ -48,7 +50,7 @@ export function flatMap<T, R>(
   options?: FlatMapOptions,
 ): Operator<T, R> {
   checkFunction('flatMap()', 'fn', fn);
-  checkOptions('flatMap()', 'options', options);
+  checkOptions('flatMap()', 'options', options, FLAT_MAP_OPTIONS);
   const concurrency = checkSize('flatMap()', 'options.concurrency', options?.concurrency ?? 1, 1);
   return (source: Source<T>) => {
     const items = asAsync('flatMap()', source);

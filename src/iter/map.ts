@@ -28,7 +28,13 @@
  * @module
  */
 import { Deque } from '../_internal/deque.js';
-import { checkBoolean, checkFunction, checkOptions, checkSize } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkOptions,
+  checkSize,
+  optionNames,
+} from '../_internal/validate.js';
 import {
   CLEAR_ON_ABORT,
   type Suspension,
@@ -48,6 +54,8 @@ export interface MapOptions {
   readonly ordered?: boolean;
 }
 
+const MAP_OPTIONS = optionNames<MapOptions>({ concurrency: true, ordered: true });
+
 /**
  * Applies `fn(item, index)` to every item (it may be async), up to `concurrency`
  * calls at once.
@@ -62,7 +70,7 @@ export function map<T, R>(
   options?: MapOptions,
 ): Operator<T, Awaited<R>> {
   checkFunction('map()', 'fn', fn);
-  checkOptions('map()', 'options', options);
+  checkOptions('map()', 'options', options, MAP_OPTIONS);
   const concurrency = checkSize('map()', 'options.concurrency', options?.concurrency ?? 1, 1);
   checkBoolean('map()', 'options.ordered', options?.ordered);
   const ordered = options?.ordered ?? true;

@@ -42,8 +42,10 @@ import {
   checkCount,
   checkDelay,
   checkFunction,
+  checkMadeBy,
   checkOptions,
-  checkSignal,
+  checkSignalOptions,
+  optionNames,
 } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
@@ -79,6 +81,16 @@ export interface PoolStatistics {
   readonly tasksWaiting: number;
 }
 
+const POOL_OPTIONS = optionNames<PoolOptions<unknown>>({
+  create: 'required',
+  destroy: true,
+  validate: true,
+  max: 'required',
+  min: true,
+  idleTimeout: true,
+  acquireTimeout: true,
+});
+
 // A waiter is woken with a resource, or with SLOT: room to create one.
 const SLOT: unique symbol = Symbol('slot');
 
@@ -95,6 +107,7 @@ export class PoolLease<T> implements AsyncDisposable {
   }
 
   private constructor(pool: Pool<T>, value: T) {
+    checkMadeBy('new PoolLease()', pool instanceof Pool, 'Pool.acquire()');
     this.#pool = pool;
     this.value = value;
   }
@@ -141,7 +154,7 @@ export class Pool<T> {
 
   /** @throws {RangeError} / {TypeError} for bad options, naming them. */
   constructor(options: PoolOptions<T>) {
-    checkOptions('new Pool()', 'options', options);
+    checkOptions('new Pool()', 'options', options, POOL_OPTIONS);
     checkFunction('new Pool()', 'options.create', options.create);
     if (options.destroy !== undefined)
       checkFunction('new Pool()', 'options.destroy', options.destroy);
@@ -184,8 +197,7 @@ export class Pool<T> {
    * @throws {InvalidStateError} once the pool is draining.
    */
   async acquire(options?: AcquireOptions): Promise<PoolLease<T>> {
-    checkOptions('Pool.acquire()', 'options', options);
-    checkSignal('Pool.acquire()', options?.signal);
+    checkSignalOptions('Pool.acquire()', options);
     throwIfCancelled(options?.signal);
     this.#loop = currentLoop();
     for (;;) {
@@ -256,6 +268,7 @@ export class Pool<T> {
    */
   async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
     checkFunction('Pool.use()', 'fn', fn);
+    checkSignalOptions('Pool.use()', options);
     const lease = await this.acquire(options);
     let value: R;
     try {
@@ -359,6 +372,7 @@ export class Pool<T> {
    * **Cancellation:** the wait for the leases is a cancellation point.
    */
   async drain(options?: AcquireOptions): Promise<void> {
+    checkSignalOptions('Pool.drain()', options);
     this.#draining = true;
     this.#waiters.failAll(() => new InvalidStateError('Pool.acquire(): the pool is draining'));
     this.#timer?.cancel();

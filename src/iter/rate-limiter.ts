@@ -27,7 +27,13 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkDelay, checkOptions, checkSignal } from '../_internal/validate.js';
+import {
+  checkCount,
+  checkDelay,
+  checkOptions,
+  checkSignalOptions,
+  optionNames,
+} from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
 import { throwIfCancelled } from '../core/suspend.js';
@@ -48,6 +54,15 @@ export interface RateLimiterStatistics {
   readonly tasksWaiting: number;
 }
 
+const RATE_OPTIONS = optionNames<RateLimiterOptions>({ limit: 'required', interval: 'required' });
+
+/** @internal The limiter's options, checked for `fn` (`new RateLimiter()`, `throttle()`). */
+export function checkRateOptions(fn: string, options: RateLimiterOptions): void {
+  checkOptions(fn, 'options', options, RATE_OPTIONS);
+  checkCount(fn, 'options.limit', options.limit, 1);
+  checkDelay(fn, 'options.interval', options.interval);
+}
+
 export class RateLimiter {
   readonly limit: number;
   readonly interval: number;
@@ -59,9 +74,9 @@ export class RateLimiter {
 
   /** @throws {RangeError} unless `limit` is an integer >= 1 and `interval` >= 0. */
   constructor(options: RateLimiterOptions) {
-    checkOptions('new RateLimiter()', 'options', options);
-    this.limit = checkCount('new RateLimiter()', 'options.limit', options.limit, 1);
-    this.interval = checkDelay('new RateLimiter()', 'options.interval', options.interval);
+    checkRateOptions('new RateLimiter()', options);
+    this.limit = options.limit;
+    this.interval = options.interval;
   }
 
   // Returns the tokens whose interval has passed.
@@ -77,8 +92,7 @@ export class RateLimiter {
    * leaves the queue; one cancelled as a token is handed to it passes it on.
    */
   async acquire(options?: AcquireOptions): Promise<void> {
-    checkOptions('RateLimiter.acquire()', 'options', options);
-    checkSignal('RateLimiter.acquire()', options?.signal);
+    checkSignalOptions('RateLimiter.acquire()', options);
     throwIfCancelled(options?.signal);
     const loop = currentLoop();
     this.#loop = loop;

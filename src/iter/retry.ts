@@ -37,8 +37,10 @@ import {
   checkBoolean,
   checkDelay,
   checkFunction,
+  checkNumber,
   checkOptions,
   checkSize,
+  optionNames,
 } from '../_internal/validate.js';
 import { currentEffectiveDeadline } from '../core/cancel-scope.js';
 import { currentLoop } from '../core/loop.js';
@@ -51,7 +53,7 @@ export interface BackoffOptions {
   readonly initial?: number;
   /** The longest wait, in ms; default 10,000. */
   readonly max?: number;
-  /** Each wait is `factor` times the one before; default 2. */
+  /** Each wait is `factor` (>= 1) times the one before; default 2. */
   readonly factor?: number;
   /** Full jitter: wait a random time between 0 and the computed one; default true. */
   readonly jitter?: boolean;
@@ -59,15 +61,27 @@ export interface BackoffOptions {
   readonly random?: () => number;
 }
 
+const BACKOFF_OPTIONS = optionNames<BackoffOptions>({
+  initial: true,
+  max: true,
+  factor: true,
+  jitter: true,
+  random: true,
+});
+
 /** How long to wait after failed attempt number `attempt` (1-based), in ms. */
 export type Backoff = (attempt: number) => number;
 
-/** `initial · factor^(attempt-1)`, capped at `max`, with full jitter unless `jitter: false`. */
+/**
+ * `initial · factor^(attempt-1)`, capped at `max`, with full jitter unless `jitter: false`.
+ *
+ * @throws {RangeError} if `initial` or `max` is negative, or `factor` is below 1.
+ */
 export function exponentialBackoff(options?: BackoffOptions): Backoff {
-  checkOptions('exponentialBackoff()', 'options', options);
+  checkOptions('exponentialBackoff()', 'options', options, BACKOFF_OPTIONS);
   const initial = checkDelay('exponentialBackoff()', 'options.initial', options?.initial ?? 100);
   const max = checkDelay('exponentialBackoff()', 'options.max', options?.max ?? 10_000);
-  const factor = checkDelay('exponentialBackoff()', 'options.factor', options?.factor ?? 2);
+  const factor = checkNumber('exponentialBackoff()', 'options.factor', options?.factor ?? 2, 1);
   checkBoolean('exponentialBackoff()', 'options.jitter', options?.jitter);
   const jitter = options?.jitter ?? true;
   const random = options?.random ?? Math.random;
@@ -89,6 +103,13 @@ export interface RetryOptions {
   readonly onRetry?: (error: unknown, attempt: number, ms: number) => void;
 }
 
+const RETRY_OPTIONS = optionNames<RetryOptions>({
+  attempts: true,
+  backoff: true,
+  retryIf: true,
+  onRetry: true,
+});
+
 /**
  * Calls `fn(attempt)` until it returns, up to `attempts` times.
  *
@@ -103,7 +124,7 @@ export async function retry<T>(
   options?: RetryOptions,
 ): Promise<T> {
   checkFunction('retry()', 'fn', fn);
-  checkOptions('retry()', 'options', options);
+  checkOptions('retry()', 'options', options, RETRY_OPTIONS);
   const attempts = checkSize('retry()', 'options.attempts', options?.attempts ?? 3, 1);
   const backoff = options?.backoff ?? exponentialBackoff();
   checkFunction('retry()', 'options.backoff', backoff);

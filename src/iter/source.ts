@@ -27,10 +27,12 @@
  */
 import {
   checkDelay,
+  checkNumber,
   checkOptions,
   describe,
   isAsyncIterable,
   isIterable,
+  optionNames,
 } from '../_internal/validate.js';
 import { sleep } from '../core/sleep.js';
 import { throwIfCancelled } from '../core/suspend.js';
@@ -45,6 +47,8 @@ export interface IntervalOptions {
   /** Wait this many ms before each item. */
   readonly interval?: number;
 }
+
+const INTERVAL_OPTIONS = optionNames<IntervalOptions>({ interval: true });
 
 /**
  * `source` as an async iterable, checked at once.
@@ -76,22 +80,17 @@ async function* fromSync<T>(items: Iterable<T>): AsyncGenerator<T, void, undefin
  *
  * **Cancellation:** every step is a cancellation point.
  *
- * @throws {RangeError} if `start` or `end` is not a number, or `interval` is negative.
+ * @throws {TypeError} if `start` or `end` is not a number.
+ * @throws {RangeError} if `start` is not finite, `end` is NaN, or `interval` is negative.
  */
 export function range(
   start: number,
   end: number,
   options?: IntervalOptions,
 ): AsyncIterable<number> {
-  for (const [name, value] of [
-    ['start', start],
-    ['end', end],
-  ] as const) {
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new RangeError(`range(): \`${name}\` must be a number, got ${describe(value)}`);
-    }
-  }
-  checkOptions('range()', 'options', options);
+  checkNumber('range()', 'start', start, -Infinity, true);
+  checkNumber('range()', 'end', end);
+  checkOptions('range()', 'options', options, INTERVAL_OPTIONS);
   const interval =
     options?.interval === undefined
       ? 0
@@ -106,7 +105,7 @@ export function range(
  * **Cancellation:** every step is a cancellation point.
  */
 export function count(options?: IntervalOptions): AsyncIterable<number> {
-  checkOptions('count()', 'options', options);
+  checkOptions('count()', 'options', options, INTERVAL_OPTIONS);
   const interval =
     options?.interval === undefined
       ? 0

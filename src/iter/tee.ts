@@ -29,7 +29,7 @@
 import { Deque } from '../_internal/deque.js';
 import { checkCount } from '../_internal/validate.js';
 import { awaitPromise } from '../core/suspend.js';
-import { RateLimiter, type RateLimiterOptions } from './rate-limiter.js';
+import { RateLimiter, type RateLimiterOptions, checkRateOptions } from './rate-limiter.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 /**
@@ -38,6 +38,7 @@ import { type Operator, type Source, asAsync } from './source.js';
  * **Cancellation:** the waits are cancellation points.
  */
 export function throttle<T>(options: RateLimiterOptions): Operator<T, T> {
+  checkRateOptions('throttle()', options);
   const limiter = new RateLimiter(options);
   return (source: Source<T>) => {
     const items = asAsync('throttle()', source);

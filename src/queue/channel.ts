@@ -48,7 +48,7 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import { checkMadeBy, checkSignalOptions, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import {
   park,
@@ -173,6 +173,7 @@ abstract class ChannelEnd<T> implements Disposable, AsyncDisposable {
 
   // Protected: ends are made by openChannel() and clone().
   protected constructor(state: ChannelState<T>) {
+    checkMadeBy(`new ${new.target.name}()`, state instanceof ChannelState, 'openChannel()');
     this._state = state;
   }
 
@@ -226,8 +227,7 @@ export class SendChannel<T> extends ChannelEnd<T> {
   send(value: T, options?: AcquireOptions): Promise<void> {
     // Not async (see sleep()): no frame per send, one shared reaction when it waits.
     try {
-      checkOptions('SendChannel.send()', 'options', options);
-      checkSignal('SendChannel.send()', options?.signal);
+      checkSignalOptions('SendChannel.send()', options);
       throwIfCancelled(options?.signal);
       if (this.#offer(value)) return RESOLVED;
       const ticket: SendTicket = { handle: this, value };
@@ -325,8 +325,7 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
    */
   receive(options?: AcquireOptions): Promise<T> {
     try {
-      checkOptions('ReceiveChannel.receive()', 'options', options);
-      checkSignal('ReceiveChannel.receive()', options?.signal);
+      checkSignalOptions('ReceiveChannel.receive()', options);
       throwIfCancelled(options?.signal);
       if (this.#ready()) return Promise.resolve(this.#take());
       return park(this._state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this));

@@ -27,7 +27,7 @@
  * ```
  * @module
  */
-import { checkOptions, describe } from '../_internal/validate.js';
+import { checkFunction, checkOptions, optionNames } from '../_internal/validate.js';
 import { Queue } from './queue.js';
 
 export interface PriorityQueueOptions<T> {
@@ -55,6 +55,8 @@ export function defaultCompare(a: unknown, b: unknown): number {
   return 0;
 }
 
+const PRIORITY_OPTIONS = optionNames<PriorityQueueOptions<unknown>>({ compare: true });
+
 export class PriorityQueue<T> extends Queue<T> {
   readonly #compare: (a: T, b: T) => number;
   #heap: Slot<T>[] = [];
@@ -66,13 +68,9 @@ export class PriorityQueue<T> extends Queue<T> {
    */
   constructor(maxsize = 0, options?: PriorityQueueOptions<T>) {
     super(maxsize);
-    checkOptions('new PriorityQueue()', 'options', options);
+    checkOptions('new PriorityQueue()', 'options', options, PRIORITY_OPTIONS);
     const compare: unknown = options?.compare ?? defaultCompare;
-    if (typeof compare !== 'function') {
-      throw new TypeError(
-        `new PriorityQueue(): \`options.compare\` must be a function, got ${describe(compare)}`,
-      );
-    }
+    checkFunction('new PriorityQueue()', 'options.compare', compare);
     this.#compare = compare as (a: T, b: T) => number;
   }
 

@@ -40,7 +40,13 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkBoolean, checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkOptions,
+  checkSignalOptions,
+  checkSize,
+  optionNames,
+} from '../_internal/validate.js';
 import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import {
   parkThen,
@@ -93,6 +99,8 @@ export interface ShutdownOptions {
   readonly immediate?: boolean;
 }
 
+const SHUTDOWN_OPTIONS = optionNames<ShutdownOptions>({ immediate: true });
+
 export class Queue<T> implements AsyncIterable<T> {
   /** The most items the queue holds; 0 (or `Infinity`) for no limit. */
   readonly maxsize: number;
@@ -132,9 +140,7 @@ export class Queue<T> implements AsyncIterable<T> {
   // then, not on every put and get.
   #checkOptions(method: string, options: AcquireOptions | undefined): void {
     if (options === undefined) return;
-    const fn = `${this.constructor.name}.${method}()`;
-    checkOptions(fn, 'options', options);
-    checkSignal(fn, options.signal);
+    checkSignalOptions(`${this.constructor.name}.${method}()`, options);
   }
 
   /** @internal Storage: the order items leave in. Subclasses override these four. */
@@ -347,6 +353,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * behind.
    */
   async join(options?: AcquireOptions): Promise<void> {
+    this.#checkOptions('join', options);
     throwIfCancelled(options?.signal);
     if (this.#unfinished === 0) return;
     this.#allDone ??= new Event();
@@ -359,7 +366,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * `immediate`, the items still queued are dropped and counted done.
    */
   shutdown(options?: ShutdownOptions): void {
-    checkOptions(`${this.constructor.name}.shutdown()`, 'options', options);
+    checkOptions(`${this.constructor.name}.shutdown()`, 'options', options, SHUTDOWN_OPTIONS);
     checkBoolean(`${this.constructor.name}.shutdown()`, 'options.immediate', options?.immediate);
     this.#shutdown = true;
     if (options?.immediate === true) {

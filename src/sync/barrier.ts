@@ -31,7 +31,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkCount, checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import type { AcquireOptions } from './lock.js';
@@ -83,8 +83,7 @@ export class Barrier {
    * @throws {BrokenBarrierError} if the barrier is or becomes broken or is reset.
    */
   async wait(options?: AcquireOptions): Promise<number> {
-    checkOptions('Barrier.wait()', 'options', options);
-    checkSignal('Barrier.wait()', options?.signal);
+    checkSignalOptions('Barrier.wait()', options);
     throwIfCancelled(options?.signal);
     if (this.#broken) throw new BrokenBarrierError('Barrier.wait(): the barrier is broken');
     if (this.#waiters.size + 1 === this.#parties) {

@@ -35,7 +35,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal, checkSize } from '../_internal/validate.js';
+import { checkSignalOptions, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { currentTask } from '../core/task.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
@@ -91,6 +91,13 @@ export class CapacityLimiter {
    * @throws {InvalidStateError} if the current task already holds a token.
    */
   acquire(options?: AcquireOptions): Promise<Guard> {
+    if (options !== undefined) {
+      try {
+        checkSignalOptions('CapacityLimiter.acquire()', options);
+      } catch (error) {
+        return rejected(error);
+      }
+    }
     return this.acquireOnBehalfOf(currentTask() ?? Symbol('CapacityLimiter borrower'), options);
   }
 
@@ -104,8 +111,7 @@ export class CapacityLimiter {
   acquireOnBehalfOf(borrower: unknown, options?: AcquireOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
-      checkOptions('CapacityLimiter.acquire()', 'options', options);
-      checkSignal('CapacityLimiter.acquire()', options?.signal);
+      checkSignalOptions('CapacityLimiter.acquireOnBehalfOf()', options);
       throwIfCancelled(options?.signal);
       if (this.#borrowers.has(borrower)) {
         throw new InvalidStateError(

@@ -30,12 +30,17 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkFunction, checkOptions, checkSignal } from '../_internal/validate.js';
+import {
+  checkCount,
+  checkFunction,
+  checkInstance,
+  checkSignalOptions,
+} from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { CancelScope } from '../core/cancel-scope.js';
-import { throwIfCancelled } from '../core/suspend.js';
+import { rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import type { Guard } from './guard.js';
+import { type Guard, holding } from './guard.js';
 import { type AcquireOptions, Lock, type LockStatistics } from './lock.js';
 
 export interface ConditionStatistics {
@@ -52,12 +57,19 @@ export class Condition {
 
   /** Uses `lock`, or a new `Lock`. */
   constructor(lock: Lock = new Lock()) {
-    if (!(lock instanceof Lock)) throw new TypeError('new Condition(): `lock` must be a Lock');
+    checkInstance('new Condition()', 'lock', lock, Lock, 'a Lock');
     this.#lock = lock;
   }
 
   /** Acquires the underlying lock; see `Lock.acquire`. */
   acquire(options?: AcquireOptions): Promise<Guard> {
+    if (options !== undefined) {
+      try {
+        checkSignalOptions('Condition.acquire()', options);
+      } catch (error) {
+        return rejected(error);
+      }
+    }
     return this.#lock.acquire(options);
   }
 
@@ -72,7 +84,7 @@ export class Condition {
 
   /** Runs `fn` holding the lock. */
   run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    return this.#lock.run(fn, options);
+    return holding('Condition.run()', this.#lock, fn, options);
   }
 
   /**
@@ -87,8 +99,7 @@ export class Condition {
    * @throws {InvalidStateError} if the lock is not held.
    */
   async wait(options?: AcquireOptions): Promise<true> {
-    checkOptions('Condition.wait()', 'options', options);
-    checkSignal('Condition.wait()', options?.signal);
+    checkSignalOptions('Condition.wait()', options);
     throwIfCancelled(options?.signal);
     if (!this.#lock.locked()) {
       throw new InvalidStateError('Condition.wait(): the lock is not held; acquire it first');
@@ -128,6 +139,7 @@ export class Condition {
    */
   async waitFor<T>(predicate: () => T, options?: AcquireOptions): Promise<T> {
     checkFunction('Condition.waitFor()', 'predicate', predicate);
+    checkSignalOptions('Condition.waitFor()', options);
     throwIfCancelled(options?.signal);
     let result = predicate();
     while (!result) {

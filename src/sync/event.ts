@@ -22,7 +22,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { parkThen, rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
 
@@ -77,8 +77,7 @@ export class Event {
   wait(options?: WaitOptionsWithSignal): Promise<true> {
     // Not async (see sleep()): one shared reaction ends every wait.
     try {
-      checkOptions('Event.wait()', 'options', options);
-      checkSignal('Event.wait()', options?.signal);
+      checkSignalOptions('Event.wait()', options);
       throwIfCancelled(options?.signal);
       if (this.#set) return TRUE;
       return parkThen(

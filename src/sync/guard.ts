@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { checkFunction } from '../_internal/validate.js';
+import { checkFunction, checkSignalOptions } from '../_internal/validate.js';
 import { hostOf } from '../core/parking-lot.js';
 import { resumed, type Suspension } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
@@ -97,6 +97,7 @@ export async function holding<T, O>(
   options: O | undefined,
 ): Promise<T> {
   checkFunction(name, 'fn', fn);
+  checkSignalOptions(name, options);
   const guard = await acquirer.acquire(options);
   try {
     return await fn();

@@ -29,7 +29,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import { parkThen, rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
 import type { Task } from '../core/task.js';
@@ -75,8 +75,7 @@ export class Lock {
   acquire(options?: AcquireOptions): Promise<Guard> {
     // Not async (see sleep()): the contended path ends in one shared reaction.
     try {
-      checkOptions('Lock.acquire()', 'options', options);
-      checkSignal('Lock.acquire()', options?.signal);
+      checkSignalOptions('Lock.acquire()', options);
       const node = throwIfCancelled(options?.signal);
       if (!this.#locked) {
         this.#locked = true;

@@ -31,7 +31,7 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkOptions, checkSignal } from '../_internal/validate.js';
+import { checkCount, checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
@@ -82,8 +82,8 @@ export class Semaphore {
   acquire(options?: AcquireOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
-      checkOptions('Semaphore.acquire()', 'options', options);
-      checkSignal('Semaphore.acquire()', options?.signal);
+      // The name is formatted only when there are options to check.
+      if (options !== undefined) checkSignalOptions(`${this.#waitName}()`, options);
       throwIfCancelled(options?.signal);
       if (this.#value > 0) {
         this.#value--;

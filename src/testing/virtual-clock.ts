@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import { checkBoolean, checkDelay, checkOptions } from '../_internal/validate.js';
+import { checkBoolean, checkNumber, checkOptions, optionNames } from '../_internal/validate.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import type { Clock } from '../core/clock.js';
 
@@ -33,6 +33,8 @@ export interface VirtualClockOptions {
   readonly start?: number;
 }
 
+const CLOCK_OPTIONS = optionNames<VirtualClockOptions>({ autojump: true, start: true });
+
 export class VirtualClock implements Clock {
   #now: number;
   #alarm = Infinity;
@@ -41,10 +43,10 @@ export class VirtualClock implements Clock {
   readonly autojump: boolean;
 
   constructor(options?: VirtualClockOptions) {
-    checkOptions('new VirtualClock()', 'options', options);
+    checkOptions('new VirtualClock()', 'options', options, CLOCK_OPTIONS);
     checkBoolean('new VirtualClock()', 'options.autojump', options?.autojump);
     const start = options?.start ?? 0;
-    checkDelay('new VirtualClock()', 'options.start', start);
+    checkNumber('new VirtualClock()', 'options.start', start, 0, true);
     this.autojump = options?.autojump ?? true;
     this.#now = start;
   }
@@ -76,10 +78,10 @@ export class VirtualClock implements Clock {
   /**
    * Moves time forward by `ms` and runs the timers that fall due, in order.
    *
-   * @throws {RangeError} if `ms` is negative or NaN.
+   * @throws {RangeError} if `ms` is negative, NaN or infinite.
    */
   advance(ms: number): void {
-    checkDelay('VirtualClock.advance()', 'ms', ms);
+    checkNumber('VirtualClock.advance()', 'ms', ms, 0, true);
     this.#now += ms;
     if (this.#alarm <= this.#now) this.#fire();
   }

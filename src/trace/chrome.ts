@@ -41,7 +41,7 @@ export interface ChromeTrace {
 
 /** The trace as a Chrome trace-event object; `JSON.stringify` it to a `.json` file. */
 export function toChromeTrace(trace: Tracer | readonly TraceEvent[]): ChromeTrace {
-  const { events, dropped } = eventsOf(trace);
+  const { events, dropped } = eventsOf('toChromeTrace()', trace);
   const { lanes, start } = toLanes(events);
   const us = (ms: number): number => Math.round((ms - start) * 1000);
   const out: ChromeTraceEvent[] = [

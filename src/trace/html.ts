@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { checkOptions, checkString } from '../_internal/validate.js';
+import { checkOptions, checkString, optionNames } from '../_internal/validate.js';
 import { type Span, toLanes } from './spans.js';
 import { type TraceEvent, type Tracer, eventsOf } from './tracer.js';
 
@@ -28,6 +28,8 @@ export interface HtmlOptions {
   /** The page's title and heading. Default `corio trace`. */
   readonly title?: string;
 }
+
+const HTML_OPTIONS = optionNames<HtmlOptions>({ title: true });
 
 const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -54,10 +56,10 @@ const WIDTH = 1000;
 
 /** The trace as a complete HTML document. */
 export function toHTML(trace: Tracer | readonly TraceEvent[], options?: HtmlOptions): string {
-  checkOptions('toHTML()', 'options', options);
+  const { events, dropped } = eventsOf('toHTML()', trace);
+  checkOptions('toHTML()', 'options', options, HTML_OPTIONS);
   checkString('toHTML()', 'options.title', options?.title);
   const title = options?.title ?? 'corio trace';
-  const { events, dropped } = eventsOf(trace);
   const { lanes, start, end } = toLanes(events);
   const span = Math.max(end - start, 1);
   const x = (t: number): number => LABEL + ((t - start) / span) * (WIDTH - LABEL - 10);

@@ -20,6 +20,7 @@
  * ```
  * @module corio/trace
  */
+import { checkFunction, checkOptions, checkSize, optionNames } from '../_internal/validate.js';
 import { type RunOptions, run } from '../core/run.js';
 import type { TaskFunction } from '../core/task.js';
 import { Tracer, type TracerOptions } from './tracer.js';
@@ -35,6 +36,14 @@ export { type ChromeTrace, type ChromeTraceEvent, toChromeTrace } from './chrome
 export { type HtmlOptions, toHTML } from './html.js';
 export { dumpTaskTreeOn, formatTaskTree, printTaskTree, type TreeOptions } from './tree.js';
 
+const TRACE_OPTIONS = optionNames<Omit<RunOptions, 'trace'> & TracerOptions>({
+  clock: true,
+  name: true,
+  signal: true,
+  debug: true,
+  limit: true,
+});
+
 /**
  * Runs `main` as `run()` does, recording it: resolves with its value and the
  * tracer. If `main` fails, the error is thrown with the tracer attached as
@@ -46,6 +55,9 @@ export async function trace<T>(
   main: TaskFunction<T>,
   options?: Omit<RunOptions, 'trace'> & TracerOptions,
 ): Promise<{ value: T; tracer: Tracer }> {
+  checkFunction('trace()', 'main', main);
+  checkOptions('trace()', 'options', options, TRACE_OPTIONS);
+  if (options?.limit !== undefined) checkSize('trace()', 'options.limit', options.limit, 1);
   const { limit, ...runOptions } = options ?? {};
   const tracer = new Tracer(limit === undefined ? {} : { limit });
   try {

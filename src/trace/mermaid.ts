@@ -51,7 +51,7 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(ms % 100 === 0 ? 
 
 /** The trace (a `Tracer` or its events) as the text of a Mermaid sequence diagram. */
 export function toMermaid(trace: Tracer | readonly TraceEvent[]): string {
-  const { events } = eventsOf(trace);
+  const { events } = eventsOf('toMermaid()', trace);
   const who = participants(events);
   const lines = ['sequenceDiagram'];
   const ids = [...who.entries()];

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import type { TraceEvent } from './tracer.js';
+import { type TraceEvent, checkTraceEvents } from './tracer.js';
 
 export interface Span {
   readonly kind: 'running' | 'waiting';
@@ -42,6 +42,7 @@ export function toLanes(events: readonly TraceEvent[]): {
   start: number;
   end: number;
 } {
+  checkTraceEvents('toLanes()', 'events', events);
   const lanes = new Map<number, Lane>();
   const open = new Map<
     number,

@@ -17,7 +17,16 @@
  * @module
  */
 import { formatValue } from '../_internal/inspect.js';
-import { checkOptions, checkSize } from '../_internal/validate.js';
+import {
+  checkChoice,
+  checkNumber,
+  checkObject,
+  checkOptions,
+  checkSize,
+  checkString,
+  describe,
+  optionNames,
+} from '../_internal/validate.js';
 import type { CancelScope } from '../core/cancel-scope.js';
 import type { Instrument, Wait, WaitOutcome } from '../core/instrument.js';
 import type { TimerHandle } from '../core/loop.js';
@@ -58,6 +67,23 @@ export interface TracerOptions {
   readonly limit?: number;
 }
 
+const TRACER_OPTIONS = optionNames<TracerOptions>({ limit: true });
+
+// Every kind, listed once: the compiler checks the list against TraceEventKind.
+const KINDS = Object.keys({
+  created: true,
+  started: true,
+  suspended: true,
+  woken: true,
+  cancelled: true,
+  finished: true,
+  'scope-entered': true,
+  'scope-cancelled': true,
+  'scope-exited': true,
+  'timer-set': true,
+  'timer-fired': true,
+} satisfies Record<TraceEventKind, true>);
+
 const OUTCOME: Record<WaitOutcome, number> = { value: 0, error: 1, cancelled: 2 };
 
 /** Records kernel events; pass it as `run(main, { trace: tracer })`. */
@@ -70,7 +96,7 @@ export class Tracer implements Instrument {
   #lastId = 0;
 
   constructor(options?: TracerOptions) {
-    checkOptions('new Tracer()', 'options', options);
+    checkOptions('new Tracer()', 'options', options, TRACER_OPTIONS);
     this.#limit = checkSize('new Tracer()', 'options.limit', options?.limit ?? 100_000, 1);
   }
 
@@ -194,12 +220,46 @@ export class Tracer implements Instrument {
 const scopeLabel = (scope: CancelScope): string =>
   scope.deadline === Infinity ? 'scope' : `scope (deadline ${scope.deadline})`;
 
-/** @internal What the renderers take: a tracer, or events (then nothing was dropped). */
-export function eventsOf(trace: Tracer | readonly TraceEvent[]): {
+/**
+ * @internal What the renderers take: a tracer, or events (then nothing was
+ * dropped), checked for `fn`.
+ */
+export function eventsOf(
+  fn: string,
+  trace: Tracer | readonly TraceEvent[],
+): {
   readonly events: readonly TraceEvent[];
   readonly dropped: number;
 } {
-  return trace instanceof Tracer
-    ? { events: trace.events(), dropped: trace.dropped }
-    : { events: trace, dropped: 0 };
+  if (trace instanceof Tracer) return { events: trace.events(), dropped: trace.dropped };
+  if (!Array.isArray(trace)) {
+    throw new TypeError(
+      `${fn}: \`trace\` must be a Tracer or an array of TraceEvents, got ${describe(trace)}`,
+    );
+  }
+  checkTraceEvents(fn, 'trace', trace);
+  return { events: trace, dropped: 0 };
+}
+
+/**
+ * @internal Events given by hand (read back from JSON, say) are checked whole, so a
+ * renderer never fails inside on a malformed one.
+ */
+export function checkTraceEvents(fn: string, arg: string, events: readonly TraceEvent[]): void {
+  if (!Array.isArray(events)) {
+    throw new TypeError(
+      `${fn}: \`${arg}\` must be an array of TraceEvents, got ${describe(events)}`,
+    );
+  }
+  events.forEach((e: unknown, i) => {
+    const at = `${arg}[${i}]`;
+    checkObject(fn, at, e, 'a TraceEvent');
+    const event = e as Record<keyof TraceEvent, unknown>;
+    checkChoice(fn, `${at}.kind`, event.kind, KINDS, 'a TraceEventKind');
+    checkNumber(fn, `${at}.time`, event.time);
+    checkNumber(fn, `${at}.task`, event.task, 0);
+    checkString(fn, `${at}.name`, event.name, true);
+    checkString(fn, `${at}.detail`, event.detail, true);
+    checkNumber(fn, `${at}.arg`, event.arg);
+  });
 }

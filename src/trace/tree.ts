@@ -24,8 +24,14 @@
  * @module
  */
 import { type TaskInfo, taskTree } from '../core/introspect.js';
-import { type EventLoop, currentLoop } from '../core/loop.js';
-import { checkOptions } from '../_internal/validate.js';
+import { EventLoop, currentLoop } from '../core/loop.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkInstance,
+  checkOptions,
+  optionNames,
+} from '../_internal/validate.js';
 
 export interface TreeOptions {
   /** The loop to show; default the current one. */
@@ -34,9 +40,62 @@ export interface TreeOptions {
   readonly ages?: boolean;
 }
 
+const TREE_OPTIONS = optionNames<TreeOptions>({ loop: true, ages: true });
+
+// The signals Node can listen for (NodeJS.Signals), so a typo is not a listener
+// for an event that never comes.
+const SIGNALS = Object.keys({
+  SIGABRT: true,
+  SIGALRM: true,
+  SIGBREAK: true,
+  SIGBUS: true,
+  SIGCHLD: true,
+  SIGCONT: true,
+  SIGFPE: true,
+  SIGHUP: true,
+  SIGILL: true,
+  SIGINFO: true,
+  SIGINT: true,
+  SIGIO: true,
+  SIGIOT: true,
+  SIGKILL: true,
+  SIGLOST: true,
+  SIGPIPE: true,
+  SIGPOLL: true,
+  SIGPROF: true,
+  SIGPWR: true,
+  SIGQUIT: true,
+  SIGSEGV: true,
+  SIGSTKFLT: true,
+  SIGSTOP: true,
+  SIGSYS: true,
+  SIGTERM: true,
+  SIGTRAP: true,
+  SIGTSTP: true,
+  SIGTTIN: true,
+  SIGTTOU: true,
+  SIGUNUSED: true,
+  SIGURG: true,
+  SIGUSR1: true,
+  SIGUSR2: true,
+  SIGVTALRM: true,
+  SIGWINCH: true,
+  SIGXCPU: true,
+  SIGXFSZ: true,
+} satisfies Record<NodeJS.Signals, true>);
+
+// formatTaskTree() and printTaskTree() take the same options; each names itself.
+function checkTreeOptions(fn: string, options: TreeOptions | undefined): void {
+  checkOptions(fn, 'options', options, TREE_OPTIONS);
+  if (options?.loop !== undefined) {
+    checkInstance(fn, 'options.loop', options.loop, EventLoop, 'an EventLoop');
+  }
+  checkBoolean(fn, 'options.ages', options?.ages);
+}
+
 /** The task tree as text, one task a line. */
 export function formatTaskTree(options?: TreeOptions): string {
-  checkOptions('formatTaskTree()', 'options', options);
+  checkTreeOptions('formatTaskTree()', options);
   const roots = taskTree(options?.loop);
   const ages = options?.ages !== false;
   const lines: string[] = [];
@@ -59,6 +118,7 @@ export function formatTaskTree(options?: TreeOptions): string {
 
 /** Prints the task tree to stderr. */
 export function printTaskTree(options?: TreeOptions): void {
+  checkTreeOptions('printTaskTree()', options);
   console.error(formatTaskTree(options));
 }
 
@@ -67,11 +127,15 @@ export function printTaskTree(options?: TreeOptions): void {
  * so call it inside `run()`) to stderr whenever the process receives `signal`
  * (default `SIGUSR2`), as `kill -USR2 <pid>`. Returns a function that removes
  * the handler. Node only.
+ *
+ * @throws {RangeError} if `signal` is not a signal name Node knows.
  */
 export function dumpTaskTreeOn(
   signal: NodeJS.Signals = 'SIGUSR2',
   loop: EventLoop = currentLoop(),
 ): () => void {
+  checkChoice('dumpTaskTreeOn()', 'signal', signal, SIGNALS, 'a signal name such as "SIGUSR2"');
+  checkInstance('dumpTaskTreeOn()', 'loop', loop, EventLoop, 'an EventLoop');
   // The loop is fixed now: Node may deliver the signal outside every task.
   const handler = (): void => {
     console.error(`corio task tree (${signal}, pid ${process.pid}):\n${formatTaskTree({ loop })}`);

@@ -166,3 +166,23 @@ test('enter(), an asyncContextManager factory and retry() are cancellation point
     );
     assert.equal(calls, 0);
   }));
+
+test('a resource that arrives after the stack closed is released at once, not lost', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const stack = new AsyncExitStack();
+    const entering = stack.enter(
+      sleep(10).then(() => ({
+        [Symbol.dispose]: () => {
+          trace.log('disposed');
+        },
+      })),
+    );
+    await stack.aclose();
+    await assert.rejects(entering, {
+      name: 'InvalidStateError',
+      message:
+        'AsyncExitStack.enter(): the stack was closed while the resource was being entered; it was released',
+    });
+    assert.deepEqual(trace.lines, ['10 disposed']);
+  }));
