@@ -170,3 +170,21 @@ test('corio/trace exports exactly its public surface', async () => {
     'trace',
   ]);
 });
+
+test('corio/node exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node'), [
+    'BusyResourceError',
+    'DEFAULT_LIMIT',
+    'IncompleteReadError',
+    'LimitOverrunError',
+    'Server',
+    'StreamReader',
+    'StreamWriter',
+    'fetch',
+    'lockstepStreamPair',
+    'memoryStreamPair',
+    'openConnection',
+    'serveTcp',
+    'startServer',
+  ]);
+});
