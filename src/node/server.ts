@@ -240,13 +240,13 @@ export class Server implements AsyncDisposable {
    * Serves until the server is closed, then waits for its handlers, as
    * `waitClosed()` (asyncio's `serve_forever`).
    *
-   * **Cancellation:** cancelling it ends the server: the listener closes, the
-   * handlers are cancelled, and it waits for them (not cancellable) before it
-   * throws `CancelledError`.
+   * **Cancellation:** cancelling it (also before it is called) ends the server:
+   * the listener closes, the handlers are cancelled, and it waits for them (not
+   * cancellable) before it throws `CancelledError`.
    */
   async serveForever(): Promise<void> {
-    throwIfCancelled();
     try {
+      throwIfCancelled();
       await this.waitClosed();
     } catch (error) {
       if (!isCancellation(error)) throw error;
@@ -377,7 +377,7 @@ export async function startServer(
   }
   const what = checkAddress(
     fn,
-    path === undefined ? { ...(host === undefined ? {} : { host }), port } : { path, host },
+    path === undefined ? { ...(host === undefined ? {} : { host }), port } : { path, host, port },
     true,
   );
   if (options.limit !== undefined) checkCount(fn, 'options.limit', options.limit, 1);

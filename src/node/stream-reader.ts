@@ -227,8 +227,11 @@ export class StreamReader {
     if (chunk.length === 0) return;
     this.#append(chunk);
     if (this.#waiter !== null) {
-      if (this.#satisfied()) this.#wakeReader();
-    } else if (!this.#paused && this.#flow !== null && this.#end - this.#start > this.#high) {
+      // A read that still needs more must get it: no pause under it.
+      if (!this.#satisfied()) return;
+      this.#wakeReader();
+    }
+    if (!this.#paused && this.#flow !== null && this.#end - this.#start > this.#high) {
       this.#paused = true;
       this.#flow.pauseReading();
     }

@@ -256,11 +256,12 @@ export class StreamWriter {
   abort(): void {
     const first = !this.#closing;
     this.#closing = true;
-    if (!this.#closed) this.#transport.abort();
-    if (first) this.#io?.activity();
+    // Before the transport's close: those bytes will never go out.
     this.#drainers?.failAll(
       () => new ClosedResourceError('StreamWriter.drain(): the writer was aborted'),
     );
+    if (!this.#closed) this.#transport.abort();
+    if (first) this.#io?.activity();
   }
 
   /** True once `close()` or `abort()` was called (asyncio's `is_closing`). */
