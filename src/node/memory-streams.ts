@@ -82,10 +82,6 @@ class MemoryTransport implements ReadFlow, WriteTransport {
     this.peer.reader._feed(Buffer.from(data as Uint8Array));
   }
 
-  cork(): void {}
-
-  uncork(): void {}
-
   writeEof(): void {
     this.peer.reader.feedEof();
   }

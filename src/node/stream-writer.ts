@@ -84,9 +84,8 @@ export interface WriteTransport {
   readonly io: HostIo | null;
   /** 'tcp', 'unix', 'tls' or 'memory', for printing. */
   readonly kind: string;
+  /** Sends or queues; the writes of one burst of the event loop may be batched. */
   write(data: Uint8Array | string): void;
-  cork(): void;
-  uncork(): void;
   writeEof(): void;
   canWriteEof(): boolean;
   needsDrain(): boolean;
@@ -154,12 +153,7 @@ export class StreamWriter {
     }
     const items = [...data];
     for (const item of items) this.#checkWritable('writelines', item);
-    this.#transport.cork();
-    try {
-      for (const item of items) if (item.length > 0) this.#transport.write(item);
-    } finally {
-      this.#transport.uncork();
-    }
+    for (const item of items) if (item.length > 0) this.#transport.write(item);
     this.#io?.activity();
   }
 
