@@ -41,7 +41,15 @@ import {
   fail,
 } from '../core/lowlevel.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkOptions, checkSignal, describe } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkCount,
+  checkOptions,
+  checkSignal,
+  checkSignalOptions,
+  describe,
+  optionNames,
+} from '../_internal/validate.js';
 import type { HostIo } from './host-wait.js';
 
 /** The default line and separator limit, in bytes: 64 KiB, asyncio's `2 ** 16`. */
@@ -146,6 +154,10 @@ export interface ReadFlow {
   readonly io: HostIo | null;
 }
 
+const READER_OPTIONS = optionNames<StreamReaderOptions>({ limit: true });
+const LINES_OPTIONS = optionNames<LinesOptions>({ keepEnds: true, signal: true });
+const CHUNKS_OPTIONS = optionNames<ChunksOptions>({ size: true, signal: true });
+
 const EMPTY: Buffer = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n');
 const NEED: unique symbol = Symbol('need more bytes');
@@ -205,7 +217,7 @@ export class StreamReader {
   #scanned = 0;
 
   constructor(options?: StreamReaderOptions) {
-    checkOptions('new StreamReader()', 'options', options);
+    checkOptions('new StreamReader()', 'options', options, READER_OPTIONS);
     const limit = options?.limit ?? DEFAULT_LIMIT;
     checkCount('new StreamReader()', 'options.limit', limit, 1);
     this.#limit = limit;
@@ -437,7 +449,8 @@ export class StreamReader {
    * ```
    */
   lines(options?: LinesOptions): AsyncIterableIterator<string> {
-    checkOptions('StreamReader.lines()', 'options', options);
+    checkOptions('StreamReader.lines()', 'options', options, LINES_OPTIONS);
+    checkBoolean('StreamReader.lines()', 'options.keepEnds', options?.keepEnds);
     checkSignal('StreamReader.lines()', options?.signal);
     const shape = options?.keepEnds === true ? TEXT_ENDS : TEXT;
     const readOptions = options?.signal === undefined ? undefined : { signal: options.signal };
@@ -456,7 +469,7 @@ export class StreamReader {
    * **Cancellation:** each step is a `read()`: cancel-safe.
    */
   chunks(options?: ChunksOptions): AsyncIterableIterator<Buffer> {
-    checkOptions('StreamReader.chunks()', 'options', options);
+    checkOptions('StreamReader.chunks()', 'options', options, CHUNKS_OPTIONS);
     checkSignal('StreamReader.chunks()', options?.signal);
     const size = options?.size ?? this.#limit;
     checkCount('StreamReader.chunks()', 'options.size', size, 1);
@@ -518,8 +531,7 @@ export class StreamReader {
   #enter(method: string, options: ReadOptions | undefined): AbortSignal | undefined {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      checkOptions(`StreamReader.${method}()`, 'options', options);
-      checkSignal(`StreamReader.${method}()`, options.signal);
+      checkSignalOptions(`StreamReader.${method}()`, options);
       signal = options.signal;
     }
     if (this.#busy) {
