@@ -2417,7 +2417,7 @@ entries.push(
       ),
       bad(
         'path and port',
-        () => openConnection({ path: '/x', port: 1 } as never),
+        () => openConnection({ path: '/x', port: 1 }),
         TypeError,
         'openConnection(): `address` must give either `path` or `host` and `port`, not both',
       ),
@@ -2577,7 +2577,9 @@ entries.push(
       ),
       bad(
         'feedData(5)',
-        () => reader().feedData(5 as never),
+        () => {
+          reader().feedData(5 as never);
+        },
         TypeError,
         'StreamReader.feedData(): `data` must be a Uint8Array or a string, got 5',
         'sync',
@@ -2645,28 +2647,36 @@ entries.push(
       ),
       bad(
         'write(5)',
-        () => writer().write(5 as never),
+        () => {
+          writer().write(5 as never);
+        },
         TypeError,
         'StreamWriter.write(): `data` must be a Uint8Array or a string, got 5',
         'sync',
       ),
       bad(
         'writelines("abc")',
-        () => writer().writelines('abc' as never),
+        () => {
+          writer().writelines('abc' as never);
+        },
         TypeError,
         'StreamWriter.writelines(): `data` must be an iterable of Uint8Array or string, got "abc"',
         'sync',
       ),
       bad(
         'writelines([null])',
-        () => writer().writelines([null as never]),
+        () => {
+          writer().writelines([null as never]);
+        },
         TypeError,
         'StreamWriter.writelines(): `data` must be a Uint8Array or a string, got null',
         'sync',
       ),
       bad(
         'getExtraInfo(5)',
-        () => writer().getExtraInfo(5 as never),
+        () => {
+          writer().getExtraInfo(5 as never);
+        },
         TypeError,
         'StreamWriter.getExtraInfo(): `name` must be a string, got 5',
         'sync',

@@ -76,7 +76,9 @@ test('every source file imports only from the layers below it', () => {
 test('corio/node reaches the rest of corio only through its public faces', () => {
   const violations = imports()
     .filter(({ from, to }) => layer(from) === 'node' && !to.startsWith('node:'))
-    .filter(({ to }) => !['node', '_internal', 'errors'].includes(layer(to)) && !publicFaces.has(to))
+    .filter(
+      ({ to }) => !['node', '_internal', 'errors'].includes(layer(to)) && !publicFaces.has(to),
+    )
     .map(({ from, to }) => `${from} imports ${to}`);
   assert.deepEqual(violations, []);
 });
@@ -86,12 +88,15 @@ test("corio/node calls no underscore member but its own (the kernel's are privat
   const texts = nodeFiles.map((file) => readFileSync(file, 'utf8'));
   // An underscore member is corio/node's own when a node file declares it.
   const own = new Set(
-    texts.flatMap((text) => [...text.matchAll(/^\s*(?:static\s+)?(_\w+)\s*[(:=<]/gm)].map((m) => m[1])),
+    texts.flatMap((text) =>
+      [...text.matchAll(/^\s*(?:static\s+)?(_\w+)\s*[(:=<]/gm)].map((m) => m[1]),
+    ),
   );
   const violations: string[] = [];
   for (const [i, text] of texts.entries()) {
     for (const m of text.matchAll(/\.(_\w+)\b/g)) {
-      if (!own.has(m[1])) violations.push(`${relative(root, nodeFiles[i] as string)}: .${m[1] as string}`);
+      if (!own.has(m[1]))
+        violations.push(`${relative(root, nodeFiles[i] as string)}: .${m[1] as string}`);
     }
   }
   assert.deepEqual(violations, []);

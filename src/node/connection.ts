@@ -169,7 +169,7 @@ export function openConnection(
 ): Promise<Connection> {
   const fn = 'openConnection()';
   try {
-    if (address === undefined) {
+    if ((address as unknown) === undefined) {
       throw new TypeError(`${fn}: \`address\` must be { host?, port } or { path }, got undefined`);
     }
     checkOptions(fn, 'address', address, ADDRESS_KEYS);

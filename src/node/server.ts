@@ -389,7 +389,7 @@ export async function startServer(
 ): Promise<Server> {
   const fn = 'startServer()';
   checkFunction(fn, 'handler', handler);
-  if (options === undefined) {
+  if ((options as unknown) === undefined) {
     throw new TypeError(
       `${fn}: \`options\` must be an options object with \`port\` or \`path\`, got undefined`,
     );

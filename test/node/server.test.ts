@@ -245,7 +245,10 @@ test('bad arguments are refused at once, naming the argument', () =>
       startServer(() => undefined, { port: 0, path: '/tmp/x' }),
       /either `path` or `host` and `port`/,
     );
-    await assert.rejects(openConnection({ port: -1 }), /openConnection\(\): `address.port` must be an integer from 0 to 65535, got -1/);
+    await assert.rejects(
+      openConnection({ port: -1 }),
+      /openConnection\(\): `address.port` must be an integer from 0 to 65535, got -1/,
+    );
     await assert.rejects(openConnection({ path: '' }), /`address.path` must be a non-empty string/);
     await assert.rejects(openConnection(null as never), /`address` must be/);
     await assert.rejects(openConnection({ port: 1 }, { tls: 'yes' as never }), /`options\.tls`/);
