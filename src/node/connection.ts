@@ -33,10 +33,12 @@ import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions }
 import {
   checkBoolean,
   checkCount,
+  checkObject,
   checkOptions,
   checkSignal,
   checkString,
   describe,
+  optionNames,
 } from '../_internal/validate.js';
 import { currentLoop, rejected, throwIfCancelled } from '../core/lowlevel.js';
 import { inspectSymbol } from '../_internal/inspect.js';
@@ -93,33 +95,61 @@ export function makeConnection(
   return Object.freeze(pair) as unknown as Connection;
 }
 
-/** @internal Checks a connect or listen address; returns its printable form. */
-export function checkAddress(fn: string, address: unknown, portRequired: boolean): string {
-  if (typeof address !== 'object' || address === null) {
-    throw new TypeError(
-      `${fn}: \`address\` must be { host?, port } or { path }, got ${describe(address)}`,
-    );
-  }
-  const { host, port, path } = address as { host?: unknown; port?: unknown; path?: unknown };
+/**
+ * @internal Checks the values of a connect or listen address (`prefix` is how
+ * messages name its object: `address`, `options`); returns its printable form.
+ */
+export function checkAddress(
+  fn: string,
+  prefix: string,
+  address: { readonly host?: unknown; readonly port?: unknown; readonly path?: unknown },
+): string {
+  const { host, port, path } = address;
   if (path !== undefined) {
     if (typeof path !== 'string' || path === '') {
-      throw new TypeError(`${fn}: \`path\` must be a non-empty string, got ${describe(path)}`);
+      throw new TypeError(
+        `${fn}: \`${prefix}.path\` must be a non-empty string, got ${describe(path)}`,
+      );
     }
     if (host !== undefined || port !== undefined) {
-      throw new TypeError(`${fn}: give either \`path\` or \`host\` and \`port\`, not both`);
+      throw new TypeError(
+        `${fn}: \`${prefix}\` must give either \`path\` or \`host\` and \`port\`, not both`,
+      );
     }
     return path;
   }
-  checkString(fn, 'host', host);
-  if (port === undefined && !portRequired) return `${(host as string | undefined) ?? '*'}:0`;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+  checkString(fn, `${prefix}.host`, host);
+  if (port === undefined) {
+    throw new TypeError(`${fn}: \`${prefix}\` must give \`port\` or \`path\``);
+  }
+  if (typeof port !== 'number') {
+    throw new TypeError(
+      `${fn}: \`${prefix}.port\` must be an integer from 0 to 65535, got ${describe(port)}`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(
-      `${fn}: \`port\` must be an integer from 0 to 65535, got ${describe(port)}`,
+      `${fn}: \`${prefix}.port\` must be an integer from 0 to 65535, got ${describe(port)}`,
     );
   }
   const name = (host as string | undefined) ?? 'localhost';
   return isIP(name) === 6 ? `[${name}]:${port}` : `${name}:${port}`;
 }
+
+const ADDRESS_KEYS = optionNames<{ host?: string; port?: number; path?: string }>({
+  host: true,
+  port: true,
+  path: true,
+});
+const CONNECT_OPTIONS = optionNames<ConnectOptions>({
+  limit: true,
+  tls: true,
+  autoSelectFamily: true,
+  noDelay: true,
+  keepAlive: true,
+  localAddress: true,
+  signal: true,
+});
 
 /**
  * Opens a connection (asyncio's `open_connection` and `open_unix_connection`).
@@ -139,11 +169,17 @@ export function openConnection(
 ): Promise<Connection> {
   const fn = 'openConnection()';
   try {
-    const what = checkAddress(fn, address, true);
-    checkOptions(fn, 'options', options);
+    if ((address as unknown) === undefined) {
+      throw new TypeError(`${fn}: \`address\` must be { host?, port } or { path }, got undefined`);
+    }
+    checkOptions(fn, 'address', address, ADDRESS_KEYS);
+    const what = checkAddress(fn, 'address', address);
+    checkOptions(fn, 'options', options, CONNECT_OPTIONS);
     if (options?.limit !== undefined) checkCount(fn, 'options.limit', options.limit, 1);
     const tls = options?.tls;
-    if (tls !== undefined && typeof tls !== 'boolean') checkOptions(fn, 'options.tls', tls);
+    if (tls !== undefined && typeof tls !== 'boolean') {
+      checkObject(fn, 'options.tls', tls, 'a boolean or the options of tls.connect()');
+    }
     checkBoolean(fn, 'options.autoSelectFamily', options?.autoSelectFamily);
     checkBoolean(fn, 'options.noDelay', options?.noDelay);
     checkBoolean(fn, 'options.keepAlive', options?.keepAlive);

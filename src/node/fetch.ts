@@ -38,7 +38,7 @@
  * @module
  */
 import { currentCancelNode, currentLoop, rejected, throwIfCancelled } from '../core/lowlevel.js';
-import { checkOptions, checkSignal, describe } from '../_internal/validate.js';
+import { checkObject, checkSignal, describe } from '../_internal/validate.js';
 import { hostIoOf, hostOperation } from './host-wait.js';
 
 /** A `Response` that `await using` disposes of: an unread body is cancelled. */
@@ -173,7 +173,8 @@ export function fetch(
         `fetch(): \`input\` must be a string, a URL or a Request, got ${describe(input)}`,
       );
     }
-    checkOptions('fetch()', 'init', init);
+    // The platform's RequestInit: its keys are the platform's to check.
+    if (init !== undefined) checkObject('fetch()', 'init', init, 'a RequestInit object');
     const signal = init?.signal ?? undefined;
     checkSignal('fetch()', signal);
     throwIfCancelled(signal);

@@ -33,7 +33,7 @@
  * ```
  * @module
  */
-import { checkCount, checkOptions } from '../_internal/validate.js';
+import { checkCount, checkOptions, optionNames } from '../_internal/validate.js';
 import { type Connection, makeConnection } from './connection.js';
 import { type ReadFlow, StreamReader } from './stream-reader.js';
 import { StreamWriter, type WriteTransport } from './stream-writer.js';
@@ -82,10 +82,6 @@ class MemoryTransport implements ReadFlow, WriteTransport {
     this.peer.reader._feed(Buffer.from(data as Uint8Array));
   }
 
-  cork(): void {}
-
-  uncork(): void {}
-
   writeEof(): void {
     this.peer.reader.feedEof();
   }
@@ -131,12 +127,14 @@ class MemoryTransport implements ReadFlow, WriteTransport {
   }
 }
 
+const PAIR_OPTIONS = optionNames<MemoryStreamOptions>({ limit: true });
+
 function pair(
   fn: string,
   options: MemoryStreamOptions | undefined,
   lockstep: boolean,
 ): [Connection, Connection] {
-  checkOptions(fn, 'options', options);
+  checkOptions(fn, 'options', options, PAIR_OPTIONS);
   if (options?.limit !== undefined) checkCount(fn, 'options.limit', options.limit, 1);
   const a = new MemoryTransport(options?.limit, lockstep);
   const b = new MemoryTransport(options?.limit, lockstep);

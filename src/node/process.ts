@@ -27,7 +27,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal, describe } from '../_internal/validate.js';
+import { checkMadeBy, checkSignalOptions, describe } from '../_internal/validate.js';
 import {
   InvalidStateError,
   cancelScope,
@@ -63,6 +63,9 @@ export interface ProcessWaitOptions {
 
 const READ_SIZE = 65_536;
 
+// Proves a Process is made by corio (its constructor is internal).
+const MADE: unique symbol = Symbol('Process');
+
 export class Process implements AsyncDisposable {
   /** The child's process id (on POSIX, its process group's id too). */
   readonly pid: number;
@@ -91,10 +94,21 @@ export class Process implements AsyncDisposable {
 
   /** @internal Made by `createSubprocessExec()` and `createSubprocessShell()`. */
   static _open(child: ChildProcess, exit: Exit, io: HostIo | null, options: SpawnOptions): Process {
-    return new Process(child, exit, io, options);
+    return new Process(MADE, child, exit, io, options);
   }
 
-  private constructor(child: ChildProcess, exit: Exit, io: HostIo | null, options: SpawnOptions) {
+  private constructor(
+    made: symbol,
+    child: ChildProcess,
+    exit: Exit,
+    io: HostIo | null,
+    options: SpawnOptions,
+  ) {
+    checkMadeBy(
+      'new Process()',
+      made === MADE,
+      'createSubprocessExec() or createSubprocessShell()',
+    );
     this.#child = child;
     this.#exit = exit;
     this.#io = io;
@@ -115,13 +129,14 @@ export class Process implements AsyncDisposable {
     // The owner: a helper task under the code that started the process. A
     // cancellation of that code, or the end of its task, cancels it, and it
     // stops the process.
-    this.#nursery = new Nursery();
-    this.#owner = this.#nursery.spawn(() => this.#own(), {
-      name: `process ${this.pid} owner`,
+    // Both helpers (the owner, stdin's feeder) handle their own errors; the
+    // nursery exits when the last has ended.
+    this.#nursery = new Nursery({
       onEnd: () => {
         this.#closeNursery();
       },
     });
+    this.#owner = this.#nursery.spawn(() => this.#own(), { name: `process ${this.pid} owner` });
   }
 
   /**
@@ -143,8 +158,7 @@ export class Process implements AsyncDisposable {
    */
   wait(options?: ProcessWaitOptions): Promise<number> {
     try {
-      checkOptions('Process.wait()', 'options', options);
-      checkSignal('Process.wait()', options?.signal);
+      checkSignalOptions('Process.wait()', options);
       this.#enter(options?.signal);
       const code = this.#exit.returncode;
       if (code !== null) return Promise.resolve(code);
@@ -178,9 +192,8 @@ export class Process implements AsyncDisposable {
         `${fn}: \`input\` must be a Uint8Array or a string, got ${describe(input)}`,
       );
     }
-    checkOptions(fn, 'options', options);
+    checkSignalOptions(fn, options);
     const signal = options?.signal;
-    checkSignal(fn, signal);
     try {
       this.#enter(signal);
     } catch (error) {
@@ -386,12 +399,7 @@ export class Process implements AsyncDisposable {
           stdin.close();
         }
       },
-      {
-        name: `process ${this.pid} stdin`,
-        onEnd: () => {
-          this.#closeNursery();
-        },
-      },
+      { name: `process ${this.pid} stdin` },
     );
   }
 

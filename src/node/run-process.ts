@@ -30,7 +30,8 @@
  * ```
  * @module
  */
-import { checkBoolean, describe } from '../_internal/validate.js';
+import { checkBoolean, checkOptions, describe, optionNames } from '../_internal/validate.js';
+import { SUBPROCESS_OPTIONS } from './_internal/spawn-options.js';
 import { type SubprocessOptions, openProcess } from './subprocess.js';
 
 export interface RunProcessOptions extends SubprocessOptions {
@@ -76,6 +77,15 @@ export class CalledProcessError extends Error {
   }
 }
 
+const RUN_PROCESS_OPTIONS = (() => {
+  const own = optionNames<Pick<RunProcessOptions, 'input' | 'check' | 'capture'>>({
+    input: true,
+    check: true,
+    capture: true,
+  });
+  return { names: [...SUBPROCESS_OPTIONS.names, ...own.names], required: [] };
+})();
+
 const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg));
 
 /**
@@ -91,6 +101,7 @@ export async function runProcess(
   options?: RunProcessOptions,
 ): Promise<CompletedProcess> {
   const fn = 'runProcess()';
+  checkOptions(fn, 'options', options, RUN_PROCESS_OPTIONS);
   const { input, check, capture, ...rest } = options ?? {};
   if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
     throw new TypeError(

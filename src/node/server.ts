@@ -56,8 +56,12 @@ import {
   checkBoolean,
   checkCount,
   checkFunction,
+  checkMadeBy,
+  checkObject,
   checkOptions,
   checkSignal,
+  checkSignalOptions,
+  optionNames,
 } from '../_internal/validate.js';
 import { checkAddress } from './connection.js';
 import { type HostIo, hostIoOf, hostOperation } from './host-wait.js';
@@ -103,6 +107,22 @@ export interface ServerStatistics {
   readonly serving: boolean;
 }
 
+// What only startServer() passes the constructor.
+const MADE = Symbol('made by startServer()');
+
+const SERVER_OPTIONS = optionNames<ServerOptions>({
+  host: true,
+  port: true,
+  path: true,
+  tls: true,
+  limit: true,
+  backlog: true,
+  ipv6Only: true,
+  noDelay: true,
+  keepAlive: true,
+  signal: true,
+});
+
 const afterWait = (s: Suspension): void => {
   resumed(s);
 };
@@ -124,6 +144,7 @@ export class Server implements AsyncDisposable {
   #closers: ParkingLot | null = null;
 
   private constructor(
+    made: symbol,
     server: NetServer,
     handler: ConnectionHandler,
     kind: SocketKind,
@@ -131,6 +152,7 @@ export class Server implements AsyncDisposable {
     path: string | null,
     loop: EventLoop,
   ) {
+    checkMadeBy('new Server()', made === MADE, 'startServer()');
     this.#server = server;
     this.#handler = handler;
     this.#kind = kind;
@@ -140,7 +162,7 @@ export class Server implements AsyncDisposable {
     this.#io = hostIoOf(loop);
     // The handlers' nursery, under the starting code's scope: cancelling that
     // scope (or the task ending) cancels the handlers, and closes the listener.
-    this.#nursery = new Nursery();
+    this.#nursery = new Nursery({ onEnd: this.#ended });
     const node = this.#nursery.enter(currentCancelNode, undefined);
     node?.signal.addEventListener(
       'abort',
@@ -177,7 +199,7 @@ export class Server implements AsyncDisposable {
     path: string | null,
     loop: EventLoop,
   ): Server {
-    return new Server(server, handler, kind, limit, path, loop);
+    return new Server(MADE, server, handler, kind, limit, path, loop);
   }
 
   /**
@@ -224,8 +246,7 @@ export class Server implements AsyncDisposable {
    */
   waitClosed(options?: ReadOptions): Promise<void> {
     try {
-      checkOptions('Server.waitClosed()', 'options', options);
-      checkSignal('Server.waitClosed()', options?.signal);
+      checkSignalOptions('Server.waitClosed()', options);
       throwIfCancelled(options?.signal);
       if (this.#done()) return RESOLVED;
       return this.#park(
@@ -312,7 +333,7 @@ export class Server implements AsyncDisposable {
       typeof peer === 'object' && peer !== null
         ? `handler ${(peer as AddressInfo).address}:${(peer as AddressInfo).port}`
         : `handler ${this.#path ?? 'connection'}`;
-    this.#nursery.spawn(() => this.#serve(transport), { name, onEnd: this.#ended });
+    this.#nursery.spawn(() => this.#serve(transport), { name });
     this.#io?.activity();
   };
 
@@ -324,7 +345,7 @@ export class Server implements AsyncDisposable {
     }
   }
 
-  readonly #ended = (task: Task<void>): void => {
+  readonly #ended = (task: Task): void => {
     const outcome = taskOutcome(task);
     if (outcome.state === 'error') {
       this.#loop.callExceptionHandler({
@@ -368,21 +389,19 @@ export async function startServer(
 ): Promise<Server> {
   const fn = 'startServer()';
   checkFunction(fn, 'handler', handler);
-  if (typeof options !== 'object' || (options as unknown) === null) {
-    throw new TypeError(`${fn}: \`options\` must be an options object with \`port\` or \`path\``);
+  if ((options as unknown) === undefined) {
+    throw new TypeError(
+      `${fn}: \`options\` must be an options object with \`port\` or \`path\`, got undefined`,
+    );
   }
+  checkOptions(fn, 'options', options, SERVER_OPTIONS);
+  const what = checkAddress(fn, 'options', options);
   const { host, port, path } = options;
-  if (port === undefined && path === undefined) {
-    throw new TypeError(`${fn}: \`options\` must give \`port\` (0 for any) or \`path\``);
-  }
-  const what = checkAddress(
-    fn,
-    path === undefined ? { ...(host === undefined ? {} : { host }), port } : { path, host, port },
-    true,
-  );
   if (options.limit !== undefined) checkCount(fn, 'options.limit', options.limit, 1);
   if (options.backlog !== undefined) checkCount(fn, 'options.backlog', options.backlog);
-  if (options.tls !== undefined) checkOptions(fn, 'options.tls', options.tls);
+  if (options.tls !== undefined) {
+    checkObject(fn, 'options.tls', options.tls, 'the options of tls.createServer()');
+  }
   checkBoolean(fn, 'options.ipv6Only', options.ipv6Only);
   checkBoolean(fn, 'options.noDelay', options.noDelay);
   checkBoolean(fn, 'options.keepAlive', options.keepAlive);

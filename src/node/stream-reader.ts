@@ -41,7 +41,15 @@ import {
   fail,
 } from '../core/lowlevel.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkOptions, checkSignal, describe } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkCount,
+  checkOptions,
+  checkSignal,
+  checkSignalOptions,
+  describe,
+  optionNames,
+} from '../_internal/validate.js';
 import type { HostIo } from './host-wait.js';
 
 /** The default line and separator limit, in bytes: 64 KiB, asyncio's `2 ** 16`. */
@@ -146,6 +154,10 @@ export interface ReadFlow {
   readonly io: HostIo | null;
 }
 
+const READER_OPTIONS = optionNames<StreamReaderOptions>({ limit: true });
+const LINES_OPTIONS = optionNames<LinesOptions>({ keepEnds: true, signal: true });
+const CHUNKS_OPTIONS = optionNames<ChunksOptions>({ size: true, signal: true });
+
 const EMPTY: Buffer = Buffer.alloc(0);
 const NEWLINE = Buffer.from('\n');
 const NEED: unique symbol = Symbol('need more bytes');
@@ -164,6 +176,12 @@ const DESCRIPTION = [
   'StreamReader.readUntil',
   'StreamReader.readline',
 ];
+
+// How a read hands its result over (see shaped()).
+const AS_IS = 0;
+const STEP = 1;
+const TEXT = 2;
+const TEXT_ENDS = 3;
 
 // An owned buffer bigger than this is dropped once empty, so a read to EOF of a
 // large stream does not keep its buffer.
@@ -191,6 +209,7 @@ export class StreamReader {
   // A read is in progress: from its park until it returns or throws.
   #busy = false;
   #op = READ;
+  #shape = AS_IS;
   #n = 0;
   #sep: Buffer = NEWLINE;
   // Bytes from #start known not to hold #sep (asyncio's `offset` in readuntil);
@@ -198,7 +217,7 @@ export class StreamReader {
   #scanned = 0;
 
   constructor(options?: StreamReaderOptions) {
-    checkOptions('new StreamReader()', 'options', options);
+    checkOptions('new StreamReader()', 'options', options, READER_OPTIONS);
     const limit = options?.limit ?? DEFAULT_LIMIT;
     checkCount('new StreamReader()', 'options.limit', limit, 1);
     this.#limit = limit;
@@ -305,14 +324,9 @@ export class StreamReader {
         );
       }
       const signal = this.#enter('read', options);
-      if (n === 0) {
-        this.#throwIfFailed();
-        return Promise.resolve(EMPTY);
-      }
-      const op = n < 0 ? ALL : READ;
+      if (n === 0) return this.#nothing(signal);
       this.#n = n;
-      const got = this.#attempt(op);
-      return got === NEED ? this.#park(op, signal) : Promise.resolve(got);
+      return this.#run(n < 0 ? ALL : READ, signal, AS_IS) as Promise<Buffer>;
     } catch (error) {
       return rejected(error);
     }
@@ -333,8 +347,7 @@ export class StreamReader {
       const signal = this.#enter('readline', options);
       this.#sep = NEWLINE;
       this.#scanned = 0;
-      const got = this.#attempt(LINE);
-      return got === NEED ? this.#park(LINE, signal) : Promise.resolve(got);
+      return this.#run(LINE, signal, AS_IS) as Promise<Buffer>;
     } catch (error) {
       return rejected(error);
     }
@@ -368,8 +381,7 @@ export class StreamReader {
       const signal = this.#enter('readUntil', options);
       this.#sep = sep;
       this.#scanned = 0;
-      const got = this.#attempt(UNTIL);
-      return got === NEED ? this.#park(UNTIL, signal) : Promise.resolve(got);
+      return this.#run(UNTIL, signal, AS_IS) as Promise<Buffer>;
     } catch (error) {
       return rejected(error);
     }
@@ -389,13 +401,9 @@ export class StreamReader {
     try {
       checkCount('StreamReader.readExactly()', 'n', n);
       const signal = this.#enter('readExactly', options);
-      if (n === 0) {
-        this.#throwIfFailed();
-        return Promise.resolve(EMPTY);
-      }
+      if (n === 0) return this.#nothing(signal);
       this.#n = n;
-      const got = this.#attempt(EXACTLY);
-      return got === NEED ? this.#park(EXACTLY, signal) : Promise.resolve(got);
+      return this.#run(EXACTLY, signal, AS_IS) as Promise<Buffer>;
     } catch (error) {
       return rejected(error);
     }
@@ -411,7 +419,7 @@ export class StreamReader {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Buffer> {
     const iterator: AsyncIterableIterator<Buffer> = {
-      next: () => this.readline().then(lineStep),
+      next: () => this.#iterate(LINE, STEP, 0, undefined) as Promise<IteratorResult<Buffer>>,
       return: () => Promise.resolve(DONE),
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -441,18 +449,13 @@ export class StreamReader {
    * ```
    */
   lines(options?: LinesOptions): AsyncIterableIterator<string> {
-    checkOptions('StreamReader.lines()', 'options', options);
+    checkOptions('StreamReader.lines()', 'options', options, LINES_OPTIONS);
+    checkBoolean('StreamReader.lines()', 'options.keepEnds', options?.keepEnds);
     checkSignal('StreamReader.lines()', options?.signal);
-    const keepEnds = options?.keepEnds === true;
+    const shape = options?.keepEnds === true ? TEXT_ENDS : TEXT;
     const readOptions = options?.signal === undefined ? undefined : { signal: options.signal };
     const iterator: AsyncIterableIterator<string> = {
-      next: () =>
-        this.readline(readOptions).then((line): IteratorResult<string> => {
-          if (line.length === 0) return DONE;
-          let end = line.length;
-          if (!keepEnds && line[end - 1] === 10) end -= end > 1 && line[end - 2] === 13 ? 2 : 1;
-          return { value: line.toString('utf8', 0, end), done: false };
-        }),
+      next: () => this.#iterate(LINE, shape, 0, readOptions) as Promise<IteratorResult<string>>,
       return: () => Promise.resolve(DONE),
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -466,13 +469,13 @@ export class StreamReader {
    * **Cancellation:** each step is a `read()`: cancel-safe.
    */
   chunks(options?: ChunksOptions): AsyncIterableIterator<Buffer> {
-    checkOptions('StreamReader.chunks()', 'options', options);
+    checkOptions('StreamReader.chunks()', 'options', options, CHUNKS_OPTIONS);
     checkSignal('StreamReader.chunks()', options?.signal);
     const size = options?.size ?? this.#limit;
     checkCount('StreamReader.chunks()', 'options.size', size, 1);
     const readOptions = options?.signal === undefined ? undefined : { signal: options.signal };
     const iterator: AsyncIterableIterator<Buffer> = {
-      next: () => this.read(size, readOptions).then(lineStep),
+      next: () => this.#iterate(READ, STEP, size, readOptions) as Promise<IteratorResult<Buffer>>,
       return: () => Promise.resolve(DONE),
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -505,16 +508,34 @@ export class StreamReader {
     return this[inspectSymbol]();
   }
 
-  // The opening every read shares: options, the checkpoint, one reader at a time.
+  // One step of an iteration: a readline() or read(n) whose result is handed over
+  // as the iterator's step, with no promise in between.
+  #iterate(
+    op: number,
+    shape: number,
+    n: number,
+    options: ReadOptions | undefined,
+  ): Promise<IteratorResult<Buffer | string>> {
+    try {
+      const signal = this.#enter(op === LINE ? 'readline' : 'read', options);
+      this.#n = n;
+      this.#sep = NEWLINE;
+      this.#scanned = 0;
+      return this.#run(op, signal, shape) as Promise<IteratorResult<Buffer>>;
+    } catch (error) {
+      return rejected(error);
+    }
+  }
+
+  // The opening every read shares: its options, and one reader at a time.
   #enter(method: string, options: ReadOptions | undefined): AbortSignal | undefined {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
-      checkOptions(`StreamReader.${method}()`, 'options', options);
-      checkSignal(`StreamReader.${method}()`, options.signal);
+      checkSignalOptions(`StreamReader.${method}()`, options);
       signal = options.signal;
     }
-    throwIfCancelled(signal);
     if (this.#busy) {
+      throwIfCancelled(signal);
       throw new BusyResourceError(
         `StreamReader.${method}(): another task is already waiting to read from this reader`,
       );
@@ -522,8 +543,25 @@ export class StreamReader {
     return signal;
   }
 
-  #throwIfFailed(): void {
+  // Runs a read: the checkpoint, then the bytes at hand or a wait for more.
+  #run(op: number, signal: AbortSignal | undefined, shape: number): Promise<unknown> {
+    // Nothing buffered and the stream open: the read waits, and suspend() is its
+    // checkpoint (one look-up of the current scope instead of two, on the path
+    // every request-response read takes).
+    if (this.#start === this.#end && !this.#eof && !this.#failed) {
+      return this.#park(op, signal, shape);
+    }
+    throwIfCancelled(signal);
+    const got = this.#attempt(op);
+    if (got === NEED) return this.#park(op, signal, shape);
+    return Promise.resolve(shape === AS_IS ? got : shaped(got, shape));
+  }
+
+  // read(0), readExactly(0): a checkpoint, the reader's error, or nothing.
+  #nothing(signal: AbortSignal | undefined): Promise<Buffer> {
+    throwIfCancelled(signal);
     if (this.#failed) throw this.#error;
+    return Promise.resolve(EMPTY);
   }
 
   // Runs the read `op` on the buffer: its result, or NEED to wait for more bytes.
@@ -676,8 +714,9 @@ export class StreamReader {
     }
   }
 
-  #park(op: number, signal: AbortSignal | undefined): Promise<Buffer> {
+  #park(op: number, signal: AbortSignal | undefined, shape = AS_IS): Promise<Buffer> {
     this.#op = op;
+    this.#shape = shape;
     // A read that needs more bytes must get them, even past the pause mark
     // (asyncio's _wait_for_data: readExactly(n > limit) would deadlock).
     if (this.#paused) {
@@ -710,7 +749,8 @@ export class StreamReader {
     reader.#busy = false;
     resumed(s);
     const got = reader.#attempt(reader.#op);
-    return got === NEED ? reader.#park(reader.#op, s.signal ?? undefined) : got;
+    if (got === NEED) return reader.#park(reader.#op, s.signal ?? undefined, reader.#shape);
+    return reader.#shape === AS_IS ? got : (shaped(got, reader.#shape) as Buffer);
   };
 
   static readonly #abort = (s: Suspension): boolean => {
@@ -728,6 +768,13 @@ export class StreamReader {
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
-function lineStep(line: Buffer): IteratorResult<Buffer> {
-  return line.length === 0 ? DONE : { value: line, done: false };
+// A read's result as the caller wants it: as it is, or as an iterator's step
+// (a buffer, or the line decoded without its `\n` or `\r\n`, or with it).
+function shaped(got: Buffer, shape: number): unknown {
+  if (shape === AS_IS) return got;
+  if (got.length === 0) return DONE;
+  if (shape === STEP) return { value: got, done: false };
+  let end = got.length;
+  if (shape === TEXT && got[end - 1] === 10) end -= end > 1 && got[end - 2] === 13 ? 2 : 1;
+  return { value: got.toString('utf8', 0, end), done: false };
 }

@@ -42,7 +42,7 @@ import {
   throwIfCancelled,
 } from '../core/lowlevel.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkOptions, checkSignal, describe, isIterable } from '../_internal/validate.js';
+import { checkMadeBy, checkSignalOptions, describe, isIterable } from '../_internal/validate.js';
 import type { HostIo } from './host-wait.js';
 import type { ReadOptions, StreamReader } from './stream-reader.js';
 
@@ -84,9 +84,8 @@ export interface WriteTransport {
   readonly io: HostIo | null;
   /** 'tcp', 'unix', 'tls' or 'memory', for printing. */
   readonly kind: string;
+  /** Sends or queues; the writes of one burst of the event loop may be batched. */
   write(data: Uint8Array | string): void;
-  cork(): void;
-  uncork(): void;
   writeEof(): void;
   canWriteEof(): boolean;
   needsDrain(): boolean;
@@ -97,6 +96,9 @@ export interface WriteTransport {
   abort(): void;
   extraInfo(name: string): unknown;
 }
+
+// What only corio/node's own factories pass the constructor.
+const MADE = Symbol('made by corio/node');
 
 const afterWait = (s: Suspension): void => {
   resumed(s);
@@ -118,7 +120,12 @@ export class StreamWriter {
   #drainers: ParkingLot | null = null;
   #closers: ParkingLot | null = null;
 
-  private constructor(transport: WriteTransport, reader: StreamReader | null) {
+  private constructor(made: symbol, transport: WriteTransport, reader: StreamReader | null) {
+    checkMadeBy(
+      'new StreamWriter()',
+      made === MADE,
+      'openConnection(), startServer() or memoryStreamPair()',
+    );
     this.#transport = transport;
     this.#reader = reader;
     this.#io = transport.io;
@@ -126,7 +133,7 @@ export class StreamWriter {
 
   /** @internal Made by corio/node's transports only. */
   static _open(transport: WriteTransport, reader: StreamReader | null): StreamWriter {
-    return new StreamWriter(transport, reader);
+    return new StreamWriter(MADE, transport, reader);
   }
 
   /**
@@ -154,12 +161,7 @@ export class StreamWriter {
     }
     const items = [...data];
     for (const item of items) this.#checkWritable('writelines', item);
-    this.#transport.cork();
-    try {
-      for (const item of items) if (item.length > 0) this.#transport.write(item);
-    } finally {
-      this.#transport.uncork();
-    }
+    for (const item of items) if (item.length > 0) this.#transport.write(item);
     this.#io?.activity();
   }
 
@@ -411,8 +413,7 @@ export class StreamWriter {
       throwIfCancelled();
       return undefined;
     }
-    checkOptions(`StreamWriter.${method}()`, 'options', options);
-    checkSignal(`StreamWriter.${method}()`, options.signal);
+    checkSignalOptions(`StreamWriter.${method}()`, options);
     throwIfCancelled(options.signal);
     return options.signal;
   }

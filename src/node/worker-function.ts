@@ -23,7 +23,7 @@
  * ```
  * @module
  */
-import { checkOptions, describe } from '../_internal/validate.js';
+import { checkOptions, describe, optionNames } from '../_internal/validate.js';
 import { checkMode, moduleUrl } from './_internal/checks.js';
 import { type CancelMode, WorkerPool, sharedPool } from './worker-pool.js';
 
@@ -53,6 +53,8 @@ export interface WorkerFunctionOptions {
  * @throws {TypeError} for a module that is not an absolute path or `file:` URL
  * of an existing file, or an `exportName` that is not a string.
  */
+const FUNCTION_OPTIONS = optionNames<WorkerFunctionOptions>({ pool: true, cancel: true });
+
 export function workerFunction<F extends (...args: never[]) => unknown>(
   module: string | URL,
   exportName: string,
@@ -65,7 +67,7 @@ export function workerFunction<F extends (...args: never[]) => unknown>(
       `${fn}: \`exportName\` must be a non-empty string, got ${describe(exportName)}`,
     );
   }
-  checkOptions(fn, 'options', options);
+  checkOptions(fn, 'options', options, FUNCTION_OPTIONS);
   const pool = options?.pool;
   if (pool !== undefined && !(pool instanceof WorkerPool)) {
     throw new TypeError(`${fn}: \`options.pool\` must be a WorkerPool, got ${describe(pool)}`);

@@ -44,7 +44,13 @@ import { availableParallelism } from 'node:os';
 import type { Transferable } from 'node:worker_threads';
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkDelay, checkOptions, checkSignal, checkString } from '../_internal/validate.js';
+import {
+  checkDelay,
+  checkOptions,
+  checkSignal,
+  checkString,
+  optionNames,
+} from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { currentLoop, rejected } from '../core/lowlevel.js';
 import { ClosedResourceError, type EventLoop, QueueFull } from '../index.js';
@@ -123,6 +129,23 @@ export interface WorkerPoolStatistics {
   readonly terminated: number;
 }
 
+const POOL_OPTIONS = optionNames<WorkerPoolOptions>({
+  filename: 'required',
+  minThreads: true,
+  maxThreads: true,
+  maxQueue: true,
+  idleTimeout: true,
+  cancel: true,
+  cancelGrace: true,
+});
+
+const RUN_OPTIONS = optionNames<WorkerRunOptions>({
+  name: true,
+  transfer: true,
+  signal: true,
+  cancel: true,
+});
+
 export class WorkerPool implements AsyncDisposable {
   /** The pool's module, as a URL string. */
   readonly filename: string;
@@ -151,12 +174,7 @@ export class WorkerPool implements AsyncDisposable {
   /** @throws {TypeError} / {RangeError} for bad options, naming them; a missing module is a TypeError. */
   constructor(options: WorkerPoolOptions) {
     const fn = 'new WorkerPool()';
-    checkOptions(fn, 'options', options);
-    if ((options as WorkerPoolOptions | undefined) === undefined) {
-      throw new TypeError(
-        `${fn}: \`options\` must be an options object with a filename, got undefined`,
-      );
-    }
+    checkOptions(fn, 'options', options, POOL_OPTIONS);
     this.filename = moduleUrl(fn, 'options.filename', options.filename);
     const max = options.maxThreads ?? availableParallelism();
     this.maxThreads = checkThreads(fn, 'options.maxThreads', max, 1);
@@ -194,7 +212,7 @@ export class WorkerPool implements AsyncDisposable {
     const fn = 'WorkerPool.run()';
     try {
       if (options !== undefined) {
-        checkOptions(fn, 'options', options);
+        checkOptions(fn, 'options', options, RUN_OPTIONS);
         checkString(fn, 'options.name', options.name);
         checkSignal(fn, options.signal);
       }

@@ -133,7 +133,10 @@ test('a network error is the platform TypeError; bad input is refused at once', 
       fetch(42 as never),
       /fetch\(\): `input` must be a string, a URL or a Request/,
     );
-    await assert.rejects(fetch(base, 'x' as never), /`init` must be an options object/);
+    await assert.rejects(
+      fetch(base, 'x' as never),
+      /fetch\(\): `init` must be a RequestInit object, got "x"/,
+    );
     assert.ok(
       !(await outcome(timeout(1000, () => fetch(`${base}/hello`)))).includes(TimeoutError.name),
     );

@@ -110,6 +110,10 @@ test('bad input is refused at once, naming the argument', () =>
       message:
         'runProcess(): `options.capture` must be a boolean or { stdout?, stderr? }, got "yes"',
     });
+    await assert.rejects(runProcess('true', [], { inputs: 'x' } as never), {
+      name: 'TypeError',
+      message: 'runProcess(): `options.inputs` is not an option; did you mean `input`?',
+    });
     await assert.rejects(runProcess('true', 'x' as never), {
       name: 'TypeError',
       message: 'runProcess(): `args` must be an array of strings, got "x"',

@@ -231,7 +231,7 @@ test('bad arguments are refused at once, naming the argument', () =>
     );
     await assert.rejects(
       startServer(() => undefined, {}),
-      /must give `port` \(0 for any\) or `path`/,
+      /startServer\(\): `options` must give `port` or `path`/,
     );
     await assert.rejects(
       startServer(() => undefined, { port: 70_000 }),
@@ -245,8 +245,11 @@ test('bad arguments are refused at once, naming the argument', () =>
       startServer(() => undefined, { port: 0, path: '/tmp/x' }),
       /either `path` or `host` and `port`/,
     );
-    await assert.rejects(openConnection({ port: -1 }), /`port` must be an integer from 0 to 65535/);
-    await assert.rejects(openConnection({ path: '' }), /`path` must be a non-empty string/);
+    await assert.rejects(
+      openConnection({ port: -1 }),
+      /openConnection\(\): `address.port` must be an integer from 0 to 65535, got -1/,
+    );
+    await assert.rejects(openConnection({ path: '' }), /`address.path` must be a non-empty string/);
     await assert.rejects(openConnection(null as never), /`address` must be/);
     await assert.rejects(openConnection({ port: 1 }, { tls: 'yes' as never }), /`options\.tls`/);
     assert.equal(await outcome(serveTcp(() => undefined, LOCAL, {} as never)), 'TypeError');

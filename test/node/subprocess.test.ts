@@ -310,7 +310,7 @@ test('bad input is refused at once, naming the argument', async () => {
     [
       () => createSubprocessExec('sleep', ['1'], { killSignal: 'SIGNOPE' as never }),
       {
-        name: 'TypeError',
+        name: 'RangeError',
         message:
           'createSubprocessExec(): `options.killSignal` must be a signal name such as \'SIGTERM\', got "SIGNOPE"',
       },
@@ -332,9 +332,17 @@ test('bad input is refused at once, naming the argument', async () => {
     [
       () => createSubprocessExec('sleep', ['1'], { stdout: 'file' as never }),
       {
-        name: 'TypeError',
+        name: 'RangeError',
         message:
           "createSubprocessExec(): `options.stdout` must be 'pipe', 'inherit', 'ignore' or a file descriptor, got \"file\"",
+      },
+    ],
+    [
+      () => createSubprocessExec('sleep', ['1'], { killGrase: 10 } as never),
+      {
+        name: 'TypeError',
+        message:
+          'createSubprocessExec(): `options.killGrase` is not an option; did you mean `killGrace`?',
       },
     ],
   ];

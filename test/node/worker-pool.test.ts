@@ -420,9 +420,25 @@ test('bad input is refused at once, naming the argument', async () => {
     [
       () => new WorkerPool({ filename: JOBS, cancel: 'later' as 'abandon' }),
       {
+        name: 'RangeError',
+        message:
+          'new WorkerPool(): `options.cancel` must be one of "cooperative", "terminate" or "abandon", got "later"',
+      },
+    ],
+    [
+      () => new WorkerPool({ filename: JOBS, maxThread: 2 } as never),
+      {
         name: 'TypeError',
         message:
-          "new WorkerPool(): `options.cancel` must be 'cooperative', 'terminate' or 'abandon', got \"later\"",
+          'new WorkerPool(): `options.maxThread` is not an option; did you mean `maxThreads`?',
+      },
+    ],
+    [
+      () => new WorkerPool(undefined as never),
+      {
+        name: 'TypeError',
+        message:
+          'new WorkerPool(): `options` must be an options object with `filename`, got undefined',
       },
     ],
     [

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Transferable } from 'node:worker_threads';
-import { describe } from '../../_internal/validate.js';
+import { checkChoice, describe } from '../../_internal/validate.js';
 import type { CancelMode } from '../worker-pool.js';
 
 const CANCEL_MODES: readonly string[] = ['cooperative', 'terminate', 'abandon'];
@@ -48,11 +48,7 @@ export function checkLimit(fn: string, arg: string, value: unknown): number {
 }
 
 export function checkMode(fn: string, arg: string, value: unknown): CancelMode {
-  if (typeof value !== 'string' || !CANCEL_MODES.includes(value)) {
-    throw new TypeError(
-      `${fn}: \`${arg}\` must be 'cooperative', 'terminate' or 'abandon', got ${describe(value)}`,
-    );
-  }
+  checkChoice(fn, arg, value, CANCEL_MODES);
   return value as CancelMode;
 }
 

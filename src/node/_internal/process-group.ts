@@ -24,9 +24,8 @@ export function signalNumber(signal: NodeJS.Signals): number {
   return constants.signals[signal];
 }
 
-export function isSignalName(value: unknown): value is NodeJS.Signals {
-  return typeof value === 'string' && Object.hasOwn(constants.signals, value);
-}
+/** Every signal name the platform knows ('SIGTERM', 'SIGKILL', …). */
+export const SIGNALS: readonly string[] = Object.keys(constants.signals);
 
 /**
  * Sends `signal` to the child's group (or to the child alone). Returns false

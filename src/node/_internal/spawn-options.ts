@@ -13,14 +13,17 @@ import {
   checkCount,
   checkDelay,
   checkFunction,
+  checkChoice,
   checkOptions,
   checkSignal,
   describe,
+  type OptionNames,
+  optionNames,
 } from '../../_internal/validate.js';
 import type { Settle } from '../host-wait.js';
 import type { Process } from '../process.js';
 import type { SubprocessOptions } from '../subprocess.js';
-import { POSIX, isSignalName } from './process-group.js';
+import { POSIX, SIGNALS } from './process-group.js';
 
 export interface SpawnOptions {
   readonly stdio: StdioOptions;
@@ -52,13 +55,29 @@ export class Exit {
   }
 }
 
+/** The keys of `SubprocessOptions`. */
+export const SUBPROCESS_OPTIONS = optionNames<SubprocessOptions>({
+  stdin: true,
+  stdout: true,
+  stderr: true,
+  cwd: true,
+  env: true,
+  limit: true,
+  processGroup: true,
+  killSignal: true,
+  killGrace: true,
+  deliverCancel: true,
+  signal: true,
+});
+
 const STDIO = ['pipe', 'inherit', 'ignore'];
 
 function checkStdio(fn: string, arg: string, value: unknown, extra?: string): void {
-  if (value === undefined || STDIO.includes(value as string) || value === extra) return;
+  if (value === undefined) return;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return;
-  const choices = `'pipe', 'inherit', 'ignore'${extra === undefined ? '' : `, '${extra}'`} or a file descriptor`;
-  throw new TypeError(`${fn}: \`${arg}\` must be ${choices}, got ${describe(value)}`);
+  const choices = extra === undefined ? STDIO : [...STDIO, extra];
+  const what = `${choices.map((c) => `'${c}'`).join(', ')} or a file descriptor`;
+  checkChoice(fn, arg, value, choices, what);
 }
 
 /** Checks `file` (or `command`), `args` and the options; returns what spawning needs. */
@@ -68,6 +87,7 @@ export function checkSpawn(
   args: unknown,
   options: SubprocessOptions | undefined,
   fileArg = 'file',
+  known: OptionNames = SUBPROCESS_OPTIONS,
 ): SpawnOptions {
   if (typeof file !== 'string' || file === '') {
     throw new TypeError(`${fn}: \`${fileArg}\` must be a non-empty string, got ${describe(file)}`);
@@ -80,7 +100,7 @@ export function checkSpawn(
       throw new TypeError(`${fn}: \`args[${i}]\` must be a string, got ${describe(arg)}`);
     }
   }
-  checkOptions(fn, 'options', options);
+  checkOptions(fn, 'options', options, known);
   checkStdio(fn, 'options.stdin', options?.stdin);
   checkStdio(fn, 'options.stdout', options?.stdout);
   checkStdio(fn, 'options.stderr', options?.stderr, 'stdout');
@@ -90,11 +110,7 @@ export function checkSpawn(
   }
   checkBoolean(fn, 'options.processGroup', options?.processGroup);
   const killSignal = options?.killSignal ?? 'SIGTERM';
-  if (!isSignalName(killSignal)) {
-    throw new TypeError(
-      `${fn}: \`options.killSignal\` must be a signal name such as 'SIGTERM', got ${describe(killSignal)}`,
-    );
-  }
+  checkChoice(fn, 'options.killSignal', killSignal, SIGNALS, "a signal name such as 'SIGTERM'");
   const killGrace = checkDelay(fn, 'options.killGrace', options?.killGrace ?? 5000);
   const limit = checkCount(fn, 'options.limit', options?.limit ?? 65_536, 1);
   if (options?.deliverCancel !== undefined) {
