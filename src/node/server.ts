@@ -10,11 +10,11 @@
  * @example
  * ```ts
  * import { run, taskGroup } from 'corio';
- * import { openConnection, serveTcp } from 'corio/node';
+ * import { openConnection, serveTcp, type ServerAddresses } from 'corio/node';
  *
  * await run(() => taskGroup(async (tg) => {
  *   // Trio's pattern: start() returns once the server listens.
- *   const [{ port }] = await tg.start((status) =>
+ *   const [{ port }] = await tg.start<ServerAddresses>((status) =>
  *     serveTcp(async (reader, writer) => {
  *       for await (const line of reader.lines()) writer.write(`${line.toUpperCase()}\n`);
  *     }, { host: '127.0.0.1', port: 0 }, status),
@@ -451,8 +451,10 @@ export async function startServer(
 
 /**
  * Trio's `serve_tcp`: starts a server, reports its addresses through
- * `status.started()` (so `await tg.start((status) => serveTcp(…, status))`
- * returns once it listens), and serves until cancelled.
+ * `status.started()` (so `await tg.start<ServerAddresses>((status) =>
+ * serveTcp(…, status))` returns them once it listens), and serves until
+ * cancelled. (The type argument is needed: TypeScript does not infer it from
+ * the call inside.)
  *
  * **Cancellation:** cancelling it closes the listener, cancels the handlers and
  * waits for them, then throws `CancelledError`.
