@@ -89,7 +89,12 @@ const RUN_PROCESS_OPTIONS = (() => {
 const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg));
 
 /**
- * Runs `file` with `args` to its end; see the module doc.
+ * Runs `file` with `args` to its end and returns how it ended; see the module doc.
+ *
+ * **Cancellation:** not cancel-safe. A cancelled call stops the child as its
+ * owning scope's cancellation does (`killSignal` to the group, SIGKILL after
+ * `killGrace`, or `deliverCancel`), waits for the exit, and only then throws
+ * `CancelledError`; the command may have done part of its work.
  *
  * @throws {CalledProcessError} when `check` and the command exits non-zero.
  * @throws {TypeError} / {RangeError} for bad arguments, naming them; the errors
