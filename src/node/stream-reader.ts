@@ -762,8 +762,13 @@ export class StreamReader {
   };
 
   // A read on real I/O: only the host ends it. A read on an in-memory stream: any task can.
-  static readonly #HOST: WaitKind = { abort: StreamReader.#abort, waitingOn: () => null };
-  static readonly #LOCAL: WaitKind = { abort: StreamReader.#abort };
+  // (Arrows, so the class is read when they run: compiled to ES2022, a static
+  // initializer that reads the class by name runs before the name is bound.)
+  static readonly #HOST: WaitKind = {
+    abort: (s) => StreamReader.#abort(s),
+    waitingOn: () => null,
+  };
+  static readonly #LOCAL: WaitKind = { abort: (s) => StreamReader.#abort(s) };
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
