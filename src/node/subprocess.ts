@@ -148,7 +148,8 @@ async function start(
   shell: boolean,
   options: SpawnOptions,
 ): Promise<Process> {
-  const io = hostIoOf(currentLoop());
+  const loop = currentLoop();
+  const io = hostIoOf(loop);
   const exit = new Exit();
   let cancelled = false;
   const child = await hostOperation<ChildProcess>(
@@ -174,8 +175,13 @@ async function start(
         shell,
         windowsHide: true,
       });
-      child.once('error', (error) => {
+      // Before the spawn, an error means it could not start; after it, a signal
+      // that could not be sent: reported, never an 'error' event without a
+      // listener, which would end the parent.
+      child.on('error', (error) => {
         if (child.pid === undefined) settle.reject(cannotStart(file, error));
+        else
+          loop.callExceptionHandler({ message: `process ${child.pid}: ${error.message}`, error });
       });
       child.once('spawn', () => {
         track(child, options.group);
