@@ -20,6 +20,13 @@
  * ```
  * @module corio
  */
+import { installDebugMode } from './trace/debug.js';
+
+// Debug mode lives in corio/trace, above the kernel; run({ debug }) reaches it
+// through the kernel's setDebugMode() hook, installed here once. (So the
+// package root has a side effect: package.json's `sideEffects` names it.)
+installDebugMode();
+
 export {
   type CancelledErrorOptions,
   type CancelSource,
@@ -37,10 +44,9 @@ export {
   type ExceptionContext,
   type ExceptionHandler,
   getRunningLoop,
-  Handle,
   type LoopStatistics,
-  TimerHandle,
 } from './core/loop.js';
+export { Handle, TimerHandle } from './core/timers.js';
 export {
   CancelScope,
   type CancelScopeOptions,

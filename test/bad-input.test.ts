@@ -85,7 +85,7 @@ import {
   toMermaid,
   trace,
 } from 'corio/trace';
-import { Nursery, ParkingLot } from 'corio/lowlevel';
+import { Nursery, ParkingLot, setDebugMode } from 'corio/lowlevel';
 import {
   Process,
   Server,
@@ -2756,6 +2756,22 @@ entries.push(
 );
 
 // corio/lowlevel: the kernel's face for primitives built outside corio.
+entries.push({
+  api: 'setDebugMode()',
+  covers: 'setDebugMode',
+  mode: 'sync',
+  cases: [
+    bad(
+      'mode = 5',
+      () => {
+        setDebugMode(5 as never);
+      },
+      TypeError,
+      'setDebugMode(): `mode` must be a function, got 5',
+    ),
+  ],
+});
+
 entries.push(
   {
     api: 'new Nursery()',
@@ -3259,6 +3275,11 @@ const unchecked: Readonly<Record<string, string>> = {
   // trust their callers, as the kernel's internals do.
   awaitPromise: 'a kernel primitive',
   cancelAndJoin: 'a kernel primitive',
+  // Introspection: read by task trees and debug mode, given kernel objects.
+  tasksOf: 'a kernel primitive',
+  waitsOf: 'a kernel primitive',
+  parentTaskOf: 'a kernel primitive',
+  taskStartTime: 'a kernel primitive',
   cancelReasonOf: 'a kernel primitive',
   cancelShieldedCheckpoint: 'takes no arguments',
   cancelTask: 'a kernel primitive',

@@ -78,9 +78,7 @@ const aboveCore = (): ts.SourceFile[] =>
       (f) => f.fileName.startsWith(src) && !inCore(f.fileName) && !f.fileName.includes('_internal'),
     );
 
-test('layers above the kernel import from src/core/ only what corio and corio/lowlevel export', {
-  todo: 'the #12 sweep of the layers is under way',
-}, () => {
+test('layers above the kernel import from src/core/ only what corio and corio/lowlevel export', () => {
   const private_: string[] = [];
   for (const file of aboveCore()) {
     visit(file, (node) => {
@@ -98,9 +96,7 @@ test('layers above the kernel import from src/core/ only what corio and corio/lo
   assert.deepEqual(private_, []);
 });
 
-test('layers above the kernel touch no _underscore member of a kernel object', {
-  todo: 'the #12 sweep of the layers is under way',
-}, () => {
+test('layers above the kernel touch no _underscore member of a kernel object', () => {
   const touched: string[] = [];
   for (const file of aboveCore()) {
     visit(file, (node) => {
@@ -163,9 +159,7 @@ function docsOf(node: ts.Node): string {
     .join('\n');
 }
 
-test('every public method that returns a promise has a **Cancellation:** section', {
-  todo: 'the #12 sweep of the layers is under way',
-}, () => {
+test('every public method that returns a promise has a **Cancellation:** section', () => {
   const missing = new Set<string>();
   for (const entry of ENTRY_POINTS) {
     for (const decl of exportedDeclarations(entry)) {

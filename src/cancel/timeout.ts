@@ -51,7 +51,11 @@ export async function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
   return failAt(currentLoop().time() + ms, fn, ms);
 }
 
-/** As `timeout`, with an absolute loop-time `deadline`. */
+/**
+ * As `timeout`, with an absolute loop-time `deadline`.
+ *
+ * **Cancellation:** as `timeout()`.
+ */
 export async function timeoutAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T> {
   checkDeadline('timeoutAt()', 'deadline', deadline);
   checkFunction('timeoutAt()', 'fn', fn);
@@ -82,7 +86,11 @@ export async function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | 
   return new CancelScope({ deadline: currentLoop().time() + ms }).run(fn);
 }
 
-/** As `moveOnAfter`, with an absolute loop-time `deadline` (Trio's `move_on_at`). */
+/**
+ * As `moveOnAfter`, with an absolute loop-time `deadline` (Trio's `move_on_at`).
+ *
+ * **Cancellation:** as `moveOnAfter()`.
+ */
 export async function moveOnAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T | undefined> {
   checkDeadline('moveOnAt()', 'deadline', deadline);
   checkFunction('moveOnAt()', 'fn', fn);

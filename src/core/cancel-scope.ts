@@ -37,7 +37,8 @@ import { CancelledError, InvalidStateError, isCancellation } from '../errors.js'
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { cancelNode, deliver } from './cancel.js';
 import { context, currentNode } from './context.js';
-import { type TimerHandle, currentLoop } from './loop.js';
+import { currentLoop } from './loop.js';
+import type { TimerHandle } from './timers.js';
 
 export interface CancelScopeOptions {
   /** Loop time (ms) at which the scope cancels itself; `Infinity` (default) for none. */

@@ -32,7 +32,7 @@
 import { checkObject, describe } from '../_internal/validate.js';
 import type { CancelledError } from '../errors.js';
 import type { CancelScope } from './cancel-scope.js';
-import type { TimerHandle } from './loop.js';
+import type { TimerHandle } from './timers.js';
 import type { Task } from './task.js';
 
 /** A wait as an instrument sees it. */
@@ -73,6 +73,21 @@ export interface Instrument {
   timerSet?(timer: TimerHandle): void;
   /** A timer fired (its callback runs next). */
   timerFired?(timer: TimerHandle): void;
+  /**
+   * The loop stalled: no task is runnable, no callback is queued and no timer is
+   * set (checked after the microtask queue drained), so only host I/O can make
+   * progress now. Debug mode looks for a deadlock here.
+   */
+  loopStalled?(): void;
+  /**
+   * Where `wait` was made, if the instrument knows (debug mode records a stack
+   * per wait): asked when a wait its task left behind is reported.
+   */
+  callSiteOf?(wait: Wait): string | undefined;
+  /** The main task of `run()` ended; what is still living is cancelled next. */
+  mainEnded?(main: Task): void;
+  /** `run()` closed the loop: nothing more happens on it. */
+  loopClosed?(): void;
 }
 
 const HOOKS = [
@@ -87,6 +102,9 @@ const HOOKS = [
   'scopeExited',
   'timerSet',
   'timerFired',
+  'loopStalled',
+  'mainEnded',
+  'loopClosed',
 ] as const satisfies readonly (keyof Instrument)[];
 
 /**
@@ -95,7 +113,7 @@ const HOOKS = [
  */
 export function checkInstrument(fn: string, arg: string, value: unknown): void {
   checkObject(fn, arg, value, 'an Instrument (a Tracer)');
-  for (const hook of HOOKS) {
+  for (const hook of [...HOOKS, 'callSiteOf' as const]) {
     const f = (value as Record<string, unknown>)[hook];
     if (f !== undefined && typeof f !== 'function') {
       throw new TypeError(`${fn}: \`${arg}.${hook}\` must be a function, got ${describe(f)}`);
@@ -131,5 +149,16 @@ export function combineInstruments(instruments: readonly Instrument[]): Instrume
       for (const fn of fns) fn(...args);
     };
   }
-  return combined;
+  // The one query: the first instrument that knows the answer gives it.
+  const askers = instruments.filter((ins) => ins.callSiteOf !== undefined);
+  if (askers.length === 0) return combined;
+  const result = combined as Instrument;
+  const callSiteOf = (wait: Wait): string | undefined => {
+    for (const ins of askers) {
+      const where = ins.callSiteOf?.(wait);
+      if (where !== undefined) return where;
+    }
+    return undefined;
+  };
+  return { ...result, callSiteOf };
 }

@@ -29,7 +29,6 @@
  * @module
  */
 import { formatValue, inspectSymbol, show } from '../_internal/inspect.js';
-import { Heap } from '../_internal/heap.js';
 import {
   checkClock,
   checkDeadline,
@@ -45,6 +44,8 @@ import type { Instrument } from './instrument.js';
 import { context, currentNode } from './context.js';
 import { type Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
+import { Handle, type TimerHandle, Timers } from './timers.js';
+import { UnretrievedErrors } from './unretrieved.js';
 
 /** What the exception handler is told (asyncio's exception handler context). */
 export interface ExceptionContext {
@@ -67,103 +68,14 @@ export interface LoopStatistics {
   readonly callbacksPending: number;
 }
 
-/** A callback scheduled with `callSoon`; `cancel()` stops it from running. */
-export class Handle {
-  /** @internal */ fn: ((arg: unknown) => void) | null;
-  /** @internal */ arg: unknown;
-
-  /** @internal */
-  static _new(fn: (arg: unknown) => void, arg: unknown): Handle {
-    return new Handle(fn, arg);
-  }
-
-  // Protected: handles are made by callSoon(), callLater() and callAt().
-  protected constructor(fn: (arg: unknown) => void, arg: unknown) {
-    this.fn = fn;
-    this.arg = arg;
-  }
-
-  cancel(): void {
-    this.fn = null;
-  }
-
-  cancelled(): boolean {
-    return this.fn === null;
-  }
-}
-
-/** A callback scheduled at a loop time; `cancel()` removes it from the heap at once. */
-export class TimerHandle extends Handle {
-  /** @internal */ when: number;
-  /** @internal */ seq: number;
-  /** @internal */ index = -1;
-  readonly #loop: EventLoop;
-
-  /** @internal */
-  static _at(
-    loop: EventLoop,
-    when: number,
-    seq: number,
-    fn: (arg: unknown) => void,
-    arg: unknown,
-  ): TimerHandle {
-    return new TimerHandle(loop, when, seq, fn, arg);
-  }
-
-  private constructor(
-    loop: EventLoop,
-    when: number,
-    seq: number,
-    fn: (arg: unknown) => void,
-    arg: unknown,
-  ) {
-    super(fn, arg);
-    this.#loop = loop;
-    this.when = when;
-    this.seq = seq;
-  }
-
-  /** The loop time at which the callback runs. */
-  get deadline(): number {
-    return this.when;
-  }
-
-  /** @internal The loop it is set on (instruments read its time). */
-  get _loop(): EventLoop {
-    return this.#loop;
-  }
-
-  override cancel(): void {
-    if (this.fn === null) return;
-    this.fn = null;
-    this.#loop._removeTimer(this);
-  }
-
-  [inspectSymbol](): string {
-    return show('TimerHandle', [this.fn === null ? 'cancelled' : 'pending'], { when: this.when });
-  }
-}
-
-// Below this many dead timers the heap is never pruned: small heaps are cheap.
-const PRUNE_THRESHOLD = 1000;
-const isLive = (handle: TimerHandle): boolean => handle.fn !== null;
-
 const runUserCallback = (cb: unknown): void => {
   (cb as () => void)();
 };
 
 export class EventLoop {
   readonly #clock: Clock;
-  readonly #timers = new Heap<TimerHandle>();
-  // Cancelled timers still in the heap (not at its top). Invariant: the top of
-  // the heap is never cancelled, so the alarm is always a live deadline.
-  #deadTimers = 0;
-  #seq = 0;
-  // The deadline last given to the clock; Infinity when the heap is empty.
-  #alarm = Infinity;
-  readonly #onAlarm = (): void => {
-    this.#fireTimers();
-  };
+  // The loop's timers: one heap behind one alarm on the clock (timers.ts).
+  readonly #timers: Timers;
   #soon: Handle[] = [];
   #soonScheduled = false;
   readonly #drainSoon = (): void => {
@@ -180,8 +92,8 @@ export class EventLoop {
   };
   #exceptionHandler: ExceptionHandler | null = null;
   #closed = false;
-  // Failed tasks whose error nobody retrieved yet; reported at close or collection.
-  readonly #unretrieved = new Set<WeakRef<Task>>();
+  /** @internal Failed tasks whose error nobody retrieved yet (unretrieved.ts). */
+  readonly _unretrieved: UnretrievedErrors = new UnretrievedErrors(this);
   /** @internal The node callbacks run in: no task, never cancelled. */
   readonly _root: CancelNode;
   /** @internal Living tasks, an intrusive list in creation order. */
@@ -190,16 +102,6 @@ export class EventLoop {
   /** @internal */ _tasksLiving = 0;
   /** @internal Living tasks with no parked wait (see suspend.ts). */
   _runnable = 0;
-  /**
-   * @internal Called (debug mode) when no task is runnable, no callback is queued
-   * and no timer is set: the moment a deadlock can be told from a pause.
-   */
-  _onStall: (() => void) | null = null;
-  /**
-   * @internal Where a wait was made, for reports of waits a task left behind:
-   * set by debug mode, which records a stack per wait; null otherwise.
-   */
-  _callSiteOf: ((s: Suspension) => string | undefined) | null = null;
   /** @internal The loop's instrument (see instrument.ts); null: no hook runs. */
   _instrument: Instrument | null = null;
   /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */
@@ -208,6 +110,16 @@ export class EventLoop {
   constructor(clock: Clock = new SystemClock()) {
     checkClock('new EventLoop()', 'clock', clock);
     this.#clock = clock;
+    this.#timers = new Timers(
+      this,
+      clock,
+      () => {
+        this.#fireTimers();
+      },
+      () => {
+        this.#timerArmed();
+      },
+    );
     this._root = CancelNode._new(this, null, true);
     this._root.live = true;
   }
@@ -282,7 +194,7 @@ export class EventLoop {
     return Object.freeze({
       tasksLiving: this._tasksLiving,
       tasksRunnable: this._runnable,
-      timers: this.#timers.size - this.#deadTimers,
+      timers: this.#timers.size,
       callbacksPending: this.#soon.length,
     });
   }
@@ -290,73 +202,31 @@ export class EventLoop {
   [inspectSymbol](): string {
     return show('EventLoop', [this.#closed ? 'closed' : 'running'], {
       tasks: this._tasksLiving,
-      timers: this.#timers.size - this.#deadTimers,
+      timers: this.#timers.size,
     });
   }
 
   /** @internal Schedules fn(arg) at loop time `when`. */
   _schedule(when: number, fn: (arg: unknown) => void, arg: unknown): TimerHandle {
-    const handle = TimerHandle._at(this, when, this.#seq++, fn, arg);
-    this.#timers.push(handle);
-    if (when < this.#alarm) this.#setAlarm(when);
+    const handle = this.#timers.schedule(when, fn, arg);
     this._instrument?.timerSet?.(handle);
     return handle;
   }
 
-  /**
-   * @internal A cancelled timer: at the top it leaves at once (with any dead ones
-   * under it); elsewhere it stays until the dead outnumber the living, then the
-   * heap is pruned in one O(n) pass. Cancelling 100,000 sleeps at once (W7) thus
-   * costs one pass, not 100,000 O(log n) removals, and the heap stays bounded.
-   */
-  _removeTimer(handle: TimerHandle): void {
-    if (handle.index < 0) return;
-    if (handle.index === 0) {
-      this.#timers.pop();
-      this.#popDead();
-      this.#setAlarm(this.#timers.peek()?.when ?? Infinity);
-      return;
-    }
-    if (++this.#deadTimers > PRUNE_THRESHOLD && this.#deadTimers * 2 > this.#timers.size) {
-      this.#timers.prune(isLive);
-      this.#deadTimers = 0;
-    }
-  }
-
-  #popDead(): void {
-    for (
-      let top = this.#timers.peek();
-      top !== undefined && top.fn === null;
-      top = this.#timers.peek()
-    ) {
-      this.#timers.pop();
-      this.#deadTimers--;
-    }
-  }
-
-  #setAlarm(deadline: number): void {
-    this.#alarm = deadline;
-    this.#clock.setAlarm(deadline, this.#onAlarm);
-    // A timer set while every task is blocked: a virtual clock may now jump to it.
-    if (deadline !== Infinity && this._runnable === 0) this.#scheduleIdle();
-  }
-
+  // The clock's alarm rang: run the timers that are due, in deadline order.
   #fireTimers(): void {
-    const now = this.#clock.now();
-    for (;;) {
-      const top = this.#timers.peek();
-      if (top === undefined || top.when > now) break;
-      this.#timers.pop();
-      const fn = top.fn;
+    for (let top = this.#timers.nextDue(); top !== null; top = this.#timers.nextDue()) {
+      const fn = top.fn as (arg: unknown) => void;
       top.fn = null;
-      this.#popDead();
-      if (fn === null) continue;
       this._instrument?.timerFired?.(top);
       this.#invoke(fn, top.arg);
     }
-    const next = this.#timers.peek()?.when ?? Infinity;
-    this.#alarm = Infinity;
-    this.#setAlarm(next);
+    this.#timers.rearm();
+  }
+
+  // A timer was set while every task is blocked: a virtual clock may now jump to it.
+  #timerArmed(): void {
+    if (this._runnable === 0) this.#scheduleIdle();
   }
 
   #invoke(fn: (arg: unknown) => void, arg: unknown): void {
@@ -463,7 +333,7 @@ export class EventLoop {
     if (
       this.#clock.onIdle === undefined &&
       this._blockedWaiters.length === 0 &&
-      this._onStall === null
+      this._instrument?.loopStalled === undefined
     ) {
       return;
     }
@@ -486,7 +356,7 @@ export class EventLoop {
       if (this._runnable === 0) this.#scheduleIdle();
       return;
     }
-    if (this._onStall !== null && this._stalled()) this._onStall();
+    if (this._stalled()) this._instrument?.loopStalled?.();
   }
 
   /**
@@ -495,32 +365,8 @@ export class EventLoop {
    */
   _stalled(): boolean {
     return (
-      this._runnable === 0 &&
-      this.#soon.length === 0 &&
-      this.#timers.size === this.#deadTimers &&
-      !this.#closed
+      this._runnable === 0 && this.#soon.length === 0 && this.#timers.size === 0 && !this.#closed
     );
-  }
-
-  /** @internal Remembers a failed task until its error is retrieved. */
-  _trackUnretrieved(task: Task): WeakRef<Task> {
-    const ref = new WeakRef(task);
-    this.#unretrieved.add(ref);
-    return ref;
-  }
-
-  /** @internal */
-  _untrack(ref: WeakRef<Task>): void {
-    this.#unretrieved.delete(ref);
-  }
-
-  /** @internal Called when a tracked task was collected with its error unretrieved. */
-  _reportCollected(ref: WeakRef<Task>, name: string, error: unknown): void {
-    if (!this.#unretrieved.delete(ref)) return;
-    this.callExceptionHandler({
-      message: `Task ${name} failed and nobody retrieved its error`,
-      error,
-    });
   }
 
   /** @internal Every task still living, in creation order. */
@@ -532,13 +378,9 @@ export class EventLoop {
 
   /** @internal Reports unretrieved errors, releases the clock, refuses new tasks. */
   _close(): void {
-    for (const ref of this.#unretrieved) ref.deref()?._reportUnretrieved();
-    this.#unretrieved.clear();
+    this._unretrieved.reportAll();
     this.#closed = true;
-    for (let t = this.#timers.pop(); t !== undefined; t = this.#timers.pop()) t.fn = null;
-    this.#deadTimers = 0;
-    this.#alarm = Infinity;
-    this.#clock.close?.();
+    this.#timers.close();
   }
 }
 

@@ -60,10 +60,12 @@
  * ```
  * @module corio/lowlevel
  */
-import { CancelNode, effectiveCancel } from './cancel-node.js';
+import { CancelNode, effectiveCancel, isTaskNode, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { CancelledError } from '../errors.js';
-import { currentLoop, type TimerHandle } from './loop.js';
+import { type EventLoop, currentLoop } from './loop.js';
+import type { TimerHandle } from './timers.js';
+import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
 
 export { hostOf, ParkingLot, type ParkingLotOptions } from './parking-lot.js';
@@ -89,6 +91,13 @@ export { Nursery, type NurseryOptions, type NurserySpawnOptions } from './nurser
 export { currentLoop } from './loop.js';
 export { waitAllTasksBlocked } from './wait-all-tasks-blocked.js';
 export { setDefaultClock } from './default-clock.js';
+export {
+  combineInstruments,
+  type Instrument,
+  type Wait,
+  type WaitOutcome,
+} from './instrument.js';
+export { type DebugMode, type DebugOptions, type DebugSession, setDebugMode } from './run.js';
 export { CancelNode } from './cancel-node.js';
 
 /**
@@ -228,4 +237,35 @@ export function cancelTask(task: Task, reason: CancelledError): void {
  */
 export function cancelAndJoin(task: Task, reason: CancelledError): Promise<never> {
   return task._cancelAndJoin(reason);
+}
+
+// Introspection: what task trees, debug mode and a debugger of your own read.
+
+/** The living tasks of `loop` (default: the current one), in creation order. */
+export function tasksOf(loop: EventLoop = currentLoop()): Task[] {
+  return loop._livingTasks();
+}
+
+/** The parked waits of `task`: in its own node and its scopes, not its children's. */
+export function waitsOf(task: Task): Suspension[] {
+  const waits: Suspension[] = [];
+  walkOwn(
+    task,
+    (node) => {
+      for (let s = node.firstWait; s !== null; s = s.nextWait) waits.push(s);
+    },
+    null,
+  );
+  return waits;
+}
+
+/** The task whose tree `task` hangs in (its group's or scope's task), or null for a top-level one. */
+export function parentTaskOf(task: Task): Task | null {
+  for (let n = task.parent; n !== null; n = n.parent) if (isTaskNode(n)) return n;
+  return null;
+}
+
+/** The loop time `task` started at, in whole ms, or -1 while it waits to start. */
+export function taskStartTime(task: Task): number {
+  return task._startedAt;
 }

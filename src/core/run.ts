@@ -31,7 +31,6 @@ import {
 } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import type { Clock } from './clock.js';
-import { type DebugOptions, DebugMonitor } from './debug.js';
 import { type Instrument, checkInstrument, combineInstruments } from './instrument.js';
 import { EventLoop } from './loop.js';
 import { type Task, type TaskFunction, startTask } from './task.js';
@@ -39,6 +38,37 @@ import { type Task, type TaskFunction, startTask } from './task.js';
 // The clock of a run() given none: the system clock, unless a test replaced it
 // through corio/testing's setDefaultClock().
 let defaultClock: (() => Clock) | null = null;
+
+/** Debug mode's settings (`run(main, { debug: { … } })`). */
+export interface DebugOptions {
+  /** Report a loop callback that blocks longer than this many ms (real time). Default 100. */
+  readonly slowCallbackMs?: number;
+}
+
+/**
+ * What debug mode attaches to a loop: an instrument, and a promise that
+ * rejects with a `DeadlockError` if the program deadlocks (it ends `run()`).
+ */
+export interface DebugSession {
+  readonly instrument: Instrument;
+  readonly deadlocked: Promise<never>;
+}
+
+/** Makes debug mode's session for a loop (`corio/trace` provides it). */
+export type DebugMode = (loop: EventLoop, options: DebugOptions) => DebugSession;
+
+// Debug mode lives in corio/trace, above the kernel: it registers itself here,
+// and the kernel never imports it (the package root installs it).
+let debugMode: DebugMode | null = null;
+
+/**
+ * Sets what `run(main, { debug })` attaches to its loop: `corio/trace`'s debug
+ * mode (the package root installs it), or a monitor of your own.
+ */
+export function setDebugMode(mode: DebugMode | null): void {
+  if (mode !== null) checkFunction('setDebugMode()', 'mode', mode);
+  debugMode = mode;
+}
 
 /** @internal Used by corio/testing's setDefaultClock(). */
 export function _setDefaultClock(factory: (() => Clock) | null): void {
@@ -102,19 +132,19 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
     checkClock('setDefaultClock()', 'factory()', loopClock);
   }
   const loop = new EventLoop(loopClock);
-  const debug =
-    debugOption === undefined || debugOption === false
-      ? null
-      : new DebugMonitor(loop, debugOption === true ? {} : debugOption);
-  loop._instrument = combineInstruments(debug === null ? instruments : [debug, ...instruments]);
-  let deadlocked: Promise<never> | null = null;
-  if (debug !== null) {
-    deadlocked = new Promise<never>((_, reject) => {
-      debug.onDeadlock(reject);
-    });
+  let debug: DebugSession | null = null;
+  if (debugOption !== undefined && debugOption !== false) {
+    if (debugMode === null) {
+      throw new TypeError('run(): `options.debug` needs debug mode, which corio/trace provides');
+    }
+    debug = debugMode(loop, debugOption === true ? {} : debugOption);
     // Handled by the race below; never reported as unhandled if no deadlock comes.
-    deadlocked.catch(() => {});
+    debug.deadlocked.catch(() => {});
   }
+  loop._instrument = combineInstruments(
+    debug === null ? instruments : [debug.instrument, ...instruments],
+  );
+  const deadlocked = debug?.deadlocked ?? null;
   const task = startTask(loop, main, options?.name ?? 'main', null);
   const signal = options?.signal;
   const onAbort = (): void => {
@@ -135,9 +165,9 @@ export async function run<T>(main: TaskFunction<T>, options?: RunOptions): Promi
       : Promise.race([task._outcome(), deadlocked]));
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    debug?.reportLeftovers(task);
+    loop._instrument?.mainEnded?.(task);
     await shutdown(loop);
-    debug?.close();
+    loop._instrument?.loopClosed?.();
     loop._instrument = null;
   }
 }

@@ -21,7 +21,7 @@
  */
 import { checkDelay, checkSignalOptions } from '../_internal/validate.js';
 import { currentLoop } from './loop.js';
-import type { TimerHandle } from './loop.js';
+import type { TimerHandle } from './timers.js';
 import {
   type Suspension,
   endedFromOutside,

@@ -32,13 +32,13 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, detach, effectiveCancel, walkOwn } from './cancel-node.js';
+import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
+import { AWAIT_ENDING, AWAIT_SHIELDED, AWAIT_TASK, linkAwaiter } from './await-task.js';
 import { cancelNode } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import {
   type Suspension,
-  type WaitKind,
   abortSuspension,
   fail,
   rejected,
@@ -76,89 +76,11 @@ export interface TaskOwner {
   _childDone(task: Task): void;
 }
 
-interface Unretrieved {
-  readonly loop: EventLoop;
-  readonly ref: WeakRef<Task>;
-  readonly name: string;
-  readonly error: unknown;
-}
-
-const collected = new FinalizationRegistry<Unretrieved>((held) => {
-  held.loop._reportCollected(held.ref, held.name, held.error);
-});
-
 let taskCounter = 0;
-
-type Callback = (task: never) => void;
-
-const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
-const awaitedTask = (s: Suspension): readonly Task[] => [s.owner as Task];
-
-// `await task` from another task: cancelling the awaiting task cancels the
-// awaited one, and the wait goes on until it has really finished (asyncio).
-// Unless the awaited task itself awaits the awaiting one, directly or through
-// others: such a cycle never ends by waiting (#11: run() hung in its shutdown),
-// so this wait is withdrawn, and the rest of the cycle unwinds behind it.
-const AWAIT_TASK: WaitKind = {
-  abort(s) {
-    const task = s.owner as Task;
-    const reason = s.node === null ? null : effectiveCancel(s.node);
-    task._cancelWith(
-      new CancelledError(`${task.name} was cancelled because the task awaiting it was`, {
-        source: 'parent',
-        cause: reason,
-      }),
-    );
-    return s.task !== null && awaitsTransitively(task, s.task);
-  },
-  describe: describeAwait,
-  waitingOn: awaitedTask,
-};
-
-// `await task` from a task that was already cancelled: the awaited task is
-// cancelled, and the wait lasts until it has ended (asyncio cancels the new
-// waiter at once and still waits for it). Not a cancellation point itself: the
-// caller's CancelledError is thrown when it ends (#11: it was thrown at once and
-// left the awaited task running).
-const AWAIT_ENDING: WaitKind = {
-  abort: () => false,
-  uncancellable: true,
-  describe: describeAwait,
-  waitingOn: awaitedTask,
-};
 
 const ignore = (): void => {};
 
-// Whether `from` awaits `target` through a chain of parked `await task` waits.
-function awaitsTransitively(from: Task, target: Task): boolean {
-  const seen = new Set<Task>();
-  const stack = [from];
-  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
-    if (seen.has(t)) continue;
-    seen.add(t);
-    walkOwn(
-      t,
-      (node) => {
-        for (let w = node.firstWait; w !== null; w = w.nextWait) {
-          if (w.kind === AWAIT_TASK || w.kind === AWAIT_ENDING) stack.push(w.owner as Task);
-        }
-      },
-      null,
-    );
-    if (stack.includes(target)) return true;
-  }
-  return false;
-}
-
-// `await shield(task)`: the awaiting task stops waiting; the awaited one runs on.
-const AWAIT_SHIELDED: WaitKind = {
-  abort(s) {
-    (s.owner as Task)._unlinkAwaiter(s);
-    return true;
-  },
-  describe: describeAwait,
-  waitingOn: awaitedTask,
-};
+type Callback = (task: never) => void;
 
 // A native promise's reactions run in the context they were registered in, the
 // task's own (runTask runs inside it): they find their task there, so one pair
@@ -218,8 +140,10 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     resolve: (v: never) => void;
     reject: (e: unknown) => void;
   } | null = null;
-  #firstAwaiter: Suspension | null = null;
-  #lastAwaiter: Suspension | null = null;
+  /** @internal Tasks awaiting this one: a list linked through their waits (await-task.ts). */
+  _firstAwaiter: Suspension | null = null;
+  /** @internal */
+  _lastAwaiter: Suspension | null = null;
   /** @internal Parked waits of this task (suspend.ts keeps it). */
   _waits = 0;
   /** @internal The group that receives this task's outcome. */
@@ -309,11 +233,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     // The owner hears first, before any awaiter resumes; it takes the outcome
     // (retrieves the error) only if it calls _retrieve().
     this._owner?._childDone(this);
-    for (let s = this.#firstAwaiter; s !== null; s = s.next) {
+    for (let s = this._firstAwaiter; s !== null; s = s.next) {
       if (state === SUCCEEDED) wake(s, value);
       else fail(s, error);
     }
-    this.#firstAwaiter = this.#lastAwaiter = null;
+    this._firstAwaiter = this._lastAwaiter = null;
     const listeners = this._listeners;
     if (listeners !== null) {
       this._listeners = null;
@@ -351,7 +275,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     for (let s: Suspension | null = this.firstWait; s !== null; ) {
       const next: Suspension | null = s.nextWait;
       s.caller?.then(undefined, ignore);
-      const where = this.loop._callSiteOf?.(s);
+      const where = this.loop._instrument?.callSiteOf?.(s);
       left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
       abortSuspension(s, reason);
       s = next;
@@ -360,7 +284,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       message:
         `Task ${this.name} ended while corio waits it started were still pending; they were cancelled: ${left.join('; ')}. ` +
         'Await every corio call, or run it as a task (createTask, tg.spawn); instead of a Promise.race of corio waits, use race() or moveOnAfter()' +
-        (this.loop._callSiteOf === null
+        (this.loop._instrument?.callSiteOf === undefined
           ? '. run(main, { debug: true }) shows where each wait was made'
           : ''),
       task: this,
@@ -368,16 +292,13 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   }
 
   #trackUnretrieved(): void {
-    const ref = this.loop._trackUnretrieved(this);
-    this.#unretrieved = ref;
-    collected.register(this, { loop: this.loop, ref, name: this.name, error: this.#outcome }, this);
+    this.#unretrieved = this.loop._unretrieved.track(this, this.#outcome);
   }
 
   #markRetrieved(): void {
     this.#retrieved = true;
     if (this.#unretrieved !== null) {
-      this.loop._untrack(this.#unretrieved);
-      collected.unregister(this);
+      this.loop._unretrieved.forget(this, this.#unretrieved);
       this.#unretrieved = null;
     }
   }
@@ -385,7 +306,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   /** @internal The loop closes with this task's error still unretrieved. */
   _reportUnretrieved(): void {
     if (this.#unretrieved === null) return;
-    collected.unregister(this);
+    this.loop._unretrieved.forget(this, this.#unretrieved);
     this.#unretrieved = null;
     this.loop.callExceptionHandler({
       message: `Task ${this.name} failed and nobody retrieved its error`,
@@ -523,7 +444,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       if (reason !== null) return this._cancelAndJoin(reason);
     }
     const s = suspend<T>('await', this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
-    this.#linkAwaiter(s);
+    linkAwaiter(this, s);
     try {
       await s.promise;
     } catch (error) {
@@ -551,27 +472,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     );
     if (this.#state < SUCCEEDED) {
       const s = suspend<T>('await', this, AWAIT_ENDING);
-      this.#linkAwaiter(s);
+      linkAwaiter(this, s);
       await s.promise.then(undefined, ignore);
     }
     this.#markRetrieved();
     throw reason;
-  }
-
-  #linkAwaiter(s: Suspension): void {
-    s.prev = this.#lastAwaiter;
-    if (this.#lastAwaiter === null) this.#firstAwaiter = s;
-    else this.#lastAwaiter.next = s;
-    this.#lastAwaiter = s;
-  }
-
-  /** @internal */
-  _unlinkAwaiter(s: Suspension): void {
-    if (s.prev === null) this.#firstAwaiter = s.next;
-    else s.prev.next = s.next;
-    if (s.next === null) this.#lastAwaiter = s.prev;
-    else s.next.prev = s.prev;
-    s.prev = s.next = null;
   }
 
   /** @internal The outcome as a plain promise: not a cancellation point. */

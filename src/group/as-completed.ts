@@ -30,7 +30,7 @@
  */
 import { checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
 import { TimeoutError } from '../errors.js';
-import type { TimerHandle } from '../core/loop.js';
+import type { TimerHandle } from '../core/timers.js';
 import type { AwaitableOrFunction } from '../core/shield.js';
 import {
   CLEAR_ON_ABORT,

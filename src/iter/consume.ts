@@ -40,7 +40,13 @@ import { Lock } from '../sync/lock.js';
 
 const FOR_EACH_OPTIONS = optionNames<Pick<MapOptions, 'concurrency'>>({ concurrency: true });
 
-/** Collects every item. */
+/**
+ * Collects every item.
+ *
+ * **Cancellation:** each pull is a cancellation point; the items collected so
+ * far are dropped with the error, and the source is closed (`for await`'s
+ * `return()`).
+ */
 export async function toArray<T>(source: Source<T>): Promise<T[]> {
   const items = asAsync('toArray()', source);
   const out: T[] = [];
@@ -48,7 +54,12 @@ export async function toArray<T>(source: Source<T>): Promise<T[]> {
   return out;
 }
 
-/** Folds the items into one value with `reducer(accumulator, item, index)` (it may be async). */
+/**
+ * Folds the items into one value with `reducer(accumulator, item, index)` (it may be async).
+ *
+ * **Cancellation:** each pull and each `reducer` call is a cancellation point;
+ * the source is closed on the way out.
+ */
 export async function reduce<T, A>(
   source: Source<T>,
   reducer: (accumulator: A, item: T, index: number) => A | PromiseLike<A>,
@@ -69,6 +80,11 @@ export async function reduce<T, A>(
  * source, so at most `concurrency` items are in flight. The first error stops the
  * iteration: the other calls are cancelled and awaited, the source is closed, and
  * the error is thrown as itself (an `ExceptionGroup` only if several failed).
+ *
+ * **Cancellation:** each pull is a cancellation point. A cancelled caller
+ * cancels the running calls, waits for them, closes the source, and throws
+ * `CancelledError`; items pulled but not yet handed to `fn` are dropped with
+ * the source.
  */
 export async function forEach<T>(
   source: Source<T>,

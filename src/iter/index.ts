@@ -36,7 +36,10 @@ export {
   type SuppressedErrorConstructor,
   type SuppressedErrorLike,
 } from './exit-stack.js';
-export { drop, enumerate, filter, take, takeWhile } from './filter.js';
+export { drop } from './drop.js';
+export { enumerate } from './enumerate.js';
+export { filter } from './filter.js';
+export { take, takeWhile } from './take.js';
 export { type EmitterLike, type FromEventOptions, fromEvent } from './events.js';
 export { type FlatMapOptions, flatMap } from './flat-map.js';
 export { type MapOptions, map } from './map.js';
@@ -55,4 +58,5 @@ export {
   retry,
 } from './retry.js';
 export { count, type IntervalOptions, type Operator, range, type Source } from './source.js';
-export { tee, throttle } from './tee.js';
+export { tee } from './tee.js';
+export { throttle } from './throttle.js';

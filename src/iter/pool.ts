@@ -48,7 +48,8 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
+import { type EventLoop, currentLoop } from '../core/loop.js';
+import type { TimerHandle } from '../core/timers.js';
 import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
 import { Event } from '../sync/event.js';
@@ -119,7 +120,12 @@ export class PoolLease<T> implements AsyncDisposable {
     this.#pool._return(this.value);
   }
 
-  /** Destroys the resource instead of returning it (it is broken). Idempotent. */
+  /**
+   * Destroys the resource instead of returning it (it is broken). Idempotent.
+   *
+   * **Cancellation:** not a cancellation point itself: the slot is freed at once,
+   * and only the pool's `destroy` may wait (and see a cancellation).
+   */
   async discard(): Promise<void> {
     if (this.#done) return;
     this.#done = true;
@@ -265,6 +271,10 @@ export class Pool<T> {
   /**
    * Runs `fn(resource)` on a lent resource. The resource goes back to the pool if
    * `fn` returns, and is destroyed if it throws.
+   *
+   * **Cancellation:** as `acquire()` while it waits (nothing is lent then). A
+   * cancellation inside `fn` is a throw like any other: the resource, which `fn`
+   * may have left half-used, is destroyed rather than lent again.
    */
   async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
     checkFunction('Pool.use()', 'fn', fn);

@@ -35,7 +35,8 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { type EventLoop, type TimerHandle, currentLoop } from '../core/loop.js';
+import { type EventLoop, currentLoop } from '../core/loop.js';
+import type { TimerHandle } from '../core/timers.js';
 import { throwIfCancelled } from '../core/suspend.js';
 import type { AcquireOptions } from '../sync/lock.js';
 

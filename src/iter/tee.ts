@@ -1,55 +1,25 @@
 /**
- * `throttle` and `tee`. `throttle({ limit, interval })` lets at most `limit` items
- * through per `interval` ms (on a `RateLimiter`, so its timer leaves with the
- * iteration). `tee(source, n)` splits one source into `n` iterables that each see
- * every item (Python's `itertools.tee`): each branch buffers what the others have
- * pulled, and the source is closed once every branch has finished.
+ * `tee(source, n)` splits one source into `n` iterables that each see every item
+ * (Python's `itertools.tee`): each branch buffers what the others have pulled,
+ * and the source is closed once every branch has finished.
  *
  * @example
  * ```ts
- * import { getRunningLoop, run } from 'corio';
- * import { range, tee, throttle, toArray, pipe } from 'corio/iter';
- * import { VirtualClock } from 'corio/testing';
+ * import { run } from 'corio';
+ * import { range, tee, toArray } from 'corio/iter';
  *
  * await run(async () => {
  *   const [a, b] = tee(range(0, 3));
  *   console.log(await toArray(a), await toArray(b));
- *   for await (const n of pipe(range(0, 4), throttle({ limit: 2, interval: 1000 }))) {
- *     console.log(n, 'at', getRunningLoop().time());
- *   }
- * }, { clock: new VirtualClock() });
+ * });
  * // => [ 0, 1, 2 ] [ 0, 1, 2 ]
- * // => 0 at 0
- * // => 1 at 0
- * // => 2 at 1000
- * // => 3 at 1000
  * ```
  * @module
  */
 import { Deque } from '../_internal/deque.js';
 import { checkCount } from '../_internal/validate.js';
 import { awaitPromise } from '../core/suspend.js';
-import { RateLimiter, type RateLimiterOptions, checkRateOptions } from './rate-limiter.js';
-import { type Operator, type Source, asAsync } from './source.js';
-
-/**
- * Passes at most `limit` items per `interval` ms, delaying the rest.
- *
- * **Cancellation:** the waits are cancellation points.
- */
-export function throttle<T>(options: RateLimiterOptions): Operator<T, T> {
-  checkRateOptions('throttle()', options);
-  const limiter = new RateLimiter(options);
-  return (source: Source<T>) => {
-    const items = asAsync('throttle()', source);
-    return (async function* () {
-      for await (const item of items) {
-        await limiter.acquire();
-        yield item;
-      }
-    })();
-  };
-}
+import { type Source, asAsync } from './source.js';
 
 /**
  * `n` iterables over the same items.

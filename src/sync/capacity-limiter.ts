@@ -168,7 +168,13 @@ export class CapacityLimiter {
     }
   }
 
-  /** Runs `fn` holding a token, and returns it however `fn` ends. */
+  /**
+   * Runs `fn` holding a token, and returns it however `fn` ends.
+   *
+   * **Cancellation:** as `acquire()` while it waits (nothing is held then); once
+   * `fn` runs, its own cancellation points, and the token is returned whatever
+   * `fn` throws.
+   */
   run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     return holding('CapacityLimiter.run()', this, fn, options);
   }

@@ -61,7 +61,12 @@ export class Condition {
     this.#lock = lock;
   }
 
-  /** Acquires the underlying lock; see `Lock.acquire`. */
+  /**
+   * Acquires the underlying lock and returns its guard.
+   *
+   * **Cancellation:** as `Lock.acquire()`: always a cancellation point; a
+   * waiter cancelled as the lock is handed to it passes it on.
+   */
   acquire(options?: AcquireOptions): Promise<Guard> {
     if (options !== undefined) {
       try {
@@ -82,7 +87,11 @@ export class Condition {
     return this.#lock.locked();
   }
 
-  /** Runs `fn` holding the lock. */
+  /**
+   * Runs `fn` holding the lock, and releases it however `fn` ends.
+   *
+   * **Cancellation:** as `Lock.run()`.
+   */
   run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     return holding('Condition.run()', this.#lock, fn, options);
   }

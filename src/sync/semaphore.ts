@@ -106,7 +106,13 @@ export class Semaphore {
     if (this.#waiters?.wakeOne(undefined) !== true) this.#value++;
   }
 
-  /** Runs `fn` holding a permit, and releases it however `fn` ends. */
+  /**
+   * Runs `fn` holding a permit, and releases it however `fn` ends.
+   *
+   * **Cancellation:** as `acquire()` while it waits (nothing is held then); once
+   * `fn` runs, its own cancellation points, and the permit is released whatever
+   * `fn` throws.
+   */
   run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     return holding(`${this.constructor.name}.run()`, this, fn, options);
   }

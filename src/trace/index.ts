@@ -25,10 +25,14 @@ import { type RunOptions, run } from '../core/run.js';
 import type { TaskFunction } from '../core/task.js';
 import { Tracer, type TracerOptions } from './tracer.js';
 
-export type { Instrument, Wait, WaitOutcome } from '../core/instrument.js';
-export { combineInstruments } from '../core/instrument.js';
-export type { DebugOptions } from '../core/debug.js';
-export { type TaskInfo, type WaitInfo, taskTree } from '../core/introspect.js';
+export {
+  combineInstruments,
+  type DebugOptions,
+  type Instrument,
+  type Wait,
+  type WaitOutcome,
+} from '../core/lowlevel.js';
+export { type TaskInfo, type WaitInfo, taskTree } from './introspect.js';
 export { type TraceEvent, type TraceEventKind, Tracer, type TracerOptions } from './tracer.js';
 export { toMermaid } from './mermaid.js';
 export { type Lane, type Span, toLanes } from './spans.js';

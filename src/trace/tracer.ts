@@ -28,8 +28,8 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import type { CancelScope } from '../core/cancel-scope.js';
-import type { Instrument, Wait, WaitOutcome } from '../core/instrument.js';
-import type { TimerHandle } from '../core/loop.js';
+import { type Instrument, type Wait, type WaitOutcome, taskOutcome } from '../core/lowlevel.js';
+import type { TimerHandle } from '../core/timers.js';
 import type { Task } from '../core/task.js';
 import type { CancelledError } from '../errors.js';
 
@@ -174,8 +174,9 @@ export class Tracer implements Instrument {
   }
 
   taskFinished(task: Task): void {
-    // _error(), not exception(): reading must not mark the error retrieved.
-    const failure = task._failed() ? task._error() : undefined;
+    // taskOutcome(), not exception(): reading must not mark the error retrieved.
+    const outcome_ = taskOutcome(task);
+    const failure = outcome_.state === 'error' ? outcome_.error : undefined;
     const outcome = task.cancelled()
       ? 'cancelled'
       : failure !== undefined
@@ -209,11 +210,11 @@ export class Tracer implements Instrument {
   }
 
   timerSet(timer: TimerHandle): void {
-    this.#push('timer-set', timer._loop.time(), null, '', String(timer.deadline));
+    this.#push('timer-set', timer.loop.time(), null, '', String(timer.deadline));
   }
 
   timerFired(timer: TimerHandle): void {
-    this.#push('timer-fired', timer._loop.time(), null, '', String(timer.deadline));
+    this.#push('timer-fired', timer.loop.time(), null, '', String(timer.deadline));
   }
 }
 

@@ -23,8 +23,9 @@
  * ```
  * @module
  */
-import { type TaskInfo, taskTree } from '../core/introspect.js';
-import { EventLoop, currentLoop } from '../core/loop.js';
+import { currentLoop } from '../core/lowlevel.js';
+import { EventLoop } from '../core/loop.js';
+import { type TaskInfo, taskTree } from './introspect.js';
 import {
   checkBoolean,
   checkChoice,

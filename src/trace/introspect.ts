@@ -26,11 +26,17 @@
  * ```
  * @module
  */
-import { isTaskNode, walkOwn } from './cancel-node.js';
 import { checkInstance } from '../_internal/validate.js';
-import { EventLoop, currentLoop } from './loop.js';
-import type { Suspension } from './suspend.js';
-import type { Task } from './task.js';
+import {
+  type Suspension,
+  currentLoop,
+  parentTaskOf,
+  taskStartTime,
+  tasksOf,
+  waitsOf,
+} from '../core/lowlevel.js';
+import { EventLoop } from '../core/loop.js';
+import type { Task } from '../core/task.js';
 
 /** One parked wait of a task. */
 export interface WaitInfo {
@@ -62,19 +68,6 @@ export interface TaskInfo {
 /** @internal Creation stacks, kept by debug mode. */
 export const creationStacks = new WeakMap<Task, string>();
 
-/** @internal The parked waits of `task`: in its own node and its scopes, not its children's. */
-export function waitsOf(task: Task): Suspension[] {
-  const waits: Suspension[] = [];
-  walkOwn(
-    task,
-    (node) => {
-      for (let s = node.firstWait; s !== null; s = s.nextWait) waits.push(s);
-    },
-    null,
-  );
-  return waits;
-}
-
 /** @internal The tasks that can end `s`, or null when only the outside world can. */
 export function blockers(s: Suspension): readonly Task[] | null {
   if (s.signal !== null) return null;
@@ -97,7 +90,7 @@ function info(
   kids: Map<Task, Task[]>,
 ): TaskInfo {
   const waits = waitsOf(task);
-  const startedAt = task._startedAt;
+  const startedAt = taskStartTime(task);
   const stack = creationStacks.get(task);
   return Object.freeze({
     name: task.name,
@@ -113,12 +106,6 @@ function info(
   });
 }
 
-/** The task whose tree `node` hangs in, above `node` itself. */
-function parentTask(task: Task): Task | null {
-  for (let n = task.parent; n !== null; n = n.parent) if (isTaskNode(n)) return n;
-  return null;
-}
-
 /**
  * The living tasks of the current loop (or `loop`) as a forest: each task with
  * its state, age, what it awaits and who can end that wait, and its children.
@@ -127,11 +114,11 @@ function parentTask(task: Task): Task | null {
  */
 export function taskTree(loop: EventLoop = currentLoop()): TaskInfo[] {
   checkInstance('taskTree()', 'loop', loop, EventLoop, 'an EventLoop');
-  const living = loop._livingTasks();
+  const living = tasksOf(loop);
   const kids = new Map<Task, Task[]>();
   const roots: Task[] = [];
   for (const task of living) {
-    const parent = parentTask(task);
+    const parent = parentTaskOf(task);
     if (parent === null || !parent.live) roots.push(task);
     else {
       const list = kids.get(parent);
@@ -156,7 +143,7 @@ export interface Deadlock {
  * timer, a host promise or a signal could end. Null when they are not.
  */
 export function findDeadlock(loop: EventLoop): Deadlock | null {
-  const living = loop._livingTasks();
+  const living = tasksOf(loop);
   if (living.length === 0) return null;
   const edges = new Map<Task, { s: Suspension; by: readonly Task[] }[]>();
   for (const task of living) {

@@ -38,15 +38,10 @@
  * @module
  */
 import { DeadlockError } from '../errors.js';
-import type { Instrument, Wait } from './instrument.js';
+import { type DebugOptions, type Instrument, type Wait, setDebugMode } from '../core/lowlevel.js';
+import type { EventLoop } from '../core/loop.js';
+import type { Task } from '../core/task.js';
 import { creationStacks, findDeadlock, taskTree, type TaskInfo } from './introspect.js';
-import type { EventLoop } from './loop.js';
-import type { Task } from './task.js';
-
-export interface DebugOptions {
-  /** Report a loop callback that blocks longer than this many ms (real time). Default 100. */
-  readonly slowCallbackMs?: number;
-}
 
 // corio's own files, whose frames creation stacks leave out: both src/ and dist/,
 // since with source maps on (tsx, --enable-source-maps) a frame of dist/ code is
@@ -109,7 +104,25 @@ function hostWork(): number | null {
   return types.length - stdio;
 }
 
-/** @internal The monitor behind `run(main, { debug })`, installed on one loop. */
+// No task runnable, no callback queued, no timer set, loop open: only something
+// outside the loop (host I/O) can make progress now.
+function stalled(loop: EventLoop): boolean {
+  const s = loop.statistics();
+  return s.tasksRunnable === 0 && s.callbacksPending === 0 && s.timers === 0 && !loop.isClosed();
+}
+
+/**
+ * @internal Makes `run(main, { debug })` attach a DebugMonitor: the package root
+ * calls it once, so the kernel never imports corio/trace.
+ */
+export function installDebugMode(): void {
+  setDebugMode((loop, options) => {
+    const monitor = new DebugMonitor(loop, options);
+    return { instrument: monitor, deadlocked: monitor.deadlocked };
+  });
+}
+
+/** @internal The monitor behind `run(main, { debug })`, an instrument on one loop. */
 export class DebugMonitor implements Instrument {
   readonly #loop: EventLoop;
   readonly #threshold: number;
@@ -120,6 +133,8 @@ export class DebugMonitor implements Instrument {
   #expected = 0;
   #onDeadlock: ((error: DeadlockError) => void) | null = null;
   #deadlocked = false;
+  /** Rejects with the `DeadlockError` `run()` ends with, if the loop deadlocks. */
+  readonly deadlocked: Promise<never>;
   #recheck: ReturnType<typeof setTimeout> | null = null;
   #rechecking = false;
   readonly #callSites = new WeakMap<Wait, string>();
@@ -128,10 +143,9 @@ export class DebugMonitor implements Instrument {
     this.#loop = loop;
     this.#threshold = options.slowCallbackMs ?? 100;
     this.#period = watchEvery(this.#threshold);
-    loop._onStall = () => {
-      this.#checkDeadlock();
-    };
-    loop._callSiteOf = (s) => this.#callSites.get(s) || undefined;
+    this.deadlocked = new Promise<never>((_, reject) => {
+      this.#onDeadlock = reject;
+    });
     // One unref'd interval: it should tick every period; a tick late by more
     // than the threshold means something blocked the loop that long.
     this.#expected = performance.now() + this.#period;
@@ -142,9 +156,12 @@ export class DebugMonitor implements Instrument {
     (this.#watchdog as { unref?: () => void }).unref?.();
   }
 
-  /** `fn` is called once, with the error `run()` should end with, if the loop deadlocks. */
-  onDeadlock(fn: (error: DeadlockError) => void): void {
-    this.#onDeadlock = fn;
+  loopStalled(): void {
+    this.#checkDeadlock();
+  }
+
+  callSiteOf(wait: Wait): string | undefined {
+    return this.#callSites.get(wait) || undefined;
   }
 
   taskCreated(task: Task): void {
@@ -165,7 +182,7 @@ export class DebugMonitor implements Instrument {
   }
 
   /** Reports the tasks still living when the main task ended (before they are cancelled). */
-  reportLeftovers(main: Task): void {
+  mainEnded(main: Task): void {
     // After a deadlock the DeadlockError is the report.
     if (this.#deadlocked) return;
     const left = taskTree(this.#loop).filter((t) => t.task !== main);
@@ -190,14 +207,13 @@ export class DebugMonitor implements Instrument {
     this.#loop.callExceptionHandler({ message: lines.join('\n') });
   }
 
-  close(): void {
+  loopClosed(): void {
     if (this.#watchdog !== null) clearInterval(this.#watchdog);
     if (this.#recheck !== null) clearTimeout(this.#recheck);
     this.#recheck = null;
     this.#watchdog = null;
+    this.#onDeadlock = null;
     this.#check();
-    this.#loop._onStall = null;
-    this.#loop._callSiteOf = null;
   }
 
   #check(): void {
@@ -217,7 +233,7 @@ export class DebugMonitor implements Instrument {
   }
 
   #checkDeadlock(): void {
-    if (this.#onDeadlock === null || !this.#loop._stalled()) return;
+    if (this.#onDeadlock === null || !stalled(this.#loop)) return;
     const found = findDeadlock(this.#loop);
     if (found === null) return;
     // A wait-for cycle (A awaits B awaits A, or two locks taken in opposite
