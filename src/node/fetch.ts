@@ -175,7 +175,8 @@ export function fetch(
     }
     // The platform's RequestInit: its keys are the platform's to check.
     if (init !== undefined) checkObject('fetch()', 'init', init, 'a RequestInit object');
-    const signal = init?.signal ?? undefined;
+    // As the platform's fetch: init.signal replaces a Request's own signal.
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     checkSignal('fetch()', signal);
     throwIfCancelled(signal);
     const link = new Link([currentCancelNode()?.signal, signal]);

@@ -141,3 +141,13 @@ test('a network error is the platform TypeError; bad input is refused at once', 
       !(await outcome(timeout(1000, () => fetch(`${base}/hello`)))).includes(TimeoutError.name),
     );
   }));
+
+test("a Request's own signal aborts the request too", () =>
+  run(async () => {
+    const controller = new AbortController();
+    const request = fetch(new Request(`${base}/hang`, { signal: controller.signal }));
+    await sleep(50);
+    controller.abort('no longer needed');
+    assert.equal(await outcome(request), 'CancelledError');
+    assert.equal(await settled(), 0);
+  }));
