@@ -53,7 +53,15 @@ export {
   cancelScope,
   currentEffectiveDeadline,
 } from './core/cancel-scope.js';
-export { checkpoint, type SleepOptions, sleep } from './core/sleep.js';
+export { checkpoint, sleep } from './core/sleep.js';
+export type { SignalOptions } from './core/suspend.js';
+// The three names the one options type had before (#12), kept for compatibility.
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export type { SleepOptions } from './core/sleep.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export type { WaitOptionsWithSignal } from './sync/event.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated
+export type { AcquireOptions } from './sync/lock.js';
 export { type AwaitableOrFunction, shield } from './core/shield.js';
 export { run, type RunOptions } from './core/run.js';
 export {
@@ -85,9 +93,9 @@ export {
 } from './group/wait.js';
 export { type AsCompletedOptions, asCompleted } from './group/as-completed.js';
 export { race } from './group/race.js';
-export { Event, type EventStatistics, type WaitOptionsWithSignal } from './sync/event.js';
+export { Event, type EventStatistics } from './sync/event.js';
 export { Guard } from './sync/guard.js';
-export { type AcquireOptions, Lock, type LockStatistics } from './sync/lock.js';
+export { Lock, type LockStatistics } from './sync/lock.js';
 export { BoundedSemaphore, Semaphore, type SemaphoreStatistics } from './sync/semaphore.js';
 export { CapacityLimiter, type CapacityLimiterStatistics } from './sync/capacity-limiter.js';
 export { Condition, type ConditionStatistics } from './sync/condition.js';

@@ -3275,6 +3275,7 @@ const unchecked: Readonly<Record<string, string>> = {
   // trust their callers, as the kernel's internals do.
   awaitPromise: 'a kernel primitive',
   cancelAndJoin: 'a kernel primitive',
+  enterWait: 'checks what it is given: the opening of every waiting method',
   // Introspection: read by task trees and debug mode, given kernel objects.
   tasksOf: 'a kernel primitive',
   waitsOf: 'a kernel primitive',

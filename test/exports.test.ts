@@ -131,6 +131,7 @@ test('corio/lowlevel exports exactly its public surface', async () => {
     'combineInstruments',
     'currentCancelNode',
     'currentLoop',
+    'enterWait',
     'fail',
     'hostOf',
     'parentTaskOf',

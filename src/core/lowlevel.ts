@@ -79,6 +79,8 @@ export {
   rejected,
   RESOLVED,
   resumed,
+  enterWait,
+  type SignalOptions,
   Suspension,
   suspend,
   throwIfCancelled,

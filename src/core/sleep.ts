@@ -23,20 +23,19 @@ import { checkDelay, checkSignalOptions } from '../_internal/validate.js';
 import { currentLoop } from './loop.js';
 import type { TimerHandle } from './timers.js';
 import {
-  type Suspension,
   endedFromOutside,
-  type WaitKind,
   park,
   rejected,
+  type SignalOptions,
   suspend,
+  type Suspension,
   throwIfCancelled,
+  type WaitKind,
   wake,
 } from './suspend.js';
 
-export interface SleepOptions {
-  /** Stop sleeping (with `CancelledError`) when this signal aborts. */
-  readonly signal?: AbortSignal;
-}
+/** @deprecated The same as `SignalOptions`, the one options type of every wait. */
+export type SleepOptions = SignalOptions;
 
 // The sleep's duration rides in the ticket, for the description only.
 const SLEEP: WaitKind = {
@@ -66,8 +65,8 @@ const wakeUp = (s: unknown): void => {
  * @throws {CancelledError} if the task, scope or `signal` is cancelled.
  */
 export function sleep(ms: number): Promise<void>;
-export function sleep<T>(ms: number, value: T, options?: SleepOptions): Promise<T>;
-export function sleep<T>(ms: number, value?: T, options?: SleepOptions): Promise<T | undefined> {
+export function sleep<T>(ms: number, value: T, options?: SignalOptions): Promise<T>;
+export function sleep<T>(ms: number, value?: T, options?: SignalOptions): Promise<T | undefined> {
   // Not async: an async function's frame per sleep cost a third of W5's time.
   // Bad input and a cancelled caller still reject rather than throw.
   try {

@@ -39,6 +39,7 @@
  * ```
  * @module
  */
+import { checkSignalOptions } from '../_internal/validate.js';
 import { CancelledError } from '../errors.js';
 import { type CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';
@@ -198,6 +199,24 @@ export function throwIfCancelled(signal?: AbortSignal | null): CancelNode | null
   }
   if (signal != null && signal.aborted) throw signalCancel(signal);
   return node;
+}
+
+/** The options every waiting method takes: `{ signal }`, to wait outside tasks too. */
+export interface SignalOptions {
+  /** Stop waiting (with `CancelledError`) when this signal aborts. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The opening of every waiting method: checks its `options` (`undefined`, or
+ * `{ signal }` with an `AbortSignal`), then `throwIfCancelled(options.signal)`.
+ * Returns the calling code's cancel node. Bad options throw a `TypeError` naming
+ * `fn`; a waiting method that is a plain function catches and rejects.
+ */
+export function enterWait(fn: string, options: SignalOptions | undefined): CancelNode | null {
+  if (options === undefined) return throwIfCancelled(null);
+  checkSignalOptions(fn, options);
+  return throwIfCancelled(options.signal);
 }
 
 /**

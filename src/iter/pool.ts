@@ -50,10 +50,9 @@ import {
 import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, currentLoop } from '../core/loop.js';
 import type { TimerHandle } from '../core/timers.js';
-import { RESOLVED, throwIfCancelled } from '../core/suspend.js';
+import { enterWait, RESOLVED, type SignalOptions } from '../core/suspend.js';
 import { timeout } from '../cancel/timeout.js';
 import { Event } from '../sync/event.js';
-import type { AcquireOptions } from '../sync/lock.js';
 import { InvalidStateError, isCancellation } from '../errors.js';
 
 export interface PoolOptions<T> {
@@ -202,9 +201,8 @@ export class Pool<T> {
    * @throws {TimeoutError} after `acquireTimeout` ms of waiting.
    * @throws {InvalidStateError} once the pool is draining.
    */
-  async acquire(options?: AcquireOptions): Promise<PoolLease<T>> {
-    checkSignalOptions('Pool.acquire()', options);
-    throwIfCancelled(options?.signal);
+  async acquire(options?: SignalOptions): Promise<PoolLease<T>> {
+    enterWait('Pool.acquire()', options);
     this.#loop = currentLoop();
     for (;;) {
       if (this.#draining) throw new InvalidStateError('Pool.acquire(): the pool is draining');
@@ -276,7 +274,7 @@ export class Pool<T> {
    * cancellation inside `fn` is a throw like any other: the resource, which `fn`
    * may have left half-used, is destroyed rather than lent again.
    */
-  async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: AcquireOptions): Promise<R> {
+  async use<R>(fn: (resource: T) => R | PromiseLike<R>, options?: SignalOptions): Promise<R> {
     checkFunction('Pool.use()', 'fn', fn);
     checkSignalOptions('Pool.use()', options);
     const lease = await this.acquire(options);
@@ -381,7 +379,7 @@ export class Pool<T> {
    *
    * **Cancellation:** the wait for the leases is a cancellation point.
    */
-  async drain(options?: AcquireOptions): Promise<void> {
+  async drain(options?: SignalOptions): Promise<void> {
     checkSignalOptions('Pool.drain()', options);
     this.#draining = true;
     this.#waiters.failAll(() => new InvalidStateError('Pool.acquire(): the pool is draining'));

@@ -27,18 +27,11 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import {
-  checkCount,
-  checkDelay,
-  checkOptions,
-  checkSignalOptions,
-  optionNames,
-} from '../_internal/validate.js';
+import { checkCount, checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, currentLoop } from '../core/loop.js';
 import type { TimerHandle } from '../core/timers.js';
-import { throwIfCancelled } from '../core/suspend.js';
-import type { AcquireOptions } from '../sync/lock.js';
+import { enterWait, type SignalOptions } from '../core/suspend.js';
 
 export interface RateLimiterOptions {
   /** Acquisitions allowed per `interval`. */
@@ -92,9 +85,8 @@ export class RateLimiter {
    * **Cancellation:** always a cancellation point. A task cancelled while waiting
    * leaves the queue; one cancelled as a token is handed to it passes it on.
    */
-  async acquire(options?: AcquireOptions): Promise<void> {
-    checkSignalOptions('RateLimiter.acquire()', options);
-    throwIfCancelled(options?.signal);
+  async acquire(options?: SignalOptions): Promise<void> {
+    enterWait('RateLimiter.acquire()', options);
     const loop = currentLoop();
     this.#loop = loop;
     const now = loop.time();

@@ -48,18 +48,19 @@
  */
 import { Deque } from '../_internal/deque.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkMadeBy, checkSignalOptions, checkSize } from '../_internal/validate.js';
+import { checkMadeBy, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import {
+  enterWait,
   park,
   parkThen,
-  RESOLVED,
   rejected,
+  RESOLVED,
   resumed,
+  type SignalOptions,
   type Suspension,
   throwIfCancelled,
 } from '../core/suspend.js';
-import type { AcquireOptions } from '../sync/lock.js';
 
 /** Receiving from a channel whose send ends are all closed and whose buffer is empty (Trio's). */
 export class EndOfChannel extends Error {
@@ -224,11 +225,10 @@ export class SendChannel<T> extends ChannelEnd<T> {
    * @throws {BrokenResourceError} if every receive end is closed (`err.value` is `value`).
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
    */
-  send(value: T, options?: AcquireOptions): Promise<void> {
+  send(value: T, options?: SignalOptions): Promise<void> {
     // Not async (see sleep()): no frame per send, one shared reaction when it waits.
     try {
-      checkSignalOptions('SendChannel.send()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('SendChannel.send()', options);
       if (this.#offer(value)) return RESOLVED;
       const ticket: SendTicket = { handle: this, value };
       return parkThen(
@@ -323,10 +323,9 @@ export class ReceiveChannel<T> extends ChannelEnd<T> implements AsyncIterable<T>
    * @throws {EndOfChannel} once every send end is closed and the buffer is empty.
    * @throws {ClosedResourceError} if this end is closed, before or while waiting.
    */
-  receive(options?: AcquireOptions): Promise<T> {
+  receive(options?: SignalOptions): Promise<T> {
     try {
-      checkSignalOptions('ReceiveChannel.receive()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('ReceiveChannel.receive()', options);
       if (this.#ready()) return Promise.resolve(this.#take());
       return park(this._state.receivers.enqueue('ReceiveChannel.receive', options?.signal, this));
     } catch (error) {

@@ -50,14 +50,14 @@ import {
 import { ParkingLot, hostOf } from '../core/parking-lot.js';
 import {
   parkThen,
-  RESOLVED,
   rejected,
+  RESOLVED,
   resumed,
+  type SignalOptions,
   type Suspension,
   throwIfCancelled,
 } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
-import type { AcquireOptions } from '../sync/lock.js';
 import { Event } from '../sync/event.js';
 
 /** `getNowait()` on an empty queue (asyncio's `QueueEmpty`). */
@@ -138,7 +138,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   // Options are checked only when given: the names in the messages are built
   // then, not on every put and get.
-  #checkOptions(method: string, options: AcquireOptions | undefined): void {
+  #checkOptions(method: string, options: SignalOptions | undefined): void {
     if (options === undefined) return;
     checkSignalOptions(`${this.constructor.name}.${method}()`, options);
   }
@@ -191,7 +191,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @throws {QueueShutDown} if the queue is shut down, before or while waiting.
    */
-  put(item: T, options?: AcquireOptions): Promise<void> {
+  put(item: T, options?: SignalOptions): Promise<void> {
     // Not async (see sleep()): the fast path allocates no frame, the slow one
     // ends in one reaction.
     try {
@@ -262,7 +262,7 @@ export class Queue<T> implements AsyncIterable<T> {
    *
    * @throws {QueueShutDown} if the queue is shut down and empty.
    */
-  get(options?: AcquireOptions): Promise<T> {
+  get(options?: SignalOptions): Promise<T> {
     try {
       this.#checkOptions('get', options);
       throwIfCancelled(options?.signal);
@@ -352,7 +352,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * **Cancellation:** always a cancellation point; a cancelled joiner leaves nothing
    * behind.
    */
-  async join(options?: AcquireOptions): Promise<void> {
+  async join(options?: SignalOptions): Promise<void> {
     this.#checkOptions('join', options);
     throwIfCancelled(options?.signal);
     if (this.#unfinished === 0) return;

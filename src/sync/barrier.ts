@@ -31,10 +31,9 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkSignalOptions } from '../_internal/validate.js';
+import { checkCount } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { throwIfCancelled } from '../core/suspend.js';
-import type { AcquireOptions } from './lock.js';
+import { enterWait, type SignalOptions } from '../core/suspend.js';
 
 /** The barrier was aborted or reset while a task waited at it (asyncio's). */
 export class BrokenBarrierError extends Error {
@@ -82,9 +81,8 @@ export class Barrier {
    *
    * @throws {BrokenBarrierError} if the barrier is or becomes broken or is reset.
    */
-  async wait(options?: AcquireOptions): Promise<number> {
-    checkSignalOptions('Barrier.wait()', options);
-    throwIfCancelled(options?.signal);
+  async wait(options?: SignalOptions): Promise<number> {
+    enterWait('Barrier.wait()', options);
     if (this.#broken) throw new BrokenBarrierError('Barrier.wait(): the barrier is broken');
     if (this.#waiters.size + 1 === this.#parties) {
       for (let index = 0; this.#waiters.wakeOne(index); index++);

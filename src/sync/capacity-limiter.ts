@@ -38,10 +38,9 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkSignalOptions, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { currentTask } from '../core/task.js';
-import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
+import { enterWait, parkThen, rejected, type SignalOptions } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
-import type { AcquireOptions } from './lock.js';
 
 export interface CapacityLimiterStatistics {
   readonly borrowedTokens: number;
@@ -90,7 +89,7 @@ export class CapacityLimiter {
    *
    * @throws {InvalidStateError} if the current task already holds a token.
    */
-  acquire(options?: AcquireOptions): Promise<Guard> {
+  acquire(options?: SignalOptions): Promise<Guard> {
     if (options !== undefined) {
       try {
         checkSignalOptions('CapacityLimiter.acquire()', options);
@@ -108,11 +107,10 @@ export class CapacityLimiter {
    *
    * @throws {InvalidStateError} if `borrower` already holds a token.
    */
-  acquireOnBehalfOf(borrower: unknown, options?: AcquireOptions): Promise<Guard> {
+  acquireOnBehalfOf(borrower: unknown, options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
-      checkSignalOptions('CapacityLimiter.acquireOnBehalfOf()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('CapacityLimiter.acquireOnBehalfOf()', options);
       if (this.#borrowers.has(borrower)) {
         throw new InvalidStateError(
           'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
@@ -175,7 +173,7 @@ export class CapacityLimiter {
    * `fn` runs, its own cancellation points, and the token is returned whatever
    * `fn` throws.
    */
-  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+  run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
     return holding('CapacityLimiter.run()', this, fn, options);
   }
 

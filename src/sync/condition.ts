@@ -38,10 +38,10 @@ import {
 } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { CancelScope } from '../core/cancel-scope.js';
-import { rejected, throwIfCancelled } from '../core/suspend.js';
+import { enterWait, rejected, type SignalOptions, throwIfCancelled } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { type Guard, holding } from './guard.js';
-import { type AcquireOptions, Lock, type LockStatistics } from './lock.js';
+import { Lock, type LockStatistics } from './lock.js';
 
 export interface ConditionStatistics {
   /** Tasks waiting to be notified. */
@@ -67,7 +67,7 @@ export class Condition {
    * **Cancellation:** as `Lock.acquire()`: always a cancellation point; a
    * waiter cancelled as the lock is handed to it passes it on.
    */
-  acquire(options?: AcquireOptions): Promise<Guard> {
+  acquire(options?: SignalOptions): Promise<Guard> {
     if (options !== undefined) {
       try {
         checkSignalOptions('Condition.acquire()', options);
@@ -92,7 +92,7 @@ export class Condition {
    *
    * **Cancellation:** as `Lock.run()`.
    */
-  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+  run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
     return holding('Condition.run()', this.#lock, fn, options);
   }
 
@@ -107,9 +107,8 @@ export class Condition {
    *
    * @throws {InvalidStateError} if the lock is not held.
    */
-  async wait(options?: AcquireOptions): Promise<true> {
-    checkSignalOptions('Condition.wait()', options);
-    throwIfCancelled(options?.signal);
+  async wait(options?: SignalOptions): Promise<true> {
+    enterWait('Condition.wait()', options);
     if (!this.#lock.locked()) {
       throw new InvalidStateError('Condition.wait(): the lock is not held; acquire it first');
     }
@@ -146,10 +145,9 @@ export class Condition {
    *
    * **Cancellation:** as `wait()`.
    */
-  async waitFor<T>(predicate: () => T, options?: AcquireOptions): Promise<T> {
+  async waitFor<T>(predicate: () => T, options?: SignalOptions): Promise<T> {
     checkFunction('Condition.waitFor()', 'predicate', predicate);
-    checkSignalOptions('Condition.waitFor()', options);
-    throwIfCancelled(options?.signal);
+    enterWait('Condition.waitFor()', options);
     let result = predicate();
     while (!result) {
       await this.wait(options);

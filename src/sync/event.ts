@@ -22,9 +22,15 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { parkThen, rejected, resumed, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import {
+  enterWait,
+  parkThen,
+  rejected,
+  resumed,
+  type SignalOptions,
+  type Suspension,
+} from '../core/suspend.js';
 
 // One fulfilled promise for every wait on a set event: it never changes once settled.
 const TRUE: Promise<true> = Promise.resolve(true);
@@ -39,10 +45,8 @@ export interface EventStatistics {
   readonly tasksWaiting: number;
 }
 
-export interface WaitOptionsWithSignal {
-  /** Stop waiting (with `CancelledError`) when this signal aborts. */
-  readonly signal?: AbortSignal;
-}
+/** @deprecated The same as `SignalOptions`, the one options type of every wait. */
+export type WaitOptionsWithSignal = SignalOptions;
 
 export class Event {
   #set = false;
@@ -74,11 +78,10 @@ export class Event {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  wait(options?: WaitOptionsWithSignal): Promise<true> {
+  wait(options?: SignalOptions): Promise<true> {
     // Not async (see sleep()): one shared reaction ends every wait.
     try {
-      checkSignalOptions('Event.wait()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('Event.wait()', options);
       if (this.#set) return TRUE;
       return parkThen(
         (this.#waiters ??= new ParkingLot()).enqueue('Event.wait', options?.signal),

@@ -29,9 +29,14 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkSignalOptions } from '../_internal/validate.js';
 import { ParkingLot, hostOf } from '../core/parking-lot.js';
-import { parkThen, rejected, type Suspension, throwIfCancelled } from '../core/suspend.js';
+import {
+  enterWait,
+  parkThen,
+  rejected,
+  type SignalOptions,
+  type Suspension,
+} from '../core/suspend.js';
 import type { Task } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
@@ -42,10 +47,8 @@ export interface LockStatistics {
 }
 
 /** Options of every waiting method of the primitives. */
-export interface AcquireOptions {
-  /** Stop waiting (with `CancelledError`) when this signal aborts: for use outside tasks. */
-  readonly signal?: AbortSignal;
-}
+/** @deprecated The same as `SignalOptions`, the one options type of every wait. */
+export type AcquireOptions = SignalOptions;
 
 export class Lock {
   // Invariant: !#locked implies nobody waits, because release() hands the lock to
@@ -72,11 +75,10 @@ export class Lock {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  acquire(options?: AcquireOptions): Promise<Guard> {
+  acquire(options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): the contended path ends in one shared reaction.
     try {
-      checkSignalOptions('Lock.acquire()', options);
-      const node = throwIfCancelled(options?.signal);
+      const node = enterWait('Lock.acquire()', options);
       if (!this.#locked) {
         this.#locked = true;
         this.#holder = node === null ? null : node.task;
@@ -119,7 +121,7 @@ export class Lock {
    *
    * **Cancellation:** as `acquire()`, then `fn`'s own.
    */
-  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+  run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
     return holding('Lock.run()', this, fn, options);
   }
 

@@ -31,12 +31,11 @@
  * @module
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkCount, checkSignalOptions } from '../_internal/validate.js';
+import { checkCount } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { parkThen, rejected, throwIfCancelled } from '../core/suspend.js';
+import { enterWait, parkThen, rejected, type SignalOptions } from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
-import type { AcquireOptions } from './lock.js';
 
 export interface SemaphoreStatistics {
   /** Permits free now. */
@@ -51,12 +50,15 @@ export class Semaphore {
   #waiters: ParkingLot | null = null;
   // What a waiting acquire awaits, for task trees: built once, not per wait.
   readonly #waitName: string;
+  // For error messages: built once, not per acquire.
+  readonly #acquireName: string;
 
   /** @throws {RangeError} if `value` is not an integer >= 0. */
   constructor(value = 1) {
     checkCount(`new ${new.target.name}()`, 'value', value);
     this.#value = value;
     this.#waitName = `${new.target.name}.acquire`;
+    this.#acquireName = `${this.#waitName}()`;
   }
 
   /** Permits free now. */
@@ -79,12 +81,11 @@ export class Semaphore {
    *
    * @throws {CancelledError} if the task, scope or `signal` is cancelled.
    */
-  acquire(options?: AcquireOptions): Promise<Guard> {
+  acquire(options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
       // The name is formatted only when there are options to check.
-      if (options !== undefined) checkSignalOptions(`${this.#waitName}()`, options);
-      throwIfCancelled(options?.signal);
+      enterWait(this.#acquireName, options);
       if (this.#value > 0) {
         this.#value--;
         return Promise.resolve(Guard._for(this, undefined));
@@ -113,7 +114,7 @@ export class Semaphore {
    * `fn` runs, its own cancellation points, and the permit is released whatever
    * `fn` throws.
    */
-  run<T>(fn: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+  run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
     return holding(`${this.constructor.name}.run()`, this, fn, options);
   }
 
