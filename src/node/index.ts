@@ -75,7 +75,7 @@ export {
   type WorkerFunctionOptions,
   workerFunction,
 } from './worker-function.js';
-export { type CommunicateResult, Process, type ProcessWaitOptions } from './process.js';
+export { type CommunicateResult, Process } from './process.js';
 export {
   createSubprocessExec,
   createSubprocessShell,

@@ -27,7 +27,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkMadeBy, checkSignalOptions, describe } from '../_internal/validate.js';
+import { checkMadeBy, describe } from '../_internal/validate.js';
 import {
   InvalidStateError,
   cancelScope,
@@ -41,7 +41,8 @@ import {
   awaitPromise,
   cancelReasonOf,
   currentLoop,
-  throwIfCancelled,
+  enterWait,
+  type SignalOptions,
 } from '../core/lowlevel.js';
 import { type HostIo, type Settle, hostOperation } from './host-wait.js';
 import type { StreamReader } from './stream-reader.js';
@@ -54,11 +55,6 @@ import type { Exit, SpawnOptions } from './_internal/spawn-options.js';
 export interface CommunicateResult {
   readonly stdout: Buffer | null;
   readonly stderr: Buffer | null;
-}
-
-/** Options of `wait()` and `communicate()`. */
-export interface ProcessWaitOptions {
-  readonly signal?: AbortSignal;
 }
 
 const READ_SIZE = 65_536;
@@ -156,10 +152,9 @@ export class Process implements AsyncDisposable {
    * When the cancellation is the owning scope's own, the child is being killed:
    * `wait()` then waits for the exit, shielded, and throws `CancelledError` after.
    */
-  wait(options?: ProcessWaitOptions): Promise<number> {
+  wait(options?: SignalOptions): Promise<number> {
     try {
-      checkSignalOptions('Process.wait()', options);
-      this.#enter(options?.signal);
+      enterWait('Process.wait()', options);
       const code = this.#exit.returncode;
       if (code !== null) return Promise.resolve(code);
       return this.#waitExit(`Process.wait(${this.pid})`, options?.signal, true);
@@ -184,7 +179,7 @@ export class Process implements AsyncDisposable {
    */
   async communicate(
     input?: Uint8Array | string,
-    options?: ProcessWaitOptions,
+    options?: SignalOptions,
   ): Promise<CommunicateResult> {
     const fn = 'Process.communicate()';
     if (input !== undefined && typeof input !== 'string' && !(input instanceof Uint8Array)) {
@@ -192,10 +187,9 @@ export class Process implements AsyncDisposable {
         `${fn}: \`input\` must be a Uint8Array or a string, got ${describe(input)}`,
       );
     }
-    checkSignalOptions(fn, options);
     const signal = options?.signal;
     try {
-      this.#enter(signal);
+      enterWait(fn, options);
     } catch (error) {
       return this.#afterCancel(error);
     }
@@ -334,11 +328,6 @@ export class Process implements AsyncDisposable {
       signalGroup(this.#child, this.#group, 'SIGKILL');
     }
     await this.#waitExit(`process ${this.pid}: stopping`, undefined, false);
-  }
-
-  // The checkpoint of wait() and communicate().
-  #enter(signal: AbortSignal | undefined): void {
-    throwIfCancelled(signal);
   }
 
   // A wait that throws: when the cancellation is the owner's, the process is
