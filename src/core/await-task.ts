@@ -23,7 +23,8 @@
  */
 import { CancelledError } from '../errors.js';
 import { effectiveCancel, walkOwn } from './cancel-node.js';
-import type { Suspension, WaitKind } from './suspend.js';
+import { currentNode } from './context.js';
+import { type Suspension, type WaitKind, resumed, suspend, throwIfCancelled } from './suspend.js';
 import type { Task } from './task.js';
 
 const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
@@ -108,4 +109,57 @@ export function unlinkAwaiter(task: Task, s: Suspension): void {
   if (s.next === null) task._lastAwaiter = s.prev;
   else s.next.prev = s.prev;
   s.prev = s.next = null;
+}
+
+const ignore = (): void => {};
+
+/**
+ * `await task` from another task: a cancellation point that forwards the
+ * caller's cancellation to the task (asyncio), or, `propagateCancel` false
+ * (`shield(task)`), only stops waiting.
+ */
+export async function joinFrom<T>(task: Task<T>, propagateCancel: boolean): Promise<T> {
+  if (task.done()) {
+    throwIfCancelled();
+    return task.result();
+  }
+  if (propagateCancel) {
+    const node = currentNode();
+    const reason = node === null ? null : effectiveCancel(node);
+    if (reason !== null) return cancelAndJoin(task, reason);
+  }
+  const s = suspend<T>('await', task, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
+  linkAwaiter(task, s);
+  try {
+    await s.promise;
+  } catch (error) {
+    if (s.woken) {
+      resumed(s);
+      task._retrieve();
+    }
+    throw error;
+  }
+  resumed(s);
+  return s.value as T;
+}
+
+/**
+ * The caller is already cancelled with `reason`: cancel `task` as the
+ * cancellation of a task awaiting it would, wait until it has ended, and throw
+ * `reason` (asyncio; see AWAIT_ENDING).
+ */
+export async function cancelAndJoin(task: Task, reason: CancelledError): Promise<never> {
+  task._cancelWith(
+    new CancelledError(`${task.name} was cancelled because the task awaiting it was`, {
+      source: 'parent',
+      cause: reason,
+    }),
+  );
+  if (!task.done()) {
+    const s = suspend('await', task, AWAIT_ENDING);
+    linkAwaiter(task, s);
+    await s.promise.then(undefined, ignore);
+  }
+  task._retrieve();
+  throw reason;
 }

@@ -23,9 +23,10 @@
  * ```
  * @module
  */
-import type { CancelledError } from '../errors.js';
+import { CancelledError } from '../errors.js';
 import { type CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { type Suspension, abortSuspension } from './suspend.js';
+import type { Task } from './task.js';
 
 /** Moves a live node under another parent, delivering a cancellation it now inherits. */
 export function reparent(node: CancelNode, parent: CancelNode): void {
@@ -82,4 +83,42 @@ function nextInWalk(root: CancelNode, node: CancelNode): CancelNode | null {
     n = n.parent;
   }
   return null;
+}
+
+const ignore = (): void => {};
+
+// The function ended while work it started inside it was still waiting (a
+// corio call it did not await, the loser of a Promise.race of corio waits).
+// That work must not outlive the task: it is cancelled. A wait's own promise
+// may have nobody to receive the CancelledError, so it is marked handled and
+// the leftover is reported once instead (#11: it was an unhandled rejection
+// that ended the process).
+export function reapOrphans(task: Task): void {
+  const reason = new CancelledError(`${task.name} ended while work it started was still waiting`, {
+    source: 'parent',
+  });
+  for (let c = task.firstChild; c !== null; ) {
+    const next = c.nextSibling;
+    cancelNode(c, reason);
+    c = next;
+  }
+  if (task.firstWait === null) return;
+  const left: string[] = [];
+  for (let s: Suspension | null = task.firstWait; s !== null; ) {
+    const next: Suspension | null = s.nextWait;
+    s.caller?.then(undefined, ignore);
+    const where = task.loop._instrument?.callSiteOf?.(s);
+    left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
+    abortSuspension(s, reason);
+    s = next;
+  }
+  task.loop.callExceptionHandler({
+    message:
+      `Task ${task.name} ended while corio waits it started were still pending; they were cancelled: ${left.join('; ')}. ` +
+      'Await every corio call, or run it as a task (createTask, tg.spawn); instead of a Promise.race of corio waits, use race() or moveOnAfter()' +
+      (task.loop._instrument?.callSiteOf === undefined
+        ? '. run(main, { debug: true }) shows where each wait was made'
+        : ''),
+    task,
+  });
 }

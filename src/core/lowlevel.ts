@@ -60,6 +60,7 @@
  * ```
  * @module corio/lowlevel
  */
+import { cancelAndJoin as joinCancelled } from './await-task.js';
 import { CancelNode, effectiveCancel, isTaskNode, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { CancelledError } from '../errors.js';
@@ -238,7 +239,7 @@ export function cancelTask(task: Task, reason: CancelledError): void {
  * `reason`.
  */
 export function cancelAndJoin(task: Task, reason: CancelledError): Promise<never> {
-  return task._cancelAndJoin(reason);
+  return joinCancelled(task, reason);
 }
 
 // Introspection: what task trees, debug mode and a debugger of your own read.

@@ -33,20 +33,11 @@ import {
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
-import { AWAIT_ENDING, AWAIT_SHIELDED, AWAIT_TASK, linkAwaiter } from './await-task.js';
-import { cancelNode } from './cancel.js';
+import { joinFrom } from './await-task.js';
+import { cancelNode, reapOrphans } from './cancel.js';
 import { context, currentNode } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
-import {
-  type Suspension,
-  abortSuspension,
-  fail,
-  rejected,
-  resumed,
-  suspend,
-  throwIfCancelled,
-  wake,
-} from './suspend.js';
+import { type Suspension, fail, rejected, wake } from './suspend.js';
 
 const PENDING = 0;
 const RUNNING = 1;
@@ -77,8 +68,6 @@ export interface TaskOwner {
 }
 
 let taskCounter = 0;
-
-const ignore = (): void => {};
 
 type Callback = (task: never) => void;
 
@@ -226,7 +215,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   #finish(state: number, value: T | undefined, error: unknown): void {
     this.#state = state;
     this.#outcome = state === SUCCEEDED ? value : error;
-    if (this.firstChild !== null || this.firstWait !== null) this.#reapOrphans();
+    if (this.firstChild !== null || this.firstWait !== null) reapOrphans(this);
     detach(this);
     this.loop._removeTask(this);
     this.loop._instrument?.taskFinished?.(this);
@@ -250,45 +239,6 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     }
     if (this.#callbacks !== null) this.#scheduleCallbacks(this.#callbacks);
     if (state === FAILED && !this.#retrieved) this.#trackUnretrieved();
-  }
-
-  // The function ended while work it started inside it was still waiting (a
-  // corio call it did not await, the loser of a Promise.race of corio waits).
-  // That work must not outlive the task: it is cancelled. A wait's own promise
-  // may have nobody to receive the CancelledError, so it is marked handled and
-  // the leftover is reported once instead (#11: it was an unhandled rejection
-  // that ended the process).
-  #reapOrphans(): void {
-    const reason = new CancelledError(
-      `${this.name} ended while work it started was still waiting`,
-      {
-        source: 'parent',
-      },
-    );
-    for (let c = this.firstChild; c !== null; ) {
-      const next = c.nextSibling;
-      cancelNode(c, reason);
-      c = next;
-    }
-    if (this.firstWait === null) return;
-    const left: string[] = [];
-    for (let s: Suspension | null = this.firstWait; s !== null; ) {
-      const next: Suspension | null = s.nextWait;
-      s.caller?.then(undefined, ignore);
-      const where = this.loop._instrument?.callSiteOf?.(s);
-      left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
-      abortSuspension(s, reason);
-      s = next;
-    }
-    this.loop.callExceptionHandler({
-      message:
-        `Task ${this.name} ended while corio waits it started were still pending; they were cancelled: ${left.join('; ')}. ` +
-        'Await every corio call, or run it as a task (createTask, tg.spawn); instead of a Promise.race of corio waits, use race() or moveOnAfter()' +
-        (this.loop._instrument?.callSiteOf === undefined
-          ? '. run(main, { debug: true }) shows where each wait was made'
-          : ''),
-      task: this,
-    });
   }
 
   #trackUnretrieved(): void {
@@ -430,53 +380,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
       );
     }
     if (node === null || node.task === null || node.task === (this as Task)) return this._outcome();
-    return this.#joinFrom(propagateCancel);
-  }
-
-  async #joinFrom(propagateCancel: boolean): Promise<T> {
-    if (this.#state >= SUCCEEDED) {
-      throwIfCancelled();
-      return this.result();
-    }
-    if (propagateCancel) {
-      const node = currentNode();
-      const reason = node === null ? null : effectiveCancel(node);
-      if (reason !== null) return this._cancelAndJoin(reason);
-    }
-    const s = suspend<T>('await', this, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
-    linkAwaiter(this, s);
-    try {
-      await s.promise;
-    } catch (error) {
-      if (s.woken) {
-        resumed(s);
-        this.#markRetrieved();
-      }
-      throw error;
-    }
-    resumed(s);
-    return s.value as T;
-  }
-
-  /**
-   * @internal The caller is already cancelled: cancel this task as the
-   * cancellation of a task awaiting it would, wait until it has ended, and throw
-   * the caller's `reason` (asyncio; see AWAIT_ENDING).
-   */
-  async _cancelAndJoin(reason: CancelledError): Promise<never> {
-    this._cancelWith(
-      new CancelledError(`${this.name} was cancelled because the task awaiting it was`, {
-        source: 'parent',
-        cause: reason,
-      }),
-    );
-    if (this.#state < SUCCEEDED) {
-      const s = suspend<T>('await', this, AWAIT_ENDING);
-      linkAwaiter(this, s);
-      await s.promise.then(undefined, ignore);
-    }
-    this.#markRetrieved();
-    throw reason;
+    return joinFrom(this, propagateCancel);
   }
 
   /** @internal The outcome as a plain promise: not a cancellation point. */
