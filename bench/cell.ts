@@ -15,10 +15,26 @@ if (workload === undefined || impl === undefined) {
 const n = size === undefined ? workload.n : Number(size);
 const expected = workload.expected(n);
 
-const once = async (): Promise<{ value: number; ms: number }> => {
+const once = async (): Promise<{
+  value: number;
+  ms: number;
+  cpuMs: number;
+  peakRssMiB: number | undefined;
+  rssPerConnectionKiB: number | undefined;
+}> => {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const result = await impl(n);
-  return { value: result.value, ms: result.ms ?? performance.now() - t0 };
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    value: result.value,
+    ms: result.ms ?? performance.now() - t0,
+    // The process's CPU time (user + system): on a shared machine, steadier than
+    // the wall clock for work that is all in this process (W9, W10).
+    cpuMs: result.cpuMs ?? (cpu.user + cpu.system) / 1000,
+    peakRssMiB: result.peakRssMiB,
+    rssPerConnectionKiB: result.rssPerConnectionKiB,
+  };
 };
 
 const warm = await once();
@@ -35,7 +51,10 @@ process.stdout.write(
     value: measured.value,
     expected,
     ms: measured.ms,
-    peakRssMiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    cpuMs: measured.cpuMs,
+    peakRssMiB: measured.peakRssMiB ?? (process.resourceUsage().maxRSS * 1024) / 2 ** 20,
+    // From the warm-up: the first run is the one whose process had not grown yet.
+    rssPerConnectionKiB: warm.rssPerConnectionKiB,
   })}\n`,
 );
 // Some baselines leave host timers behind (the raw W7 sleeps are cleared, but be sure).

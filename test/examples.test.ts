@@ -24,9 +24,18 @@ const run = promisify(execFile);
 const scratch = join(project, 'test', '.examples');
 
 const virtualDefault = pathToFileURL(join(project, 'test', '_virtual-default.ts')).href;
+const tsxInWorkers = pathToFileURL(join(project, 'scripts', 'tsx-in-workers.mjs')).href;
 
 async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
-  const flags = ['--conditions=corio-source', '--import', 'tsx', '--import', virtualDefault];
+  const flags = [
+    '--conditions=corio-source',
+    '--import',
+    'tsx',
+    '--import',
+    tsxInWorkers,
+    '--import',
+    virtualDefault,
+  ];
   const { stdout } = await run(process.execPath, [...flags, file, ...args], {
     cwd: project,
     timeout: 60_000,

@@ -179,3 +179,32 @@ test('corio/trace exports exactly its public surface', async () => {
     'trace',
   ]);
 });
+
+test('corio/node exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node'), [
+    'BusyResourceError',
+    'CalledProcessError',
+    'DEFAULT_LIMIT',
+    'IncompleteReadError',
+    'LimitOverrunError',
+    'Process',
+    'Server',
+    'StreamReader',
+    'StreamWriter',
+    'WorkerPool',
+    'createSubprocessExec',
+    'createSubprocessShell',
+    'fetch',
+    'lockstepStreamPair',
+    'memoryStreamPair',
+    'openConnection',
+    'runProcess',
+    'serveTcp',
+    'startServer',
+    'workerFunction',
+  ]);
+});
+
+test('corio/node/worker exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node/worker'), ['checkCancelled', 'workerSignal']);
+});
