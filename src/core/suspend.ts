@@ -83,6 +83,13 @@ export interface WaitKind {
    * meanwhile, and the cancellation is thrown at the task's next checkpoint.
    */
   readonly committed?: boolean;
+  /**
+   * The wait's own promise is the one its caller awaits, fulfilled with the wake
+   * value itself: no reaction runs between the wake-up and the caller (one
+   * promise and one microtask fewer per wait: `sleep`, bench W5). Only for a
+   * `committed` kind, which has no resumption check to run.
+   */
+  readonly direct?: boolean;
 }
 
 /** One parked wait: a node in its scope's wait list and in its owner's own list. */
@@ -276,7 +283,7 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
   s.state = WOKEN;
   s.value = value;
   release(s, 'value');
-  s.resolve(s);
+  s.resolve(s.kind.direct === true ? value : s);
   return true;
 }
 
