@@ -91,9 +91,7 @@ function sleepFor<T>(ms: number, value: T, signal: AbortSignal | undefined): Pro
     const loop = currentLoop();
     s.owner = loop._scheduleIn(ms, wakeUp, s);
   }
-  const caller = s.promise as Promise<T>;
-  s.caller = caller;
-  return caller;
+  return s.promise as Promise<T>;
 }
 
 function yieldTurn<T>(signal: AbortSignal | undefined, value: T): Promise<T> {
