@@ -36,9 +36,16 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as tlsCreateServer, type TlsOptions } from 'node:tls';
-import { type EventLoop, InvalidStateError, isCancellation, type TaskStatus } from '../index.js';
+import {
+  type EventLoop,
+  InvalidStateError,
+  isCancellation,
+  type SignalOptions,
+  type TaskStatus,
+} from '../index.js';
 import {
   currentCancelNode,
+  enterWait,
   currentLoop,
   Nursery,
   ParkingLot,
@@ -60,12 +67,11 @@ import {
   checkObject,
   checkOptions,
   checkSignal,
-  checkSignalOptions,
   optionNames,
 } from '../_internal/validate.js';
 import { checkAddress } from './connection.js';
 import { type HostIo, hostIoOf, hostOperation } from './host-wait.js';
-import type { ReadOptions, StreamReader } from './stream-reader.js';
+import type { StreamReader } from './stream-reader.js';
 import type { StreamWriter } from './stream-writer.js';
 import { type SocketKind, SocketTransport } from './transport.js';
 
@@ -244,10 +250,9 @@ export class Server implements AsyncDisposable {
    *
    * **Cancellation:** cancel-safe: only the waiting stops.
    */
-  waitClosed(options?: ReadOptions): Promise<void> {
+  waitClosed(options?: SignalOptions): Promise<void> {
     try {
-      checkSignalOptions('Server.waitClosed()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('Server.waitClosed()', options);
       if (this.#done()) return RESOLVED;
       return this.#park(
         (this.#closers ??= new ParkingLot()).enqueue('Server.waitClosed', options?.signal),
