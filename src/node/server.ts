@@ -168,7 +168,7 @@ export class Server implements AsyncDisposable {
     this.#io = hostIoOf(loop);
     // The handlers' nursery, under the starting code's scope: cancelling that
     // scope (or the task ending) cancels the handlers, and closes the listener.
-    this.#nursery = new Nursery({ onEnd: this.#ended });
+    this.#nursery = new Nursery();
     const node = this.#nursery.enter(currentCancelNode, undefined);
     node?.signal.addEventListener(
       'abort',
@@ -338,19 +338,20 @@ export class Server implements AsyncDisposable {
       typeof peer === 'object' && peer !== null
         ? `handler ${(peer as AddressInfo).address}:${(peer as AddressInfo).port}`
         : `handler ${this.#path ?? 'connection'}`;
-    this.#nursery.spawn(() => this.#serve(transport), { name });
+    this.#nursery.spawn(() => this.#handler(transport.reader, transport.writer), {
+      name,
+      onEnd: (task) => {
+        this.#ended(task, transport);
+      },
+    });
     this.#io?.activity();
   };
 
-  async #serve(transport: SocketTransport): Promise<void> {
-    try {
-      await this.#handler(transport.reader, transport.writer);
-    } finally {
-      transport.writer.close();
-    }
-  }
-
-  readonly #ended = (task: Task): void => {
+  // A handler ended, however: its connection is closed. Here rather than in a
+  // finally around the handler, so that a handler task cancelled before it
+  // started (the server was cancelled as the connection came) closes it too.
+  #ended(task: Task, transport: SocketTransport): void {
+    transport.writer.close();
     const outcome = taskOutcome(task);
     if (outcome.state === 'error') {
       this.#loop.callExceptionHandler({
@@ -360,7 +361,7 @@ export class Server implements AsyncDisposable {
       });
     }
     this.#maybeClosed();
-  };
+  }
 
   #done(): boolean {
     return !this.#serving && this.#listenerClosed && this.#nursery.size === 0;
