@@ -57,7 +57,6 @@ export {
   IncompleteReadError,
   LimitOverrunError,
   type LinesOptions,
-  type ReadOptions,
   StreamReader,
   type StreamReaderOptions,
   type StreamReaderStatistics,

@@ -36,9 +36,16 @@ import {
   type Socket,
 } from 'node:net';
 import { createServer as tlsCreateServer, type TlsOptions } from 'node:tls';
-import { type EventLoop, InvalidStateError, isCancellation, type TaskStatus } from '../index.js';
+import {
+  type EventLoop,
+  InvalidStateError,
+  isCancellation,
+  type SignalOptions,
+  type TaskStatus,
+} from '../index.js';
 import {
   currentCancelNode,
+  enterWait,
   currentLoop,
   Nursery,
   ParkingLot,
@@ -60,12 +67,11 @@ import {
   checkObject,
   checkOptions,
   checkSignal,
-  checkSignalOptions,
   optionNames,
 } from '../_internal/validate.js';
 import { checkAddress } from './connection.js';
 import { type HostIo, hostIoOf, hostOperation } from './host-wait.js';
-import type { ReadOptions, StreamReader } from './stream-reader.js';
+import type { StreamReader } from './stream-reader.js';
 import type { StreamWriter } from './stream-writer.js';
 import { type SocketKind, SocketTransport } from './transport.js';
 
@@ -162,7 +168,7 @@ export class Server implements AsyncDisposable {
     this.#io = hostIoOf(loop);
     // The handlers' nursery, under the starting code's scope: cancelling that
     // scope (or the task ending) cancels the handlers, and closes the listener.
-    this.#nursery = new Nursery({ onEnd: this.#ended });
+    this.#nursery = new Nursery();
     const node = this.#nursery.enter(currentCancelNode, undefined);
     node?.signal.addEventListener(
       'abort',
@@ -244,10 +250,9 @@ export class Server implements AsyncDisposable {
    *
    * **Cancellation:** cancel-safe: only the waiting stops.
    */
-  waitClosed(options?: ReadOptions): Promise<void> {
+  waitClosed(options?: SignalOptions): Promise<void> {
     try {
-      checkSignalOptions('Server.waitClosed()', options);
-      throwIfCancelled(options?.signal);
+      enterWait('Server.waitClosed()', options);
       if (this.#done()) return RESOLVED;
       return this.#park(
         (this.#closers ??= new ParkingLot()).enqueue('Server.waitClosed', options?.signal),
@@ -333,19 +338,20 @@ export class Server implements AsyncDisposable {
       typeof peer === 'object' && peer !== null
         ? `handler ${(peer as AddressInfo).address}:${(peer as AddressInfo).port}`
         : `handler ${this.#path ?? 'connection'}`;
-    this.#nursery.spawn(() => this.#serve(transport), { name });
+    this.#nursery.spawn(() => this.#handler(transport.reader, transport.writer), {
+      name,
+      onEnd: (task) => {
+        this.#ended(task, transport);
+      },
+    });
     this.#io?.activity();
   };
 
-  async #serve(transport: SocketTransport): Promise<void> {
-    try {
-      await this.#handler(transport.reader, transport.writer);
-    } finally {
-      transport.writer.close();
-    }
-  }
-
-  readonly #ended = (task: Task): void => {
+  // A handler ended, however: its connection is closed. Here rather than in a
+  // finally around the handler, so that a handler task cancelled before it
+  // started (the server was cancelled as the connection came) closes it too.
+  #ended(task: Task, transport: SocketTransport): void {
+    transport.writer.close();
     const outcome = taskOutcome(task);
     if (outcome.state === 'error') {
       this.#loop.callExceptionHandler({
@@ -355,7 +361,7 @@ export class Server implements AsyncDisposable {
       });
     }
     this.#maybeClosed();
-  };
+  }
 
   #done(): boolean {
     return !this.#serving && this.#listenerClosed && this.#nursery.size === 0;

@@ -28,7 +28,7 @@
  * ```
  * @module
  */
-import { InvalidStateError } from '../index.js';
+import { InvalidStateError, type SignalOptions } from '../index.js';
 import {
   parkThen,
   rejected,
@@ -117,17 +117,12 @@ export interface StreamReaderOptions {
   readonly limit?: number;
 }
 
-export interface ReadOptions {
-  /** Stop waiting (with `CancelledError`) when this signal aborts; nothing is lost. */
-  readonly signal?: AbortSignal;
-}
-
-export interface LinesOptions extends ReadOptions {
+export interface LinesOptions extends SignalOptions {
   /** Keep each line's `\n` (or `\r\n`); default false. */
   readonly keepEnds?: boolean;
 }
 
-export interface ChunksOptions extends ReadOptions {
+export interface ChunksOptions extends SignalOptions {
   /** The largest chunk to yield, in bytes; default the reader's `limit`. */
   readonly size?: number;
 }
@@ -316,7 +311,7 @@ export class StreamReader {
    *
    * @throws {BusyResourceError} if another task's read is waiting on this reader.
    */
-  read(n = -1, options?: ReadOptions): Promise<Buffer> {
+  read(n = -1, options?: SignalOptions): Promise<Buffer> {
     try {
       if (typeof n !== 'number' || !Number.isInteger(n)) {
         throw new RangeError(
@@ -342,7 +337,7 @@ export class StreamReader {
    * discarded (up to and with its `\n`, or the whole buffer when it has none yet).
    * @throws {BusyResourceError} if another task's read is waiting on this reader.
    */
-  readline(options?: ReadOptions): Promise<Buffer> {
+  readline(options?: SignalOptions): Promise<Buffer> {
     try {
       const signal = this.#enter('readline', options);
       this.#sep = NEWLINE;
@@ -364,7 +359,7 @@ export class StreamReader {
    * bytes stay in the buffer.
    * @throws {BusyResourceError} if another task's read is waiting on this reader.
    */
-  readUntil(separator: Uint8Array | string = NEWLINE, options?: ReadOptions): Promise<Buffer> {
+  readUntil(separator: Uint8Array | string = NEWLINE, options?: SignalOptions): Promise<Buffer> {
     try {
       let sep: Buffer;
       if (typeof separator === 'string') sep = Buffer.from(separator);
@@ -397,7 +392,7 @@ export class StreamReader {
    * bytes that were there, now taken out of the buffer.
    * @throws {BusyResourceError} if another task's read is waiting on this reader.
    */
-  readExactly(n: number, options?: ReadOptions): Promise<Buffer> {
+  readExactly(n: number, options?: SignalOptions): Promise<Buffer> {
     try {
       checkCount('StreamReader.readExactly()', 'n', n);
       const signal = this.#enter('readExactly', options);
@@ -514,7 +509,7 @@ export class StreamReader {
     op: number,
     shape: number,
     n: number,
-    options: ReadOptions | undefined,
+    options: SignalOptions | undefined,
   ): Promise<IteratorResult<Buffer | string>> {
     try {
       const signal = this.#enter(op === LINE ? 'readline' : 'read', options);
@@ -528,7 +523,7 @@ export class StreamReader {
   }
 
   // The opening every read shares: its options, and one reader at a time.
-  #enter(method: string, options: ReadOptions | undefined): AbortSignal | undefined {
+  #enter(method: string, options: SignalOptions | undefined): AbortSignal | undefined {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       checkSignalOptions(`StreamReader.${method}()`, options);

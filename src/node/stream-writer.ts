@@ -31,20 +31,21 @@ import {
   InvalidStateError,
   isCancellation,
   moveOnAfter,
+  type SignalOptions,
 } from '../index.js';
 import {
+  enterWait,
   ParkingLot,
   parkThen,
   RESOLVED,
   rejected,
   resumed,
   type Suspension,
-  throwIfCancelled,
 } from '../core/lowlevel.js';
 import { inspectSymbol, show } from '../_internal/inspect.js';
-import { checkMadeBy, checkSignalOptions, describe, isIterable } from '../_internal/validate.js';
+import { checkMadeBy, describe, isIterable } from '../_internal/validate.js';
 import type { HostIo } from './host-wait.js';
-import type { ReadOptions, StreamReader } from './stream-reader.js';
+import type { StreamReader } from './stream-reader.js';
 
 /** How long disposal waits for a graceful close before it resets the connection, in ms. */
 export const DISPOSE_GRACE = 5_000;
@@ -177,7 +178,7 @@ export class StreamWriter {
    * peer is an error, never a hang).
    * @throws {ClosedResourceError} when `abort()` is called while waiting.
    */
-  drain(options?: ReadOptions): Promise<void> {
+  drain(options?: SignalOptions): Promise<void> {
     try {
       const signal = this.#enter('drain', options);
       // asyncio: a reader that failed (a reset) fails the writer's drain too.
@@ -201,7 +202,7 @@ export class StreamWriter {
    * the connection is aborted): after a cancelled `writeAll()` the stream's state
    * is unknown, so close or abort it.
    */
-  writeAll(data: Uint8Array | string, options?: ReadOptions): Promise<void> {
+  writeAll(data: Uint8Array | string, options?: SignalOptions): Promise<void> {
     try {
       this.#enter('writeAll', options);
       this.write(data);
@@ -281,7 +282,7 @@ export class StreamWriter {
    * @throws the connection's error when it was lost with one (a reset), as
    * asyncio's `wait_closed` does.
    */
-  waitClosed(options?: ReadOptions): Promise<void> {
+  waitClosed(options?: SignalOptions): Promise<void> {
     try {
       const signal = this.#enter('waitClosed', options);
       if (this.#closed) return this.#lostError === undefined ? RESOLVED : rejected(this.#lostError);
@@ -408,14 +409,9 @@ export class StreamWriter {
       : new BrokenResourceError(`StreamWriter.${method}(): the connection is closed`);
   }
 
-  #enter(method: string, options: ReadOptions | undefined): AbortSignal | undefined {
-    if (options === undefined) {
-      throwIfCancelled();
-      return undefined;
-    }
-    checkSignalOptions(`StreamWriter.${method}()`, options);
-    throwIfCancelled(options.signal);
-    return options.signal;
+  #enter(method: string, options: SignalOptions | undefined): AbortSignal | undefined {
+    enterWait(`StreamWriter.${method}()`, options);
+    return options?.signal;
   }
 
   #park(s: Suspension): Promise<void> {
