@@ -1,7 +1,8 @@
 // `npm run bench`: every (workload × implementation) cell in a fresh process,
 // repeated and interleaved (rep 1 of every cell, then rep 2, …) so drift on a
 // shared machine hits every cell alike; prints one markdown table per workload
-// with the median, the spread, the ratio to raw, and the peak RSS.
+// with the median, the spread, the ratio to raw, and the peak RSS. corio runs from
+// dist/ (the script builds it first), as its users run it; see bench/cell.ts.
 //
 //   npm run bench                 5 repetitions, every cell at full N
 //   npm run bench -- --quick      one pass, the slowest peers at a smaller N (under 2 min)
@@ -53,7 +54,6 @@ for (let rep = 1; rep <= reps; rep++) {
       process.execPath,
       [
         '--expose-gc',
-        '--conditions=corio-source',
         '--import',
         'tsx',
         // Workers load TypeScript too (W12), also on Node 20.

@@ -43,7 +43,6 @@ function cell(workload: string, impl: string, n: number): Cell {
     [
       '--expose-gc',
       '--max-old-space-size=8192',
-      '--conditions=corio-source',
       '--import',
       'tsx',
       join(here, 'cell.ts'),
