@@ -324,27 +324,56 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     this.#workers?.cancel('map(): the pipeline was closed');
   }
 
-  async next(): Promise<IteratorResult<Awaited<R>, undefined>> {
-    if (this.#closed) return { done: true, value: undefined };
+  // Not async (docs/design.md, "One way to wait"): a result that is ready is
+  // handed over at once, and a wait for one ends in one shared reaction.
+  next(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    if (this.#closed) return DONE;
     if (this.#workers === null) this.#start();
     try {
-      for (;;) {
-        throwIfCancelled();
-        if (this.#errors.length > 0) break;
-        const value = this.#take();
-        if (value !== NONE) return { done: false, value };
-        if (this.#sourceDone && this.#running === 0) break;
-        const s = suspend<undefined>('map: waiting for a result', this, CLEAR_ON_ABORT);
-        this.#consumer = s;
-        await s.promise;
-        resumed(s);
-      }
+      throwIfCancelled();
+      return this.#step();
     } catch (error) {
-      await this.#close();
-      throw error;
+      return this.#closeThrowing(error);
     }
+  }
+
+  // One step of next(): the next result, the end, or a wait for either.
+  #step(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    if (this.#errors.length > 0) return this.#closeDone();
+    const value = this.#take();
+    if (value !== NONE) return Promise.resolve({ done: false, value });
+    if (this.#sourceDone && this.#running === 0) return this.#closeDone();
+    const s = suspend<undefined>('map: waiting for a result', this, CLEAR_ON_ABORT);
+    this.#consumer = s;
+    // Not parkThen: a consumer cancelled while it waits must close the map (cancel
+    // and await the calls) before its CancelledError reaches it.
+    return s.promise.then(ConcurrentMap.#resume, this.#abortedWait) as Promise<
+      IteratorResult<Awaited<R>, undefined>
+    >;
+  }
+
+  readonly #abortedWait = (error: unknown): Promise<never> => this.#closeThrowing(error);
+
+  // A waiting next() was woken: a result is usually ready now.
+  static #resume(woken: unknown): unknown {
+    const s = woken as Suspension;
+    const map = s.owner as ConcurrentMap<unknown, unknown>;
+    try {
+      resumed(s);
+    } catch (error) {
+      return map.#closeThrowing(error);
+    }
+    return map.#step();
+  }
+
+  async #closeDone(): Promise<IteratorResult<Awaited<R>, undefined>> {
     await this.#close();
     return { done: true, value: undefined };
+  }
+
+  async #closeThrowing(error: unknown): Promise<never> {
+    await this.#close();
+    throw error;
   }
 
   #take(): Awaited<R> | typeof NONE {
@@ -389,3 +418,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
 }
 
 const NONE: unique symbol = Symbol('none');
+const DONE: Promise<IteratorResult<never, undefined>> = Promise.resolve({
+  done: true,
+  value: undefined,
+});

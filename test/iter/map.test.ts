@@ -81,8 +81,8 @@ test('a slow consumer stops the source from being pulled (backpressure)', () =>
       await sleep(100);
     }
     // At most 2 items are pulled ahead of the consumer: pull k+2 waits until item k
-    // is taken (taking it frees the slot a worker waits for; the worker pulls
-    // after the consumer's step returns). At the break, nothing more is pulled.
+    // is taken (taking it frees the slot a worker waits for, and the worker may
+    // pull before the consumer's body runs). At the break, nothing more is pulled.
     assert.deepEqual(trace.lines, [
       '0 pull 0',
       '0 start 0',
@@ -90,8 +90,8 @@ test('a slow consumer stops the source from being pulled (backpressure)', () =>
       '0 start 1',
       '1 end 0',
       '1 end 1',
-      '1 got 0',
       '1 pull 2',
+      '1 got 0',
       '1 start 2',
       '2 end 2',
       '101 got 10',
@@ -117,8 +117,8 @@ test('break cancels the running calls, waits for them, and closes the source', (
       break;
     }
     trace.log('after the loop');
-    // Taking item 0 frees a slot, but the consumer breaks before a worker uses it:
-    // item 3 is never pulled.
+    // Taking item 0 frees a slot, and a worker pulls item 3 before the consumer's
+    // body runs; the break then drops it with the source.
     assert.deepEqual(trace.lines, [
       '0 pull 0',
       '0 start 0',
@@ -127,6 +127,7 @@ test('break cancels the running calls, waits for them, and closes the source', (
       '0 pull 2',
       '0 start 2',
       '5 end 0',
+      '5 pull 3',
       '5 got 0',
       '5 cancelled 1',
       '5 cancelled 2',
@@ -186,6 +187,7 @@ test('a throw in the consumer cancels the running calls and closes the source', 
       '0 pull 1',
       '0 start 1',
       '1 end 0',
+      '1 pull 2',
       '1 cancelled 1',
       '1 source closed',
     ]);
