@@ -35,6 +35,7 @@ import { moveOnAt } from '../cancel/timeout.js';
 import { currentLoop } from '../core/loop.js';
 import { awaitPromise } from '../core/suspend.js';
 import { isCancellation } from '../errors.js';
+import { fusable } from './fused.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 export interface ChunkOptions {
@@ -59,12 +60,13 @@ export function chunk<T>(n: number, options?: ChunkOptions): Operator<T, T[]> {
     options?.within === undefined
       ? undefined
       : checkDelay('chunk()', 'options.within', options.within);
-  return (source: Source<T>) => {
-    const items = asAsync('chunk()', source);
-    return within === undefined || within === Infinity
-      ? bySize(items, n)
-      : bySizeOrTime(items, n, within);
-  };
+  if (within === undefined || within === Infinity) {
+    return fusable((source: Source<T>) => bySize(asAsync('chunk()', source), n), {
+      kind: 'chunk',
+      n,
+    });
+  }
+  return (source: Source<T>) => bySizeOrTime(asAsync('chunk()', source), n, within);
 }
 
 async function* bySize<T>(

@@ -16,6 +16,7 @@
  * @module
  */
 import { checkFunction, isThenable } from '../_internal/validate.js';
+import { fusable } from './fused.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 /** Keeps the items for which `predicate(item, index)` is truthy (it may be async). */
@@ -25,15 +26,18 @@ export function filter<T, S extends T>(
 export function filter<T>(predicate: (item: T, index: number) => unknown): Operator<T, T>;
 export function filter<T>(predicate: (item: T, index: number) => unknown): Operator<T, T> {
   checkFunction('filter()', 'predicate', predicate);
-  return (source: Source<T>) => {
-    const items = asAsync('filter()', source);
-    return (async function* () {
-      let i = 0;
-      for await (const item of items) {
-        // A synchronous predicate is not awaited: that would cost a microtask hop per item.
-        const keep = predicate(item, i++);
-        if (isThenable(keep) ? await keep : keep) yield item;
-      }
-    })();
-  };
+  return fusable(
+    (source: Source<T>) => {
+      const items = asAsync('filter()', source);
+      return (async function* () {
+        let i = 0;
+        for await (const item of items) {
+          // A synchronous predicate is not awaited: that would cost a microtask hop per item.
+          const keep = predicate(item, i++);
+          if (isThenable(keep) ? await keep : keep) yield item;
+        }
+      })();
+    },
+    { kind: 'filter', fn: predicate as (item: unknown, index: number) => unknown },
+  );
 }

@@ -44,6 +44,7 @@ import {
   wake,
 } from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
+import { fusable } from './fused.js';
 import { type Operator, type Source, asAsync, syncItems } from './source.js';
 import { Nursery, ParkingLot } from '../core/lowlevel.js';
 import { Lock } from '../sync/lock.js';
@@ -75,9 +76,14 @@ export function map<T, R>(
   const concurrency = checkSize('map()', 'options.concurrency', options?.concurrency ?? 1, 1);
   checkBoolean('map()', 'options.ordered', options?.ordered);
   const ordered = options?.ordered ?? true;
+  if (concurrency === 1) {
+    return fusable((source: Source<T>) => sequential(asAsync('map()', source), fn), {
+      kind: 'map',
+      fn: fn as (item: unknown, index: number) => unknown,
+    });
+  }
   return (source: Source<T>) => {
     const items = asAsync('map()', source);
-    if (concurrency === 1) return sequential(items, fn);
     return {
       [Symbol.asyncIterator]: () =>
         new ConcurrentMap(items, syncItems(source), fn, concurrency, ordered),

@@ -16,6 +16,7 @@
  * @module
  */
 import { checkFunction } from '../_internal/validate.js';
+import { fuseRuns } from './fused.js';
 import { type Operator, type Source, asAsync } from './source.js';
 
 export function pipe<A>(source: Source<A>): AsyncIterable<A>;
@@ -77,6 +78,7 @@ export function pipe(
     checkFunction('pipe()', `operators[${i}]`, op);
   });
   let stage: AsyncIterable<unknown> = asAsync('pipe()', source);
-  for (const op of operators) stage = op(stage);
+  // Runs of sequential stages (map, filter, chunk by size) run as one generator.
+  for (const op of fuseRuns(operators)) stage = op(stage);
   return stage;
 }

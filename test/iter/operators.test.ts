@@ -8,6 +8,7 @@ import {
   enumerate,
   filter,
   forEach,
+  map,
   pipe,
   range,
   reduce,
@@ -359,4 +360,53 @@ test('forEach with concurrency over a source that waits runs in virtual time (#1
     );
     assert.deepEqual(trace.lines, ['25 done 0', '35 done 1', '50 done 2', '60 done 3']);
     assert.equal(pulls.max, 1, 'one next() at a time');
+  }));
+
+test('pipe runs map, filter and chunk as one fused stage with the same results, indexes, errors and cleanup (#16)', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    const stages = () =>
+      [
+        map((n: number, i) => {
+          trace.log(`map ${n}@${i}`);
+          return n % 2 === 0 ? n * 10 : sleep(1, n * 10);
+        }),
+        filter((n: number, i) => {
+          trace.log(`filter ${n}@${i}`);
+          return n !== 30;
+        }),
+        chunk<number>(2),
+      ] as const;
+    const [m, f, c] = stages();
+    const fused = await toArray(pipe(range(0, 6), m, f, c));
+    const fusedTrace = trace.lines.splice(0);
+    const [m2, f2, c2] = stages();
+    const apart = await toArray(c2(f2(m2(range(0, 6)))));
+    assert.deepEqual(fused, apart);
+    assert.deepEqual(fused, [[0, 10], [20, 40], [50]]);
+    // The same calls in the same order, each stage with its own index.
+    assert.deepEqual(
+      fusedTrace.map((l) => l.replace(/^\d+ /, '')),
+      trace.lines.map((l) => l.replace(/^\d+ /, '')),
+    );
+    // An error in a fused stage reaches the consumer and closes the source.
+    async function* source() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        trace.log('source closed');
+      }
+    }
+    const err = await toArray(
+      pipe(
+        source(),
+        map((n: number) => {
+          if (n === 3) throw new RangeError('bad item');
+          return n;
+        }),
+        filter(() => true),
+      ),
+    ).catch((e: unknown) => e);
+    assert.equal((err as Error).message, 'bad item');
+    assert.equal(trace.lines.at(-1)?.endsWith('source closed'), true);
   }));
