@@ -390,6 +390,7 @@ test('pipe runs map, filter and chunk as one fused stage with the same results, 
       trace.lines.map((l) => l.replace(/^\d+ /, '')),
     );
     // An error in a fused stage reaches the consumer and closes the source.
+    // eslint-disable-next-line @typescript-eslint/require-await -- a source that never waits
     async function* source() {
       try {
         for (let i = 0; ; i++) yield i;
