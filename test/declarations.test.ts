@@ -79,6 +79,7 @@ test('the built declarations type-check in a strict project with skipLibCheck fa
       // a stripped @internal constructor would read as a public one taking nothing.
       "import * as iter from 'corio/iter';",
       "import * as node from 'corio/node';",
+      "import * as lowlevel from 'corio/lowlevel';",
       'export function handMade(): void {',
       ...[
         'corio.Guard',
@@ -91,6 +92,7 @@ test('the built declarations type-check in a strict project with skipLibCheck fa
         'iter.PoolLease',
         'iter.ContextManagerHandle',
         'node.Process',
+        'lowlevel.ScheduledStep',
       ].flatMap((cls) => ['  // @ts-expect-error', `  void new ${cls}();`]),
       '}',
       '',

@@ -42,7 +42,8 @@ import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
 import type { Instrument } from './instrument.js';
 import { context, currentNode } from './context.js';
-import { type Suspension, wake } from './suspend.js';
+import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
+import { Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
 import { Handle, type TimerHandle, Timers } from './timers.js';
 import { UnretrievedErrors } from './unretrieved.js';
@@ -106,6 +107,11 @@ export class EventLoop {
   _instrument: Instrument | null = null;
   /** @internal Waiters of waitAllTasksBlocked(), woken when no task is runnable. */
   _blockedWaiters: Suspension[] = [];
+  /**
+   * @internal The scheduler that orders this loop's steps (see scheduler.ts,
+   * `setScheduler()`); null: the loop's own order, at one null check per step.
+   */
+  _scheduler: Scheduler | null = null;
 
   constructor(clock: Clock = new SystemClock()) {
     checkClock('new EventLoop()', 'clock', clock);
@@ -223,6 +229,15 @@ export class EventLoop {
   // The clock's alarm rang: run the timers that are due, in deadline order.
   #fireTimers(): void {
     for (let top = this.#timers.nextDue(); top !== null; top = this.#timers.nextDue()) {
+      if (this._scheduler !== null && (this._scheduler.busy() || this.#timers.hasDue())) {
+        // One of several things to order (another timer is due too, or steps
+        // are held already): held, not run. Its callback runs when the
+        // scheduler takes the step, unless it is cancelled before. A lone due
+        // timer just fires.
+        const wait = top.arg instanceof Suspension ? top.arg : null;
+        this._scheduler.hold(heldTimer(this, top, wait));
+        continue;
+      }
       const fn = top.fn as (arg: unknown) => void;
       top.fn = null;
       this._instrument?.timerFired?.(top);
@@ -233,6 +248,20 @@ export class EventLoop {
 
   // A timer was set while every task is blocked: a virtual clock may now jump to it.
   #timerArmed(): void {
+    if (this._runnable === 0) this.#scheduleIdle();
+  }
+
+  /** @internal Runs a due timer its scheduler held (scheduler.ts), unless it was cancelled. */
+  _runDueTimer(timer: TimerHandle): void {
+    const fn = timer.fn;
+    if (fn === null) return;
+    timer.fn = null;
+    this._instrument?.timerFired?.(timer);
+    this.#invoke(fn, timer.arg);
+  }
+
+  /** @internal After a held step ran: with no task runnable, look for idleness again. */
+  _afterHeldStep(): void {
     if (this._runnable === 0) this.#scheduleIdle();
   }
 
@@ -271,6 +300,10 @@ export class EventLoop {
 
   /** @internal Queues a task's first step for the next microtask. */
   _queueStart(task: Task): void {
+    if (this._scheduler !== null) {
+      this._scheduler.hold(heldStart(this, task));
+      return;
+    }
     this.#starting.push(task);
     if (!this.#startScheduled) {
       this.#startScheduled = true;
@@ -353,6 +386,8 @@ export class EventLoop {
   #onIdle(): void {
     this.#idleScheduled = false;
     if (this._runnable > 0 || this.#soon.length > 0 || this.#closed) return;
+    // Steps held by a scheduler are work in progress; it calls _afterHeldStep().
+    if (this._scheduler?.busy() === true) return;
     if (this._blockedWaiters.length > 0) {
       const waiters = this._blockedWaiters;
       this._blockedWaiters = [];

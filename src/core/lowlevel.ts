@@ -20,6 +20,8 @@
  *   `close()` cancels and joins them.
  * - **Task outcomes** for combinators: `watchTask`/`unwatchTask`,
  *   `taskOutcome`, `retrieveOutcome`, `cancelTask`.
+ * - **Scheduling.** `setScheduler()`: a tool (`explore()` in `corio/testing`)
+ *   decides the order of task starts, resumptions and due timers.
  *
  * The rule every waiting method follows: it is a plain function (not `async`)
  * that checks its input and `throwIfCancelled()` first, returns a settled
@@ -64,7 +66,8 @@ import { cancelAndJoin as joinCancelled } from './await-task.js';
 import { CancelNode, effectiveCancel, isTaskNode, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { CancelledError } from '../errors.js';
-import { type EventLoop, currentLoop } from './loop.js';
+import { type EventLoop, currentLoop, getRunningLoop } from './loop.js';
+import type { Scheduler } from './scheduler.js';
 import type { TimerHandle } from './timers.js';
 import type { Suspension } from './suspend.js';
 import type { Task } from './task.js';
@@ -102,6 +105,12 @@ export {
 } from './instrument.js';
 export { type DebugMode, type DebugOptions, type DebugSession, setDebugMode } from './run.js';
 export { CancelNode } from './cancel-node.js';
+export {
+  type ResumeOutcome,
+  ScheduledStep,
+  type Scheduler,
+  type StepKind,
+} from './scheduler.js';
 
 /**
  * The innermost live cancel node the calling code runs in: its task, or a
@@ -287,4 +296,28 @@ export function parentTaskOf(task: Task): Task | null {
 /** The loop time `task` started at, in whole ms, or -1 while it waits to start. */
 export function taskStartTime(task: Task): number {
   return task._startedAt;
+}
+
+/**
+ * Makes `scheduler` decide the order of the running loop's steps from now on —
+ * task starts, resumptions of ended waits, callbacks of due timers — until the
+ * loop closes or `setScheduler(null)` hands the order back to the loop. Steps
+ * already held stay with the scheduler that holds them. For testing tools:
+ * `explore()` in `corio/testing` is built on it (see `Scheduler` for an example).
+ *
+ * @throws {InvalidStateError} outside `run()`.
+ * @throws {TypeError} if `scheduler` has no `hold` and `busy` methods.
+ */
+export function setScheduler(scheduler: Scheduler | null): void {
+  if (
+    scheduler !== null &&
+    (typeof scheduler !== 'object' ||
+      typeof scheduler.hold !== 'function' ||
+      typeof scheduler.busy !== 'function')
+  ) {
+    throw new TypeError(
+      'setScheduler(): `scheduler` must have hold() and busy() methods, or be null',
+    );
+  }
+  getRunningLoop()._scheduler = scheduler;
 }

@@ -44,6 +44,7 @@ import { CancelledError } from '../errors.js';
 import { type CancelNode, effectiveCancel } from './cancel-node.js';
 import { currentNode } from './context.js';
 import type { WaitOutcome } from './instrument.js';
+import { heldResume } from './scheduler.js';
 import type { Task } from './task.js';
 
 const PARKED = 0;
@@ -282,9 +283,38 @@ export function wake<T>(s: Suspension<T>, value: T): boolean {
   s.state = WOKEN;
   s.value = value;
   release(s, 'value');
-  if (s.onWoken === null) s.resolve(s.kind.direct === true ? value : s);
-  else queueResume(s);
+  // The scheduler hook (scheduler.ts): off, one null check per wake-up.
+  const node = s.node;
+  if (node === null || node.loop._scheduler === null) resumeWoken(s);
+  else node.loop._scheduler.hold(heldResume(node.loop, s, 0, undefined, resumeHeld));
   return true;
+}
+
+// A woken wait's caller goes on: its promise settles (now, or in the next drain
+// of onWoken reactions).
+function resumeWoken(s: Suspension): void {
+  if (s.onWoken === null) s.resolve(s.kind.direct === true ? s.value : s);
+  else queueResume(s);
+}
+
+function resumeFailed(s: Suspension, error: unknown): void {
+  const onFailed = s.onFailed;
+  if (onFailed === null) {
+    s.reject(error);
+    return;
+  }
+  try {
+    s.resolve(onFailed(error));
+  } catch (thrown) {
+    s.reject(thrown);
+  }
+}
+
+// A resumption a scheduler held (scheduler.ts) goes on: 0 woken, 1 failed, 2 aborted.
+function resumeHeld(s: Suspension, outcome: number, error: unknown): void {
+  if (outcome === 0) resumeWoken(s);
+  else if (outcome === 1) resumeFailed(s, error);
+  else s.reject(error);
 }
 
 /** Wakes a parked wait with an error. Returns false if it was no longer parked. */
@@ -292,16 +322,9 @@ export function fail(s: Suspension, error: unknown): boolean {
   if (s.state !== PARKED) return false;
   s.state = WOKEN;
   release(s, 'error');
-  const onFailed = s.onFailed;
-  if (onFailed === null) {
-    s.reject(error);
-    return true;
-  }
-  try {
-    s.resolve(onFailed(error));
-  } catch (thrown) {
-    s.reject(thrown);
-  }
+  const node = s.node;
+  if (node === null || node.loop._scheduler === null) resumeFailed(s, error);
+  else node.loop._scheduler.hold(heldResume(node.loop, s, 1, error, resumeHeld));
   return true;
 }
 
@@ -349,7 +372,9 @@ export function abortSuspension(s: Suspension, reason: unknown): void {
   if (s.state !== PARKED || !s.kind.abort(s)) return;
   s.state = ABORTED;
   release(s, 'cancelled');
-  s.reject(reason);
+  const node = s.node;
+  if (node === null || node.loop._scheduler === null) s.reject(reason);
+  else node.loop._scheduler.hold(heldResume(node.loop, s, 2, reason, resumeHeld));
 }
 
 /**

@@ -260,6 +260,12 @@ export class Timers {
     return top;
   }
 
+  /** Whether another live timer is due now: a tie a loop's scheduler orders (scheduler.ts). */
+  hasDue(): boolean {
+    const top = this.#heap.peek();
+    return top !== undefined && top.when <= this.#clock.now();
+  }
+
   /** Gives the clock the next deadline, after the due timers have run. */
   rearm(): void {
     const next = this.#heap.peek()?.when ?? Infinity;
