@@ -105,8 +105,12 @@ test('corio/iter exports exactly its public surface', async () => {
 
 test('corio/testing exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/testing'), [
+    'NondeterminismError',
+    'ScheduleFailure',
     'VirtualClock',
     'assertCheckpoints',
+    'explore',
+    'replaySchedule',
     'setDefaultClock',
     'waitAllTasksBlocked',
   ]);

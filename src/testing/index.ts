@@ -14,4 +14,15 @@
  */
 export { assertCheckpoints } from './assert-checkpoints.js';
 export { setDefaultClock, waitAllTasksBlocked } from '../core/lowlevel.js';
+export {
+  type ExploreOptions,
+  type ExploreReport,
+  type ExploreStrategy,
+  explore,
+  type ReplayOptions,
+  replaySchedule,
+} from './explore.js';
+export type { FailureKind, ScheduleStep } from './explore-run.js';
+export type { Decision } from './schedule.js';
+export { NondeterminismError, ScheduleFailure } from './schedule-failure.js';
 export { VirtualClock, type VirtualClockOptions } from './virtual-clock.js';

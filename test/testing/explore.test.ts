@@ -1,0 +1,365 @@
+// explore(): schedules, failures of every kind, shrinking, replay tokens and the
+// nondeterminism it refuses to pass over.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  CancelledError,
+  checkpoint,
+  createTask,
+  DeadlockError,
+  Event,
+  Lock,
+  sleep,
+  taskGroup,
+} from 'corio';
+import {
+  explore,
+  NondeterminismError,
+  replaySchedule,
+  ScheduleFailure,
+  type ExploreOptions,
+} from 'corio/testing';
+
+async function failure(
+  fn: () => Promise<void>,
+  options?: ExploreOptions,
+): Promise<ScheduleFailure> {
+  try {
+    await explore(fn, options);
+  } catch (error) {
+    if (error instanceof ScheduleFailure) return error;
+    throw error;
+  }
+  assert.fail('explore() found nothing');
+}
+
+// A's and B's sleeps end at the same instant; the code assumes A goes on first.
+async function tie(): Promise<void> {
+  const order: string[] = [];
+  await taskGroup((tg) => {
+    tg.spawn(
+      async () => {
+        await sleep(10);
+        order.push('A');
+      },
+      { name: 'A' },
+    );
+    tg.spawn(
+      async () => {
+        await sleep(10);
+        order.push('B');
+      },
+      { name: 'B' },
+    );
+  });
+  if (order[0] !== 'A') throw new Error(`B went first: ${order.join()}`);
+}
+
+test('the first run is corio default order; a passing test gets a report', async () => {
+  let runs = 0;
+  const report = await explore(
+    async () => {
+      runs++;
+      await taskGroup((tg) => {
+        tg.spawn(() => sleep(1));
+        tg.spawn(() => sleep(1));
+      });
+    },
+    { runs: 20, seed: 5 },
+  );
+  assert.equal(report.seed, 5);
+  assert.equal(report.runs, 20);
+  // The default order runs twice (the second time to check that it is deterministic).
+  assert.equal(runs, 21);
+  assert.ok(report.schedules > 1 && report.schedules <= 20);
+  assert.ok(report.steps > 0);
+  assert.equal(report.exhausted, false);
+  assert.deepEqual(report.warnings, []);
+});
+
+test('a failure carries the cause, the seed, the shrunk deviation, a token and a diagram', async () => {
+  const error = await failure(tie, { seed: 1 });
+  assert.equal(error.name, 'ScheduleFailure');
+  assert.equal(error.kind, 'error');
+  assert.equal(error.seed, 1);
+  assert.ok(error.run >= 2);
+  assert.match((error.cause as Error).message, /B went first/);
+  assert.equal(error.deviations.length, 1);
+  assert.match(error.message, /B: sleep\(10\)`? went on alone, before|went on in the order/);
+  assert.match(error.message, /CORIO_REPLAY=c1\./);
+  assert.match(error.token, /^c1\.[0-9a-f]{8}\.1\.\d+\.[\w-]*$/);
+  assert.ok(error.schedule.length >= error.deviations.length);
+  const diagram = error.toMermaid();
+  assert.match(diagram, /^sequenceDiagram\n/);
+  assert.match(diagram, /loop->>B: resume after sleep\(10\)/);
+  // B resumes before A in the diagram: resumptions are drawn when they happen.
+  assert.ok(diagram.indexOf('loop->>B: resume') < diagram.indexOf('loop->>A: resume'));
+});
+
+test('the same seed explores the same schedules; a token replays the failure exactly', async () => {
+  const first = await failure(tie, { seed: 77 });
+  const second = await failure(tie, { seed: 77 });
+  assert.equal(first.run, second.run);
+  assert.equal(first.token, second.token);
+  await assert.rejects(replaySchedule(first.token, tie), (error: unknown) => {
+    assert.ok(error instanceof ScheduleFailure);
+    assert.equal(error.run, 0);
+    assert.match(error.message, /when its schedule was replayed/);
+    assert.deepEqual(
+      error.schedule.map((s) => s.ran),
+      first.schedule.map((s) => s.ran),
+    );
+    return true;
+  });
+});
+
+test('CORIO_REPLAY makes the matching explore() call replay its token', async (t) => {
+  const found = await failure(tie, { seed: 3 });
+  process.env['CORIO_REPLAY'] = `c1.00000000.0.0.AA,${found.token}`;
+  t.after(() => {
+    delete process.env['CORIO_REPLAY'];
+  });
+  const replayed = await failure(tie, { seed: 999 });
+  assert.equal(replayed.run, 0);
+  assert.equal(replayed.token, found.token);
+  // Another test's explore() ignores the token.
+  const report = await explore(() => sleep(1), { runs: 3 });
+  assert.equal(report.runs, 3);
+});
+
+test('replaying a schedule the test no longer follows stops with NondeterminismError', async () => {
+  const found = await failure(tie, { seed: 3 });
+  await assert.rejects(
+    replaySchedule(found.token, async () => {
+      await taskGroup((tg) => {
+        tg.spawn(() => sleep(10), { name: 'X' });
+      });
+    }),
+    (error: unknown) => {
+      assert.ok(error instanceof NondeterminismError);
+      assert.match(error.message, /nondeterministic test/);
+      assert.ok(error.step >= 0);
+      return true;
+    },
+  );
+  await assert.rejects(replaySchedule('not a token', tie), TypeError);
+  await assert.rejects(replaySchedule('c1.0000000g.1.1.AA', tie), TypeError);
+});
+
+test('a test whose schedule depends on Math.random is reported as nondeterministic', async () => {
+  await assert.rejects(
+    explore(
+      async () => {
+        await taskGroup((tg) => {
+          for (let i = 0; i < 8; i++) {
+            tg.spawn(async () => {
+              if (Math.random() < 0.5) await checkpoint();
+            });
+          }
+        });
+      },
+      { runs: 5 },
+    ),
+    NondeterminismError,
+  );
+});
+
+test('real host work during a run is named in a warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.message);
+  };
+  process.on('warning', onWarning);
+  try {
+    const report = await explore(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(1);
+      },
+      { runs: 2 },
+    );
+    assert.equal(report.warnings.length, 1);
+    assert.match(report.warnings[0] as string, /real host work \(Timeout\)/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(warnings.some((w) => w.includes('real host work')));
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('a deadlock fails with debug mode DeadlockError and its wait-for cycle', async () => {
+  const error = await failure(
+    async () => {
+      const [a, b] = [new Lock(), new Lock()];
+      await taskGroup((tg) => {
+        tg.spawn(
+          async () => {
+            using _a = await a.acquire();
+            await checkpoint();
+            using _b = await b.acquire();
+          },
+          { name: 'A' },
+        );
+        tg.spawn(
+          async () => {
+            using _b = await b.acquire();
+            await checkpoint();
+            using _a = await a.acquire();
+          },
+          { name: 'B' },
+        );
+      });
+    },
+    { seed: 1 },
+  );
+  assert.equal(error.kind, 'deadlock');
+  assert.ok(error.cause instanceof DeadlockError);
+  assert.deepEqual((error.cause).cycle, [
+    'A',
+    'Lock.acquire',
+    'B',
+    'Lock.acquire',
+    'A',
+  ]);
+});
+
+test('a wait nothing can end is a deadlock too', async () => {
+  const error = await failure(async () => {
+    await new Event().wait();
+  });
+  assert.equal(error.kind, 'deadlock');
+  assert.match(error.message, /main \(waiting: Event\.wait\)/);
+});
+
+test('more than maxSteps steps is a livelock', async () => {
+  const error = await failure(
+    async () => {
+      const stop = new Event();
+      await taskGroup((tg) => {
+        tg.spawn(async () => {
+          while (!stop.isSet()) await checkpoint();
+        });
+        tg.spawn(async () => {
+          while (!stop.isSet()) await checkpoint();
+        });
+      });
+    },
+    { maxSteps: 50, runs: 1 },
+  );
+  assert.equal(error.kind, 'livelock');
+  assert.match(error.message, /more than 50 steps/);
+});
+
+test('tasks left running and errors nobody retrieved are failures', async () => {
+  const leftover = await failure(async () => {
+    createTask(() => sleep(10), { name: 'forgotten' });
+    await sleep(1);
+  });
+  assert.equal(leftover.kind, 'leftover');
+  assert.match(leftover.message, /forgotten \(waiting: sleep\(10\)\)/);
+
+  const unretrieved = await failure(async () => {
+    createTask(
+      () => {
+        throw new RangeError('lost');
+      },
+      { name: 'thrower' },
+    );
+    await sleep(1);
+  });
+  assert.equal(unretrieved.kind, 'unretrieved');
+  assert.ok(unretrieved.cause instanceof RangeError);
+  assert.match(unretrieved.message, /thrower failed and nobody retrieved its error/);
+});
+
+test('awaiting a promise nothing settles is reported as stuck', async () => {
+  const error = await failure(async () => {
+    await sleep(1);
+    await new Promise<void>(() => {});
+  });
+  assert.equal(error.kind, 'stuck');
+  assert.match(error.message, /awaits a promise outside corio/);
+});
+
+test('injected cancellations end tasks at their waits, the test task excepted', async () => {
+  // A correct program survives them...
+  const report = await explore(
+    async () => {
+      const lock = new Lock();
+      let inside = 0;
+      await taskGroup((tg) => {
+        for (let i = 0; i < 3; i++) {
+          tg.spawn(async () => {
+            using _ = await lock.acquire();
+            inside++;
+            try {
+              await sleep(1);
+            } finally {
+              inside--;
+            }
+          });
+        }
+      });
+      if (inside !== 0 || lock.locked()) throw new Error('the lock leaked');
+    },
+    { injectCancellation: true, runs: 100, seed: 2 },
+  );
+  assert.equal(report.runs, 100);
+  // ...and one that assumes its children finish does not.
+  const error = await failure(
+    async () => {
+      let finished = 0;
+      await taskGroup((tg) => {
+        tg.spawn(async () => {
+          await sleep(1);
+          finished++;
+        });
+      });
+      if (finished !== 1) throw new Error('the child did not finish');
+    },
+    { injectCancellation: true, seed: 4 },
+  );
+  assert.equal(error.deviations.length, 1);
+  assert.match(error.message, /was cancelled \(injected\)/);
+  // An injected cancellation that reaches the test's own task is not a failure.
+  await explore(
+    async () => {
+      const child = createTask(() => sleep(5));
+      try {
+        await child;
+      } catch (error) {
+        if (!(error instanceof CancelledError)) throw error;
+      }
+    },
+    { injectCancellation: true, runs: 50, seed: 9 },
+  );
+});
+
+test('exhaustive search tries every schedule and says so; pct and random find the tie', async () => {
+  const report = await explore(
+    async () => {
+      await taskGroup((tg) => {
+        tg.spawn(() => sleep(1));
+        tg.spawn(() => sleep(1));
+      });
+    },
+    { strategy: 'exhaustive' },
+  );
+  assert.deepEqual([report.exhausted, report.runs], [true, 39]);
+  for (const strategy of ['exhaustive', 'pct', 'random'] as const) {
+    const error = await failure(tie, { strategy, seed: 11 });
+    assert.equal(error.deviations.length, 1, strategy);
+  }
+  const unshrunk = await failure(tie, { seed: 11, shrink: false });
+  assert.ok(unshrunk.deviations.length >= 1);
+});
+
+test('options are validated', async () => {
+  await assert.rejects(explore('x' as never), TypeError);
+  await assert.rejects(explore(tie, { runs: 0 }), RangeError);
+  await assert.rejects(explore(tie, { seed: -1 }), RangeError);
+  await assert.rejects(explore(tie, { strategy: 'dfs' as never }), TypeError);
+  await assert.rejects(explore(tie, { maxSteps: 1.5 }), RangeError);
+  await assert.rejects(explore(tie, { shrink: 1 as never }), TypeError);
+  await assert.rejects(explore(tie, null as never), TypeError);
+});
