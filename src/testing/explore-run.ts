@@ -93,6 +93,9 @@ export interface RunConfig {
   readonly baseline: ReadonlyMap<string, number>;
 }
 
+/** The errors the explorer made itself (a stall it found), not the test or debug mode. */
+export const ownErrors = new WeakSet<object>();
+
 /** The message of an injected cancellation, so the test's own task may end with it. */
 export const INJECTED = 'explore() injected this cancellation';
 
@@ -102,6 +105,10 @@ const TIMERS = Symbol('timers');
 const STALL_TURNS = 3;
 // Turns with timers set and no task runnable, without the clock moving.
 const FROZEN_TURNS = 100;
+// In a debug-mode replay: how often and how long to look, while debug mode's
+// own deadlock check (rechecking every 20 ms while the host has work) ends the run.
+const DEBUG_POLL_MS = 5;
+const DEBUG_POLLS = 200;
 
 // Not work of the program's: the process's stdio, immediates (the loop's and the
 // explorer's own), and handles being closed.
@@ -369,7 +376,14 @@ class RunExplorer implements Scheduler {
   #watch(): void {
     if (this.#watching || this.finished) return;
     this.#watching = true;
-    setImmediate(this.#look);
+    if (this.#config.debug !== true) {
+      setImmediate(this.#look);
+      return;
+    }
+    // Debug mode finds the stall itself, and counts our immediates as host work
+    // that might still wake a task: look on an unref'd timer, which it does not see.
+    this.#poll = setTimeout(this.#look, DEBUG_POLL_MS);
+    (this.#poll as { unref?: () => void }).unref?.();
   }
 
   // Nothing is held: is the loop still going somewhere?
@@ -395,6 +409,12 @@ class RunExplorer implements Scheduler {
       else this.#stall('stuck', 'timers are set but virtual time does not move');
       return;
     }
+    if (this.#config.debug === true) {
+      // Debug mode ends a deadlock itself (its DeadlockError is what this run is for).
+      if (this.#stillTurns < DEBUG_POLLS) this.#watch();
+      else this.#stall('deadlock', 'debug mode did not end the stall');
+      return;
+    }
     const host = hostWorkAbove(this.#config.baseline);
     if (host.work.length > 0) {
       // Real work (a host timer, a socket) may still wake a task: look again soon.
@@ -410,8 +430,7 @@ class RunExplorer implements Scheduler {
       this.#watch();
       return;
     }
-    const turns = this.#config.debug === true ? 50 * STALL_TURNS : STALL_TURNS;
-    if (this.#stillTurns < turns) {
+    if (this.#stillTurns < STALL_TURNS) {
       this.#watch();
       return;
     }
@@ -441,7 +460,9 @@ class RunExplorer implements Scheduler {
       return `  ${name} (${info.state}${waits === '' ? '' : `: ${waits}`})`;
     });
     const report = `${why}:\n${tasks.join('\n')}`;
-    this.#fail(kind, kind === 'deadlock' ? new DeadlockError(report, null) : new Error(report));
+    const error = kind === 'deadlock' ? new DeadlockError(report, null) : new Error(report);
+    ownErrors.add(error);
+    this.#fail(kind, error);
     if (kind === 'deadlock') {
       // Cancelling the test's task unwinds the waits (and run() cancels the rest).
       this.#main?.cancel('explore(): the run deadlocked');

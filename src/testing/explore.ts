@@ -13,31 +13,23 @@
  * import { sleep, taskGroup } from 'corio';
  * import { explore, ScheduleFailure } from 'corio/testing';
  *
- * // A lazy init that checks, awaits, then acts: two callers may both load.
- * async function test(): Promise<void> {
- *   let loads = 0;
- *   let config: string | undefined;
- *   const getConfig = async () => {
- *     if (config === undefined) {
- *       loads++;
- *       await sleep(10); // fetch it
- *       config = 'loaded';
- *     }
- *     return config;
- *   };
- *   await taskGroup((tg) => {
- *     tg.spawn(getConfig, { name: 'A' });
- *     tg.spawn(async () => { await sleep(5); await getConfig(); }, { name: 'B' });
- *   });
- *   if (loads !== 1) throw new Error(`loaded ${loads} times`);
- * }
- *
+ * // Two tasks wake at the same instant; the code assumes A goes on first.
  * try {
- *   await explore(test, { seed: 1 });
+ *   await explore(async () => {
+ *     const order: string[] = [];
+ *     await taskGroup((tg) => {
+ *       for (const name of ['A', 'B']) {
+ *         tg.spawn(async () => { await sleep(10); order.push(name); }, { name });
+ *       }
+ *     });
+ *     if (order[0] !== 'A') throw new Error(order.join(' before '));
+ *   }, { seed: 1 });
  * } catch (error) {
- *   if (error instanceof ScheduleFailure) console.log((error.cause as Error).message);
+ *   if (error instanceof ScheduleFailure) {
+ *     console.log((error.cause as Error).message, '|', error.deviations.length, 'deviation');
+ *   }
  * }
- * // => loaded 2 times
+ * // => B before A | 1 deviation
  * ```
  * @module
  */
@@ -46,6 +38,7 @@ import { Tracer, toMermaid } from '../trace/index.js';
 import {
   type FailureKind,
   hostResources,
+  ownErrors,
   type RunOutcome,
   runSchedule,
   type ScheduleStep,
@@ -96,6 +89,8 @@ export interface ExploreOptions {
   readonly maxSteps?: number;
   /** Shrink a failing schedule to its fewest deviations; default true. */
   readonly shrink?: boolean;
+  /** Told what a campaign that found nothing did (runs, schedules, warnings). */
+  readonly onReport?: (report: ExploreReport) => void;
 }
 
 /** What a campaign that found nothing did. */
@@ -177,6 +172,7 @@ function checkExploreOptions(options: ExploreOptions | undefined): void {
   if (options.pctDepth !== undefined) checkCount(fn, 'options.pctDepth', options.pctDepth, 1);
   checkBoolean(fn, 'options.injectCancellation', options.injectCancellation);
   checkBoolean(fn, 'options.shrink', options.shrink);
+  if (options.onReport !== undefined) checkFunction(fn, 'options.onReport', options.onReport);
   if (options.strategy !== undefined && !STRATEGIES.has(options.strategy)) {
     throw new TypeError(
       `${fn}: \`options.strategy\` must be 'mixed', 'random', 'pct' or 'exhaustive', got ${JSON.stringify(options.strategy)}`,
@@ -364,11 +360,14 @@ async function fail(
     debug: failure.kind === 'deadlock',
   });
   for (const type of traced.hostWork) ctx.hostWork.add(type);
+  // Debug mode's DeadlockError (creation stacks, the wait-for cycle) over ours.
+  const debugError = traced.failure?.error;
   const cause =
     failure.kind === 'deadlock' &&
     traced.failure?.kind === 'deadlock' &&
-    (traced.failure.error as { cycle?: unknown }).cycle != null
-      ? traced.failure.error
+    debugError instanceof Error &&
+    !ownErrors.has(debugError)
+      ? debugError
       : failure.error;
   const token = encodeToken(
     { decisions: decisionsOf(best), hashes: hashesOf(best.steps) },
@@ -392,8 +391,10 @@ async function fail(
 
 /**
  * Runs `test` under up to `runs` schedules (each a fresh `run()` on a
- * `VirtualClock`) and resolves with a report when every one passes. The first
- * run is corio's default order; the others follow `strategy`.
+ * `VirtualClock`) and resolves when every one passes (`onReport` hears how
+ * many there were). The first run is corio's default order; the others follow
+ * `strategy`. It resolves with nothing, so `test('…', () => explore(fn))`
+ * type-checks with node:test as with Vitest and Jest.
  *
  * A run fails when `test` throws, deadlocks, takes more than `maxSteps` steps,
  * returns with tasks still running, or lets an error reach the loop's exception
@@ -412,7 +413,7 @@ async function fail(
  * @throws {NondeterminismError} when the same schedule ran differently twice.
  * @throws {TypeError|RangeError} for bad arguments.
  */
-export async function explore(test: Test, options?: ExploreOptions): Promise<ExploreReport> {
+export async function explore(test: Test, options?: ExploreOptions): Promise<void> {
   checkFunction('explore()', 'test', test);
   checkExploreOptions(options);
   const maxSteps = options?.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -424,7 +425,15 @@ export async function explore(test: Test, options?: ExploreOptions): Promise<Exp
       .find((token) => token.split('.')[1] === fingerprint(test));
     if (mine !== undefined) {
       await replaySchedule(mine, test, { maxSteps });
-      return { seed: 0, runs: 1, steps: 0, schedules: 1, exhausted: false, warnings: [] };
+      options?.onReport?.({
+        seed: decodeToken(mine).seed,
+        runs: 1,
+        steps: 0,
+        schedules: 1,
+        exhausted: false,
+        warnings: [],
+      });
+      return;
     }
   }
   const seed = options?.seed ?? envSeed() ?? Math.floor(Math.random() * 2 ** 32);
@@ -483,7 +492,7 @@ export async function explore(test: Test, options?: ExploreOptions): Promise<Exp
   }
   const warnings = hostWarning(ctx.hostWork);
   for (const warning of warnings) host()?.emitWarning?.(warning, 'CorioExploreWarning');
-  return { seed, runs: made, steps, schedules: seen.size, exhausted, warnings };
+  options?.onReport?.({ seed, runs: made, steps, schedules: seen.size, exhausted, warnings });
 }
 
 /**

@@ -9,22 +9,29 @@
  *
  * @example
  * ```ts
- * import { explore, ScheduleFailure } from 'corio/testing';
- * import { sleep, taskGroup } from 'corio';
+ * import { Lock, checkpoint, taskGroup } from 'corio';
+ * import { explore, replaySchedule, ScheduleFailure } from 'corio/testing';
  *
- * try {
- *   await explore(async () => {
- *     const order: string[] = [];
- *     await taskGroup((tg) => {
- *       tg.spawn(async () => { await sleep(10); order.push('a'); });
- *       tg.spawn(async () => { await sleep(10); order.push('b'); });
+ * // Two locks taken in opposite orders.
+ * async function test(): Promise<void> {
+ *   const [a, b] = [new Lock(), new Lock()];
+ *   await taskGroup((tg) => {
+ *     tg.spawn(() => a.run(async () => { await checkpoint(); await b.run(() => {}); }));
+ *     tg.spawn(async () => {
+ *       await checkpoint();
+ *       await checkpoint();
+ *       await b.run(async () => { await checkpoint(); await a.run(() => {}); });
  *     });
- *     if (order.join() !== 'a,b') throw new Error(`order ${order.join()}`);
- *   }, { seed: 1 });
- * } catch (error) {
- *   if (error instanceof ScheduleFailure) console.log(error.token.startsWith('c1.'));
+ *   });
  * }
- * // => true
+ *
+ * const found = await explore(test, { seed: 2 }).catch((error: unknown) => error);
+ * if (found instanceof ScheduleFailure) {
+ *   // The token alone brings the same schedule back, in this process or another.
+ *   const again = await replaySchedule(found.token, test).catch((error: unknown) => error);
+ *   console.log(found.kind, again instanceof ScheduleFailure && again.token === found.token);
+ * }
+ * // => deadlock true
  * ```
  * @module
  */

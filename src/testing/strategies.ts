@@ -18,13 +18,15 @@
  * import { sleep, taskGroup } from 'corio';
  *
  * // Two tasks, one sleep each: few enough schedules to try every one.
- * const report = await explore(async () => {
+ * await explore(async () => {
  *   await taskGroup((tg) => {
  *     tg.spawn(() => sleep(1));
  *     tg.spawn(() => sleep(1));
  *   });
- * }, { strategy: 'exhaustive' });
- * console.log(report.exhausted, report.runs);
+ * }, {
+ *   strategy: 'exhaustive',
+ *   onReport: (report) => console.log(report.exhausted, report.runs),
+ * });
  * // => true 39
  * ```
  * @module
