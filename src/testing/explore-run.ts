@@ -302,7 +302,7 @@ class RunExplorer implements Scheduler {
       if (stepNo >= expect.length || expect[stepNo] !== hash) {
         this.#fail(
           'diverged',
-          new NondeterminismError(
+          NondeterminismError._new(
             stepNo >= expect.length
               ? `the run went on past the ${expect.length} steps recorded`
               : `at step ${stepNo} the ready work differs from the recorded run`,

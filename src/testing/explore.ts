@@ -83,6 +83,7 @@ export interface ExploreOptions {
    * Cancel one task (not the test's own) before a random step of each run after
    * the first, half the time a task whose wait has just ended. The test must
    * then still pass: this sweeps cancel-at-wake races and unshielded cleanup.
+   * Not with `strategy: 'exhaustive'`.
    */
   readonly injectCancellation?: boolean;
   /** Steps after which a run is a livelock; default 10,000. */
@@ -329,7 +330,7 @@ async function report(ctx: Context, found: RunOutcome, run: number): Promise<nev
   });
   if (again.failure?.kind === 'diverged') throw again.failure.error;
   if (!sameFailure(again.failure, failure)) {
-    throw new NondeterminismError(
+    throw NondeterminismError._new(
       again.failure === null
         ? 'a failing schedule passed when it was run again'
         : `a failing schedule failed differently when it was run again (${again.failure.kind})`,
@@ -373,7 +374,7 @@ async function fail(
     { decisions: decisionsOf(best), hashes: hashesOf(best.steps) },
     { test: fingerprint(ctx.test), seed: ctx.seed, run: tokenRun },
   );
-  throw new ScheduleFailure({
+  throw ScheduleFailure._new({
     kind: failure.kind as Exclude<FailureKind, 'diverged'>,
     cause,
     detail: failure.detail,
@@ -537,7 +538,7 @@ export async function replaySchedule(
   for (const type of out.hostWork) ctx.hostWork.add(type);
   if (out.failure?.kind === 'diverged') throw out.failure.error;
   if (out.failure === null && out.steps.length !== schedule.hashes.length) {
-    throw new NondeterminismError(
+    throw NondeterminismError._new(
       `the run ended after ${out.steps.length} steps, the recorded one took ${schedule.hashes.length}`,
       out.steps.length,
       [],

@@ -119,8 +119,13 @@ export class ScheduleFailure extends Error {
   readonly deviations: readonly ScheduleStep[];
   readonly #mermaid: string;
 
-  /** @internal Made by explore() and replaySchedule(). */
-  constructor(init: ScheduleFailureInit) {
+  /** @internal */
+  static _new(init: ScheduleFailureInit): ScheduleFailure {
+    return new ScheduleFailure(init);
+  }
+
+  // Private: made by explore() and replaySchedule() only.
+  private constructor(init: ScheduleFailureInit) {
     const head =
       init.run === 0
         ? `explore(): ${WHAT[init.kind]} when its schedule was replayed`
@@ -173,7 +178,12 @@ export class NondeterminismError extends Error {
   readonly ready: readonly string[];
 
   /** @internal */
-  constructor(why: string, step: number, ready: readonly string[]) {
+  static _new(why: string, step: number, ready: readonly string[]): NondeterminismError {
+    return new NondeterminismError(why, step, ready);
+  }
+
+  // Private: made by explore() and replaySchedule() only.
+  private constructor(why: string, step: number, ready: readonly string[]) {
     super(
       `explore(): nondeterministic test: ${why}; ready at that step: ${ready.length === 0 ? 'nothing' : list(ready, 6)}. ` +
         'Something besides corio decides the order: Math.random(), a real timer or I/O, or state kept from one run to the next (create it inside the test). If you changed the test or the code under test since the schedule was recorded, explore() again.',
