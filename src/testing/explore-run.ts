@@ -31,9 +31,9 @@
 import { CancelledError, DeadlockError } from '../errors.js';
 import { setScheduler, type Scheduler, type ScheduledStep } from '../core/lowlevel.js';
 import { type EventLoop, type ExceptionContext, getRunningLoop } from '../core/loop.js';
-import { run } from '../core/run.js';
 import { currentTask, type Task } from '../core/task.js';
-import { type Instrument, taskTree, type TaskInfo, type Tracer } from '../trace/index.js';
+import { run, type RunOptions } from '../core/run.js';
+import { taskTree, type TaskInfo, type Tracer } from '../trace/index.js';
 import { NondeterminismError } from './schedule-failure.js';
 import { type Decision, DEFAULT, readyHash } from './schedule.js';
 import type { Strategy } from './strategies.js';
@@ -483,6 +483,8 @@ class RunExplorer implements Scheduler {
     this.leftover = `the test returned while ${left.length} task(s) it started were still running:\n${lines.join('\n')}`;
   }
 }
+
+type Instrument = Exclude<NonNullable<RunOptions['trace']>, readonly unknown[]>;
 
 // A tracer that hears of each resumption when the explorer lets it happen, not
 // when the wait ended: the diagram shows the order the tasks really went on in.
