@@ -73,7 +73,7 @@ await explore(loadsOnce(true), {
 // => explore(): the test failed in run 4 of 200 (seed 1): Error: loaded 2 times
 // => It left corio's default order at 1 step(s) (shrunk from 4):
 // =>   step 2 at 10 ms: `B: sleep(10)` went on alone, before `A: sleep(10)`
-// => Replay it: CORIO_REPLAY=c1.fdc34663.1.4.Bjy-tjEyuAIBAQ (with your test command), or replaySchedule(token, test).
+// => Replay it: CORIO_REPLAY=c1.1.4.Bjy-tjEyuAIBAQ (with your test command), or replaySchedule(token, test).
 // => error.toMermaid() draws the failing run; error.schedule lists every step.
 // => sequenceDiagram
 // =>     participant main

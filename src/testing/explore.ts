@@ -129,9 +129,6 @@ interface Env {
 
 const host = (): Env | undefined => (globalThis as { process?: Env }).process;
 
-/** The hash of a test's source, by which `CORIO_REPLAY` finds the test a token belongs to. */
-const fingerprint = (test: Test): string => fnv(String(test)).toString(16).padStart(8, '0');
-
 function envSeed(): number | undefined {
   const text = host()?.env?.['CORIO_SEED'];
   if (text === undefined || text === '') return undefined;
@@ -372,7 +369,7 @@ async function fail(
       : failure.error;
   const token = encodeToken(
     { decisions: decisionsOf(best), hashes: hashesOf(best.steps) },
-    { test: fingerprint(ctx.test), seed: ctx.seed, run: tokenRun },
+    { seed: ctx.seed, run: tokenRun },
   );
   throw ScheduleFailure._new({
     kind: failure.kind as Exclude<FailureKind, 'diverged'>,
@@ -405,8 +402,9 @@ async function fail(
  * `test` is called once per run and must build its state afresh each time.
  * Everything it awaits must be corio's (or end within corio's waits): a real
  * timer or socket takes the order out of explore()'s hands, and it says so.
- * With `CORIO_REPLAY=<token>` in the environment, the explore() call whose test
- * the token came from replays that schedule instead of exploring.
+ * With `CORIO_REPLAY=<token>` in the environment, each call first runs the
+ * token's schedule; the one whose test follows it to the end replays it
+ * instead of exploring, the others explore as usual.
  *
  * **Cancellation:** not a cancellation point; each run is a `run()` of its own.
  *
@@ -420,19 +418,23 @@ export async function explore(test: Test, options?: ExploreOptions): Promise<voi
   const maxSteps = options?.maxSteps ?? DEFAULT_MAX_STEPS;
   const replay = host()?.env?.['CORIO_REPLAY'];
   if (replay !== undefined && replay !== '') {
-    const mine = replay
-      .split(',')
-      .map((token) => token.trim())
-      .find((token) => token.split('.')[1] === fingerprint(test));
-    if (mine !== undefined) {
-      await replaySchedule(mine, test, { maxSteps });
+    // The token's test is the one that follows its schedule to the end.
+    for (const token of replay.split(',')) {
+      let schedule: ReturnType<typeof decodeToken>;
+      try {
+        schedule = decodeToken(token);
+      } catch {
+        continue;
+      }
+      const replayed = await replayOnce(test, schedule, maxSteps);
+      if (replayed instanceof NondeterminismError) continue;
       options?.onReport?.({
-        seed: decodeToken(mine).seed,
+        seed: schedule.seed,
         runs: 1,
-        steps: 0,
+        steps: replayed.out.steps.length,
         schedules: 1,
         exhausted: false,
-        warnings: [],
+        warnings: hostWarning(replayed.ctx.hostWork),
       });
       return;
     }
@@ -496,6 +498,42 @@ export async function explore(test: Test, options?: ExploreOptions): Promise<voi
   options?.onReport?.({ seed, runs: made, steps, schedules: seen.size, exhausted, warnings });
 }
 
+// Runs `test` under a recorded schedule: the NondeterminismError when the run
+// does not follow it (another test's token, or a changed test); throws the
+// ScheduleFailure when it fails; the run when it passes.
+async function replayOnce(
+  test: Test,
+  schedule: ReturnType<typeof decodeToken>,
+  maxSteps: number,
+): Promise<{ out: RunOutcome; ctx: Context } | NondeterminismError> {
+  const ctx: Context = {
+    test,
+    seed: schedule.seed,
+    runs: 1,
+    maxSteps,
+    baseline: hostResources(),
+    shrink: false,
+    hostWork: new Set(),
+  };
+  const out = await runSchedule(test, {
+    strategy: new Follow(schedule.decisions),
+    expect: schedule.hashes,
+    maxSteps,
+    baseline: ctx.baseline,
+  });
+  for (const type of out.hostWork) ctx.hostWork.add(type);
+  if (out.failure?.kind === 'diverged') return out.failure.error as NondeterminismError;
+  if (out.failure === null && out.steps.length !== schedule.hashes.length) {
+    return NondeterminismError._new(
+      `the run ended after ${out.steps.length} steps, the recorded one took ${schedule.hashes.length}`,
+      out.steps.length,
+      [],
+    );
+  }
+  if (out.failure !== null) return fail(ctx, out, 0, deviationsOf(out).length, schedule.run);
+  return { out, ctx };
+}
+
 /**
  * Runs `test` once under the schedule of a replay token (a `ScheduleFailure`'s
  * `token`): resolves if it passes, throws the `ScheduleFailure` again if it
@@ -517,32 +555,9 @@ export async function replaySchedule(
   checkFunction('replaySchedule()', 'test', test);
   checkOptions('replaySchedule()', 'options', options);
   const maxSteps = options?.maxSteps ?? DEFAULT_MAX_STEPS;
-  if (options?.maxSteps !== undefined)
+  if (options?.maxSteps !== undefined) {
     checkCount('replaySchedule()', 'options.maxSteps', maxSteps, 1);
-  const schedule = decodeToken(token);
-  const ctx: Context = {
-    test,
-    seed: schedule.seed,
-    runs: 1,
-    maxSteps,
-    baseline: hostResources(),
-    shrink: false,
-    hostWork: new Set(),
-  };
-  const out = await runSchedule(test, {
-    strategy: new Follow(schedule.decisions),
-    expect: schedule.hashes,
-    maxSteps,
-    baseline: ctx.baseline,
-  });
-  for (const type of out.hostWork) ctx.hostWork.add(type);
-  if (out.failure?.kind === 'diverged') throw out.failure.error;
-  if (out.failure === null && out.steps.length !== schedule.hashes.length) {
-    throw NondeterminismError._new(
-      `the run ended after ${out.steps.length} steps, the recorded one took ${schedule.hashes.length}`,
-      out.steps.length,
-      [],
-    );
   }
-  if (out.failure !== null) return fail(ctx, out, 0, deviationsOf(out).length, schedule.run);
+  const replayed = await replayOnce(test, decodeToken(token), maxSteps);
+  if (replayed instanceof NondeterminismError) throw replayed;
 }

@@ -118,8 +118,6 @@ export interface Schedule {
 
 /** What a token holds besides the schedule: where it came from. */
 export interface TokenInfo {
-  /** Hash of the test function's source: `CORIO_REPLAY` replays only in the matching test. */
-  readonly test: string;
   readonly seed: number;
   readonly run: number;
 }
@@ -178,10 +176,12 @@ function fromBase64Url(text: string): Uint8Array {
 }
 
 /**
- * `c1.<test>.<seed>.<run>.<data>`: letters, digits, `.`, `-` and `_` only, so it
- * needs no quoting in a shell. The data: the step count, one hash byte per step,
- * then each step that deviates (its distance from the previous one, a tag, the
- * choice and the cancellation).
+ * `c1.<seed>.<run>.<data>`: letters, digits, `.`, `-` and `_` only, so it needs
+ * no quoting in a shell. The data: the step count, one hash byte per step, then
+ * each step that deviates (its distance from the previous one, a tag, the
+ * choice and the cancellation). Nothing names the test: the test a token
+ * belongs to is the one that follows its schedule (a hash of the test's source
+ * would differ between tsc's output and esbuild's).
  */
 export function encodeToken(schedule: Schedule, info: TokenInfo): string {
   const out: number[] = [];
@@ -201,7 +201,7 @@ export function encodeToken(schedule: Schedule, info: TokenInfo): string {
       for (const i of d.choice) pushVarint(out, i);
     }
   });
-  return `${VERSION}.${info.test}.${info.seed >>> 0}.${info.run}.${toBase64Url(out)}`;
+  return `${VERSION}.${info.seed >>> 0}.${info.run}.${toBase64Url(out)}`;
 }
 
 /**
@@ -211,11 +211,10 @@ export function encodeToken(schedule: Schedule, info: TokenInfo): string {
  */
 export function decodeToken(token: string): Schedule & TokenInfo {
   const parts = typeof token === 'string' ? token.trim().split('.') : [];
-  const [version, test, seed, run, data] = parts;
+  const [version, seed, run, data] = parts;
   if (
-    parts.length !== 5 ||
+    parts.length !== 4 ||
     version !== VERSION ||
-    !/^[0-9a-f]{8}$/.test(test ?? '') ||
     !/^\d+$/.test(seed ?? '') ||
     !/^\d+$/.test(run ?? '')
   ) {
@@ -245,7 +244,7 @@ export function decodeToken(token: string): Schedule & TokenInfo {
       while (decisions.length < step) decisions.push(DEFAULT);
       decisions[step] = { choice, cancel };
     }
-    return { decisions, hashes, test: test as string, seed: Number(seed), run: Number(run) };
+    return { decisions, hashes, seed: Number(seed), run: Number(run) };
   } catch {
     throw new TypeError(`replaySchedule(): the replay token is damaged: ${JSON.stringify(token)}`);
   }

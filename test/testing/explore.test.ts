@@ -101,7 +101,7 @@ test('a failure carries the cause, the seed, the shrunk deviation, a token and a
   assert.equal(error.deviations.length, 1);
   assert.match(error.message, /B: sleep\(10\)`? went on alone, before|went on in the order/);
   assert.match(error.message, /CORIO_REPLAY=c1\./);
-  assert.match(error.token, /^c1\.[0-9a-f]{8}\.1\.\d+\.[\w-]*$/);
+  assert.match(error.token, /^c1\.1\.\d+\.[\w-]*$/);
   assert.ok(error.schedule.length >= error.deviations.length);
   const diagram = error.toMermaid();
   assert.match(diagram, /^sequenceDiagram\n/);
@@ -129,7 +129,7 @@ test('the same seed explores the same schedules; a token replays the failure exa
 
 test('CORIO_REPLAY makes the matching explore() call replay its token', async (t) => {
   const found = await failure(tie, { seed: 3 });
-  process.env['CORIO_REPLAY'] = `c1.00000000.0.0.AA,${found.token}`;
+  process.env['CORIO_REPLAY'] = `c1.0.0.AA,not-a-token,${found.token}`;
   t.after(() => {
     delete process.env['CORIO_REPLAY'];
   });
@@ -157,7 +157,7 @@ test('replaying a schedule the test no longer follows stops with NondeterminismE
     },
   );
   await assert.rejects(replaySchedule('not a token', tie), TypeError);
-  await assert.rejects(replaySchedule('c1.0000000g.1.1.AA', tie), TypeError);
+  await assert.rejects(replaySchedule('c1.x.1.AA', tie), TypeError);
 });
 
 test('a test whose schedule depends on Math.random is reported as nondeterministic', async () => {
