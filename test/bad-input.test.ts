@@ -71,7 +71,15 @@ import {
   toArray,
   zip,
 } from 'corio/iter';
-import { VirtualClock, assertCheckpoints, setDefaultClock } from 'corio/testing';
+import {
+  NondeterminismError,
+  ScheduleFailure,
+  VirtualClock,
+  assertCheckpoints,
+  explore,
+  replaySchedule,
+  setDefaultClock,
+} from 'corio/testing';
 import {
   Tracer,
   combineInstruments,
@@ -85,7 +93,7 @@ import {
   toMermaid,
   trace,
 } from 'corio/trace';
-import { Nursery, ParkingLot, setDebugMode } from 'corio/lowlevel';
+import { Nursery, ParkingLot, setDebugMode, setScheduler } from 'corio/lowlevel';
 import {
   Process,
   Server,
@@ -1983,6 +1991,152 @@ const entries: Entry[] = [
   },
   // ---- corio/testing ----
   {
+    api: 'explore()',
+    covers: 'explore',
+    mode: 'async',
+    cases: [
+      bad('test = 5', () => explore(5 as never), TypeError, fnArg('explore()', 'test', '5')),
+      ...options({
+        fn: 'explore()',
+        call: (o) => explore(f, o as never),
+        names: [
+          'runs',
+          'seed',
+          'strategy',
+          'pctDepth',
+          'injectCancellation',
+          'maxSteps',
+          'shrink',
+          'onReport',
+        ],
+        typo: ['run', 'runs'],
+      }),
+      bad(
+        'runs = 0',
+        () => explore(f, { runs: 0 }),
+        RangeError,
+        integer('explore()', 'options.runs', 1, '0'),
+      ),
+      bad(
+        'seed = -1',
+        () => explore(f, { seed: -1 }),
+        RangeError,
+        integer('explore()', 'options.seed', 0, '-1'),
+      ),
+      bad(
+        'maxSteps = 1.5',
+        () => explore(f, { maxSteps: 1.5 }),
+        RangeError,
+        integer('explore()', 'options.maxSteps', 1, '1.5'),
+      ),
+      bad(
+        'pctDepth = 0',
+        () => explore(f, { pctDepth: 0 }),
+        RangeError,
+        integer('explore()', 'options.pctDepth', 1, '0'),
+      ),
+      bad(
+        'strategy = "dfs"',
+        () => explore(f, { strategy: 'dfs' as never }),
+        RangeError,
+        'explore(): `options.strategy` must be one of "mixed", "random", "pct" or "exhaustive", got "dfs"',
+      ),
+      bad(
+        'strategy = 1',
+        () => explore(f, { strategy: 1 as never }),
+        TypeError,
+        'explore(): `options.strategy` must be one of "mixed", "random", "pct" or "exhaustive", got 1',
+      ),
+      bad(
+        'injectCancellation = "yes"',
+        () => explore(f, { injectCancellation: 'yes' as never }),
+        TypeError,
+        'explore(): `options.injectCancellation` must be a boolean, got "yes"',
+      ),
+      bad(
+        'shrink = 1',
+        () => explore(f, { shrink: 1 as never }),
+        TypeError,
+        'explore(): `options.shrink` must be a boolean, got 1',
+      ),
+      bad(
+        'onReport = 5',
+        () => explore(f, { onReport: 5 as never }),
+        TypeError,
+        fnArg('explore()', 'options.onReport', '5'),
+      ),
+    ],
+  },
+  {
+    api: 'replaySchedule()',
+    covers: 'replaySchedule',
+    mode: 'async',
+    cases: [
+      bad(
+        'token = 5',
+        () => replaySchedule(5 as never, f),
+        TypeError,
+        'replaySchedule(): `token` must be a string, got 5',
+      ),
+      bad(
+        'token = "x"',
+        () => replaySchedule('x', f),
+        TypeError,
+        /^replaySchedule\(\): `token` must be a replay token from a ScheduleFailure \(c1\.…\), got "x"$/,
+      ),
+      bad(
+        'a damaged token',
+        () => replaySchedule('c1.1.1.@', f),
+        TypeError,
+        'replaySchedule(): the replay token is damaged: "c1.1.1.@"',
+      ),
+      bad(
+        'test = 5',
+        () => replaySchedule('c1.1.1.AA', 5 as never),
+        TypeError,
+        fnArg('replaySchedule()', 'test', '5'),
+      ),
+      ...options({
+        fn: 'replaySchedule()',
+        call: (o) => replaySchedule('c1.1.1.AA', f, o as never),
+        names: ['maxSteps'],
+        typo: ['maxStep', 'maxSteps'],
+      }),
+      bad(
+        'maxSteps = 0',
+        () => replaySchedule('c1.1.1.AA', f, { maxSteps: 0 }),
+        RangeError,
+        integer('replaySchedule()', 'options.maxSteps', 1, '0'),
+      ),
+    ],
+  },
+  {
+    api: 'new ScheduleFailure()',
+    covers: 'ScheduleFailure',
+    mode: 'sync',
+    cases: [
+      bad(
+        'new ScheduleFailure()',
+        () => new (ScheduleFailure as unknown as new () => unknown)(),
+        TypeError,
+        internal('ScheduleFailure', 'explore() or replaySchedule()'),
+      ),
+    ],
+  },
+  {
+    api: 'new NondeterminismError()',
+    covers: 'NondeterminismError',
+    mode: 'sync',
+    cases: [
+      bad(
+        'new NondeterminismError()',
+        () => new (NondeterminismError as unknown as new () => unknown)(),
+        TypeError,
+        internal('NondeterminismError', 'explore() or replaySchedule()'),
+      ),
+    ],
+  },
+  {
     api: 'assertCheckpoints()',
     covers: 'assertCheckpoints',
     mode: 'async',
@@ -2855,6 +3009,29 @@ entries.push(
       ),
     ],
   },
+  {
+    api: 'setScheduler()',
+    covers: 'setScheduler',
+    mode: 'sync',
+    cases: [
+      bad(
+        'scheduler = 5',
+        () => {
+          setScheduler(5 as never);
+        },
+        TypeError,
+        'setScheduler(): `scheduler` must be a Scheduler (an object with hold() and busy()) or null, got 5',
+      ),
+      bad(
+        'scheduler = {}',
+        () => {
+          setScheduler({} as never);
+        },
+        TypeError,
+        'setScheduler(): `scheduler` must be a Scheduler (an object with hold() and busy()) or null, got an object',
+      ),
+    ],
+  },
 );
 
 // corio/node: subprocesses and worker threads. Nothing here starts a process
@@ -3270,6 +3447,8 @@ const unchecked: Readonly<Record<string, string>> = {
   Handle: 'made by EventLoop.callSoon()',
   TimerHandle: 'made by EventLoop.callLater()',
   Guard: 'made by acquire()',
+  // Made by the kernel for a Scheduler (setScheduler()), one per held step.
+  ScheduledStep: 'made by the kernel for a Scheduler',
   // corio/lowlevel's kernel primitives: every layer above the kernel calls them
   // on its hot paths (a suspension per wait, a timer per timeout), so they
   // trust their callers, as the kernel's internals do.

@@ -62,6 +62,7 @@
  * ```
  * @module corio/lowlevel
  */
+import { describe } from '../_internal/validate.js';
 import { cancelAndJoin as joinCancelled } from './await-task.js';
 import { CancelNode, effectiveCancel, isTaskNode, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
@@ -316,7 +317,7 @@ export function setScheduler(scheduler: Scheduler | null): void {
       typeof scheduler.busy !== 'function')
   ) {
     throw new TypeError(
-      'setScheduler(): `scheduler` must have hold() and busy() methods, or be null',
+      `setScheduler(): \`scheduler\` must be a Scheduler (an object with hold() and busy()) or null, got ${describe(scheduler)}`,
     );
   }
   getRunningLoop()._scheduler = scheduler;

@@ -33,7 +33,15 @@
  * ```
  * @module
  */
-import { checkBoolean, checkCount, checkFunction, checkOptions } from '../_internal/validate.js';
+import {
+  checkBoolean,
+  checkChoice,
+  checkCount,
+  checkFunction,
+  checkOptions,
+  checkString,
+  optionNames,
+} from '../_internal/validate.js';
 import { Tracer, toMermaid } from '../trace/index.js';
 import {
   type FailureKind,
@@ -114,7 +122,7 @@ export interface ReplayOptions {
   readonly maxSteps?: number;
 }
 
-const STRATEGIES = new Set<string>(['mixed', 'random', 'pct', 'exhaustive']);
+const STRATEGIES: readonly ExploreStrategy[] = ['mixed', 'random', 'pct', 'exhaustive'];
 const DEFAULT_RUNS = 200;
 const DEFAULT_MAX_STEPS = 10_000;
 // Runs a shrink may spend, at most.
@@ -160,9 +168,21 @@ interface Context {
   readonly hostWork: Set<string>;
 }
 
+const EXPLORE_OPTIONS = optionNames<ExploreOptions>({
+  runs: true,
+  seed: true,
+  strategy: true,
+  pctDepth: true,
+  injectCancellation: true,
+  maxSteps: true,
+  shrink: true,
+  onReport: true,
+});
+const REPLAY_OPTIONS = optionNames<ReplayOptions>({ maxSteps: true });
+
 function checkExploreOptions(options: ExploreOptions | undefined): void {
   const fn = 'explore()';
-  checkOptions(fn, 'options', options);
+  checkOptions(fn, 'options', options, EXPLORE_OPTIONS);
   if (options === undefined) return;
   if (options.runs !== undefined) checkCount(fn, 'options.runs', options.runs, 1);
   if (options.seed !== undefined) checkCount(fn, 'options.seed', options.seed, 0);
@@ -171,10 +191,8 @@ function checkExploreOptions(options: ExploreOptions | undefined): void {
   checkBoolean(fn, 'options.injectCancellation', options.injectCancellation);
   checkBoolean(fn, 'options.shrink', options.shrink);
   if (options.onReport !== undefined) checkFunction(fn, 'options.onReport', options.onReport);
-  if (options.strategy !== undefined && !STRATEGIES.has(options.strategy)) {
-    throw new TypeError(
-      `${fn}: \`options.strategy\` must be 'mixed', 'random', 'pct' or 'exhaustive', got ${JSON.stringify(options.strategy)}`,
-    );
+  if (options.strategy !== undefined) {
+    checkChoice(fn, 'options.strategy', options.strategy, STRATEGIES);
   }
 }
 
@@ -553,7 +571,8 @@ export async function replaySchedule(
   options?: ReplayOptions,
 ): Promise<void> {
   checkFunction('replaySchedule()', 'test', test);
-  checkOptions('replaySchedule()', 'options', options);
+  checkString('replaySchedule()', 'token', token, true);
+  checkOptions('replaySchedule()', 'options', options, REPLAY_OPTIONS);
   const maxSteps = options?.maxSteps ?? DEFAULT_MAX_STEPS;
   if (options?.maxSteps !== undefined) {
     checkCount('replaySchedule()', 'options.maxSteps', maxSteps, 1);

@@ -36,6 +36,7 @@
  * ```
  * @module
  */
+import { checkMadeBy } from '../_internal/validate.js';
 import type { FailureKind, ScheduleStep } from './explore-run.js';
 
 /** Why a run failed, in words, for the first line of the message. */
@@ -126,6 +127,11 @@ export class ScheduleFailure extends Error {
 
   // Private: made by explore() and replaySchedule() only.
   private constructor(init: ScheduleFailureInit) {
+    checkMadeBy(
+      'new ScheduleFailure()',
+      typeof init === 'object' && typeof (init as { token?: unknown }).token === 'string',
+      'explore() or replaySchedule()',
+    );
     const head =
       init.run === 0
         ? `explore(): ${WHAT[init.kind]} when its schedule was replayed`
@@ -184,6 +190,11 @@ export class NondeterminismError extends Error {
 
   // Private: made by explore() and replaySchedule() only.
   private constructor(why: string, step: number, ready: readonly string[]) {
+    checkMadeBy(
+      'new NondeterminismError()',
+      typeof why === 'string' && Array.isArray(ready),
+      'explore() or replaySchedule()',
+    );
     super(
       `explore(): nondeterministic test: ${why}; ready at that step: ${ready.length === 0 ? 'nothing' : list(ready, 6)}. ` +
         'Something besides corio decides the order: Math.random(), a real timer or I/O, or state kept from one run to the next (create it inside the test). If you changed the test or the code under test since the schedule was recorded, explore() again.',

@@ -366,7 +366,7 @@ test('options are validated', async () => {
   await assert.rejects(explore('x' as never), TypeError);
   await assert.rejects(explore(tie, { runs: 0 }), RangeError);
   await assert.rejects(explore(tie, { seed: -1 }), RangeError);
-  await assert.rejects(explore(tie, { strategy: 'dfs' as never }), TypeError);
+  await assert.rejects(explore(tie, { strategy: 'dfs' as never }), RangeError);
   await assert.rejects(explore(tie, { maxSteps: 1.5 }), RangeError);
   await assert.rejects(explore(tie, { shrink: 1 as never }), TypeError);
   await assert.rejects(explore(tie, null as never), TypeError);
