@@ -366,15 +366,23 @@ async function fail(
   tokenRun = run,
 ): Promise<never> {
   const failure = best.failure as NonNullable<RunOutcome['failure']>;
-  const tracer = new Tracer();
-  const traced = await runSchedule(ctx.test, {
-    strategy: new Follow(decisionsOf(best)),
-    expect: hashesOf(best.steps),
-    maxSteps: ctx.maxSteps,
-    baseline: ctx.baseline,
-    trace: tracer,
-    debug: failure.kind === 'deadlock',
-  });
+  const draw = (tracer: Tracer, debug: boolean): Promise<RunOutcome> =>
+    runSchedule(ctx.test, {
+      strategy: new Follow(decisionsOf(best)),
+      expect: hashesOf(best.steps),
+      maxSteps: ctx.maxSteps,
+      baseline: ctx.baseline,
+      trace: tracer,
+      debug,
+    });
+  let tracer = new Tracer();
+  let traced = await draw(tracer, failure.kind === 'deadlock');
+  if (failure.kind === 'deadlock' && traced.steps.length === 0) {
+    // Debug mode is installed by the package root (`corio`); without it, run()
+    // refuses `debug` and nothing ran: draw the run without it.
+    tracer = new Tracer();
+    traced = await draw(tracer, false);
+  }
   for (const type of traced.hostWork) ctx.hostWork.add(type);
   // Debug mode's DeadlockError (creation stacks, the wait-for cycle) over ours.
   const debugError = traced.failure?.error;
