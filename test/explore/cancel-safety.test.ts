@@ -25,7 +25,7 @@ import {
   taskGroup,
   WouldBlock,
 } from 'corio';
-import { map, Pool } from 'corio/iter';
+import { buffer, map, Pool } from 'corio/iter';
 import { explore, type ExploreOptions } from 'corio/testing';
 
 // DOGFOOD_RUNS and DOGFOOD_SEED let a longer hunt run the same programs.
@@ -410,41 +410,71 @@ describe('cancel safety under explore({ injectCancellation: true })', () => {
       check(made === destroyed, `${made} made, ${destroyed} destroyed`);
     }, OPTIONS));
 
-  // explore() finding (#13): a helper task of map() (its pump, or a call)
-  // cancelled before it starts never runs, so the consumer waits forever for it
-  // (merge/buffer/flatMap's pumps too). Reported for the kernel's Nursery (#12).
+  // map() with a finite concurrency runs that many worker tasks: one cancelled
+  // before it starts leaves the others to do the work.
+  const mapProgram = (concurrency: number) => async () => {
+    let running = 0;
+    let started = 0;
+    const call = async (x: number) => {
+      started++;
+      running++;
+      try {
+        await sleep(x % 3);
+        return x;
+      } finally {
+        running--;
+      }
+    };
+    const out: number[] = [];
+    await cancellable(async () => {
+      for await (const x of map(call, { concurrency })([0, 1, 2, 3, 4, 5, 6, 7])) {
+        out.push(x);
+        if (x === 5) break;
+      }
+    });
+    check(running === 0, `${running} of ${started} calls still running`);
+    check(started <= 8, 'a call ran twice');
+    assert.ok(
+      out.every((x, i) => i === 0 || x > (out[i - 1] as number)),
+      'out of order',
+    );
+  };
+
+  test('map({ concurrency: 3 }): leaving early or cancelled, no call is left running', () =>
+    explore(mapProgram(3), OPTIONS));
+
+  // explore() finding (#13): a helper task that is cancelled before it starts
+  // never runs its function, so the bookkeeping it would do never happens and
+  // the consumer waits forever: map({ concurrency: Infinity })'s pump or one of
+  // its calls, buffer()'s and merge()'s pumps. Reported for the Nursery (#12).
+  const todo = 'a helper cancelled before it starts leaves the consumer waiting (explore finding)';
+
   test(
-    'map({ concurrency }): leaving early or cancelled, no call is left running',
-    {
-      todo: 'a map() helper cancelled before it starts leaves the consumer waiting (explore finding)',
-    },
+    'map({ concurrency: Infinity }): leaving early or cancelled, no call is left running',
+    { todo },
+    () => explore(mapProgram(Infinity), OPTIONS),
+  );
+
+  test(
+    'buffer(): leaving early or cancelled, its pump ends and the source is closed',
+    { todo },
     () =>
       explore(async () => {
-        let running = 0;
-        let started = 0;
-        const call = async (x: number) => {
-          started++;
-          running++;
+        let open = true;
+        async function* source(): AsyncGenerator<number> {
           try {
-            await sleep(x % 3);
-            return x;
+            for (let i = 0; i < 4; i++) {
+              await sleep(1);
+              yield i;
+            }
           } finally {
-            running--;
+            open = false;
           }
-        };
-        const out: number[] = [];
+        }
         await cancellable(async () => {
-          for await (const x of map(call, { concurrency: 3 })([0, 1, 2, 3, 4, 5, 6, 7])) {
-            out.push(x);
-            if (x === 5) break;
-          }
+          for await (const x of buffer(2)(source())) if (x === 2) break;
         });
-        check(running === 0, `${running} of ${started} calls still running`);
-        check(started <= 8, 'a call ran twice');
-        assert.ok(
-          out.every((x, i) => i === 0 || x > (out[i - 1] as number)),
-          'out of order',
-        );
+        check(!open, 'the source was left open');
       }, OPTIONS),
   );
 });
