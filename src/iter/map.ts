@@ -40,9 +40,11 @@ import {
   type Suspension,
   resumed,
   suspend,
+  taskError,
   throwIfCancelled,
   wake,
 } from '../core/lowlevel.js';
+import type { Task } from '../core/task.js';
 import { isCancellation, throwCollected } from '../errors.js';
 import { fusable } from './fused.js';
 import { type Operator, type Source, asAsync, syncItems } from './source.js';
@@ -118,6 +120,10 @@ async function* sequential<T, R>(
  * - Workers pull one at a time (a `Lock`) from an async source, so a worker
  *   waiting for its turn is parked and virtual time moves; a plain source
  *   (array, `range()`) is pulled synchronously, checking for cancellation.
+ * - A helper's body catches everything it meets, so a helper that ends with an
+ *   error was cancelled before its body ran (a task cancelled before it starts
+ *   never runs its function): the nursery's `onEnd` does that body's part, as
+ *   its catch would have one step later (explore finding, #13).
  */
 class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   readonly #items: AsyncIterable<T>;
@@ -134,6 +140,8 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   #source: AsyncIterator<T> | null = null;
   // Created at the first next(), under the consumer's node.
   #workers: Nursery | null = null;
+  // With `Infinity`, the pump (its other helpers are calls).
+  #pumpTask: Task | null = null;
   #running = 0;
   #pulled = 0;
   #nextOut = 0;
@@ -183,10 +191,10 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   }
 
   #start(): Nursery {
-    const workers = (this.#workers = new Nursery());
+    const workers = (this.#workers = new Nursery({ onEnd: this.#helperEnded }));
     if (this.#limit === Infinity) {
       this.#source = this.#items[Symbol.asyncIterator]();
-      workers.spawn(() => this.#pump());
+      this.#pumpTask = workers.spawn(() => this.#pump());
       return workers;
     }
     this.#plain = this.#plainItems?.[Symbol.iterator]() ?? null;
@@ -303,9 +311,18 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     this.#keep(index, value);
   }
 
+  // Every helper's end. One that ended cancelled never ran its body (see the
+  // invariants): a call never ran, so its slot is given back; and the
+  // cancellation ends the pipeline, as the body's catch would have.
+  readonly #helperEnded = (task: Task): void => {
+    if (!task.cancelled()) return;
+    if (this.#limit === Infinity && task !== this.#pumpTask) this.#running--;
+    this.#fail(taskError(task));
+  };
+
   // A call or the source failed: stop everything; the consumer throws once all ended.
   #fail(error: unknown): void {
-    if (!this.#cancelledHere(error)) this.#errors.push(error);
+    if (!this.#cancelledHere(error) && !this.#errors.includes(error)) this.#errors.push(error);
     this.#abort();
     this.#wakeConsumer();
   }

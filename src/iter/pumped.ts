@@ -35,7 +35,8 @@ import {
   wake,
 } from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
-import { Nursery } from '../core/lowlevel.js';
+import { Nursery, taskError, taskFailed } from '../core/lowlevel.js';
+import type { Task } from '../core/task.js';
 
 /**
  * Invariants:
@@ -113,7 +114,7 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
   }
 
   #start(): void {
-    this.#workers = new Nursery();
+    this.#workers = new Nursery({ onEnd: this.#pumpEnded });
     for (const source of this.#sources) {
       this.#spawnPump(
         source,
@@ -131,27 +132,36 @@ export class Pumped<T> implements AsyncIterableIterator<T> {
     this.#iterators.push(it);
     this.#pumpsLeft++;
     (this.#workers as Nursery).spawn(
-      async () => {
-        try {
-          await body(it);
-        } catch (error) {
-          // A pump cancelled because the operator is closing is not a failure.
-          // Cancelled because the operator is closing, or because the code it
-          // runs under was (stacked behind another operator, it runs under that
-          // one's pump): not a failure (#11: break out of buffer(1) after
-          // buffer(1) threw the inner pump's CancelledError at the consumer).
-          const cancelled =
-            isCancellation(error) && (this.#isClosing() || this.#workers?.cancelReason != null);
-          if (!cancelled) this.#errors.push(error);
-          this.#abort();
-        } finally {
-          this.#pumpsLeft--;
-          this.#wakeConsumer();
-        }
-      },
-      onEnd === undefined ? undefined : { onEnd },
+      () => body(it),
+      onEnd === undefined
+        ? undefined
+        : {
+            onEnd: (task) => {
+              this.#pumpEnded(task);
+              onEnd();
+            },
+          },
     );
   }
+
+  // A pump's end, wherever it ended: its body's error, or a cancellation before
+  // its body ran (a task cancelled before it starts never runs its function, so
+  // this bookkeeping cannot live in the body: explore finding, #13).
+  readonly #pumpEnded = (task: Task): void => {
+    if (task.cancelled() || taskFailed(task)) {
+      const error = taskError(task);
+      // Cancelled because the operator is closing, or because the code it runs
+      // under was (stacked behind another operator, it runs under that one's
+      // pump): not a failure (#11: break out of buffer(1) after buffer(1) threw
+      // the inner pump's CancelledError at the consumer).
+      const cancelled =
+        isCancellation(error) && (this.#isClosing() || this.#workers?.cancelReason != null);
+      if (!cancelled && !this.#errors.includes(error)) this.#errors.push(error);
+      this.#abort();
+    }
+    this.#pumpsLeft--;
+    this.#wakeConsumer();
+  };
 
   // The outer pump of a flatMap: starts an inner pump per item, `concurrency` at a time.
   async #expand(it: AsyncIterator<T>): Promise<void> {

@@ -410,8 +410,9 @@ describe('cancel safety under explore({ injectCancellation: true })', () => {
       check(made === destroyed, `${made} made, ${destroyed} destroyed`);
     }, OPTIONS));
 
-  // map() with a finite concurrency runs that many worker tasks: one cancelled
-  // before it starts leaves the others to do the work.
+  // map()'s helpers (workers, or a pump and a call per item): any of them
+  // cancelled, before it starts or later, ends the pipeline with its
+  // CancelledError, and no call is left running.
   const mapProgram = (concurrency: number) => async () => {
     let running = 0;
     let started = 0;
@@ -443,38 +444,32 @@ describe('cancel safety under explore({ injectCancellation: true })', () => {
   test('map({ concurrency: 3 }): leaving early or cancelled, no call is left running', () =>
     explore(mapProgram(3), OPTIONS));
 
-  // explore() finding (#13): a helper task that is cancelled before it starts
-  // never runs its function, so the bookkeeping it would do never happens and
-  // the consumer waits forever: map({ concurrency: Infinity })'s pump or one of
-  // its calls, buffer()'s and merge()'s pumps. Reported for the Nursery (#12).
-  const todo = 'a helper cancelled before it starts leaves the consumer waiting (explore finding)';
+  // explore() finding (#13), fixed: a helper task cancelled before it starts
+  // never runs its function, so the bookkeeping it would do never happened and
+  // the consumer waited forever (map({ concurrency: Infinity })'s pump or one of
+  // its calls, buffer()'s and merge()'s pumps). The nursery's onEnd does it now.
+  test('map({ concurrency: Infinity }): leaving early or cancelled, no call is left running', () =>
+    explore(mapProgram(Infinity), OPTIONS));
 
-  test(
-    'map({ concurrency: Infinity }): leaving early or cancelled, no call is left running',
-    { todo },
-    () => explore(mapProgram(Infinity), OPTIONS),
-  );
-
-  test(
-    'buffer(): leaving early or cancelled, its pump ends and the source is closed',
-    { todo },
-    () =>
-      explore(async () => {
-        let open = true;
-        async function* source(): AsyncGenerator<number> {
-          try {
-            for (let i = 0; i < 4; i++) {
-              await sleep(1);
-              yield i;
-            }
-          } finally {
-            open = false;
+  test('buffer(): leaving early or cancelled, its pump ends and the source is closed', () =>
+    explore(async () => {
+      // Open from its first step: a generator closed before it started never
+      // runs its body, nor its finally.
+      let open = false;
+      async function* source(): AsyncGenerator<number> {
+        open = true;
+        try {
+          for (let i = 0; i < 4; i++) {
+            await sleep(1);
+            yield i;
           }
+        } finally {
+          open = false;
         }
-        await cancellable(async () => {
-          for await (const x of buffer(2)(source())) if (x === 2) break;
-        });
-        check(!open, 'the source was left open');
-      }, OPTIONS),
-  );
+      }
+      await cancellable(async () => {
+        for await (const x of buffer(2)(source())) if (x === 2) break;
+      });
+      check(!open, 'the source was left open');
+    }, OPTIONS));
 });

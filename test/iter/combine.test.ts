@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTask, getRunningLoop, sleep } from 'corio';
-import { buffer, map, merge, pipe, range, take, toArray, zip } from 'corio/iter';
+import { allTasks, createTask, currentTask, getRunningLoop, sleep } from 'corio';
+import { buffer, flatMap, map, merge, pipe, range, take, toArray, zip } from 'corio/iter';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 async function* ticking(trace: Trace, name: string, ms: number, n: number): AsyncGenerator<string> {
@@ -163,3 +163,37 @@ test('leaving a loop over stacked concurrent operators early throws nothing (#11
       assert.equal(typeof got, 'number');
     }
   }));
+
+// explore() finding (#13): a helper task cancelled before it starts never runs
+// its function, so the bookkeeping its body does (count the pump out, record the
+// error, wake the consumer) never happened and next() waited forever. Each helper
+// here is cancelled from outside (as a supervisor walking allTasks() would)
+// between the first next(), which spawns it, and its first step.
+for (const [name, make] of [
+  [
+    'map({ concurrency: 2 }) (both workers)',
+    () => map((x: number) => x, { concurrency: 2 })([1, 2, 3]),
+  ],
+  [
+    'map({ concurrency: Infinity }) (its pump)',
+    () => map((x: number) => x, { concurrency: Infinity })([1, 2, 3]),
+  ],
+  ['merge() (both pumps)', () => merge([1, 2], [3])],
+  ['buffer() (its pump)', () => buffer(2)([1, 2, 3])],
+  [
+    'flatMap({ concurrency: 2 }) (its outer pump)',
+    () => flatMap((x: number) => [x, x], { concurrency: 2 })([1, 2]),
+  ],
+] as const) {
+  test(`${name}: a helper cancelled before it starts reaches the consumer as its CancelledError`, () =>
+    vrun(async () => {
+      const iterator = (make() as AsyncIterable<number>)[Symbol.asyncIterator]();
+      const first = iterator.next();
+      const helpers = [...allTasks()].filter((task) => task !== currentTask());
+      assert.ok(helpers.length > 0);
+      for (const task of helpers) task.cancel('by a supervisor');
+      await assert.rejects(first, { name: 'CancelledError', message: 'by a supervisor' });
+      assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+      assert.ok(helpers.every((task) => task.cancelled()));
+    }));
+}
