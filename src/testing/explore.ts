@@ -128,7 +128,12 @@ const DEFAULT_MAX_STEPS = 10_000;
 // Runs a shrink may spend, at most.
 const SHRINK_RUNS = 400;
 
-type Test = () => unknown;
+/**
+ * The test that {@link explore} and {@link replaySchedule} run, once per
+ * schedule: a function that may return a promise. A throw or a rejection is a
+ * failure of that schedule.
+ */
+export type ExploreTest = () => unknown;
 
 interface Env {
   readonly env?: Record<string, string | undefined>;
@@ -159,7 +164,7 @@ function hostWarning(types: ReadonlySet<string>): string[] {
 }
 
 interface Context {
-  readonly test: Test;
+  readonly test: ExploreTest;
   readonly seed: number;
   readonly runs: number;
   readonly maxSteps: number;
@@ -438,7 +443,7 @@ async function fail(
  * @throws {NondeterminismError} when the same schedule ran differently twice.
  * @throws {TypeError|RangeError} for bad arguments.
  */
-export async function explore(test: Test, options?: ExploreOptions): Promise<void> {
+export async function explore(test: ExploreTest, options?: ExploreOptions): Promise<void> {
   checkFunction('explore()', 'test', test);
   checkExploreOptions(options);
   const maxSteps = options?.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -528,7 +533,7 @@ export async function explore(test: Test, options?: ExploreOptions): Promise<voi
 // does not follow it (another test's token, or a changed test); throws the
 // ScheduleFailure when it fails; the run when it passes.
 async function replayOnce(
-  test: Test,
+  test: ExploreTest,
   schedule: ReturnType<typeof decodeToken>,
   maxSteps: number,
 ): Promise<{ out: RunOutcome; ctx: Context } | NondeterminismError> {
@@ -575,7 +580,7 @@ async function replayOnce(
  */
 export async function replaySchedule(
   token: string,
-  test: Test,
+  test: ExploreTest,
   options?: ReplayOptions,
 ): Promise<void> {
   checkFunction('replaySchedule()', 'test', test);

@@ -18,6 +18,7 @@ export {
   type ExploreOptions,
   type ExploreReport,
   type ExploreStrategy,
+  type ExploreTest,
   explore,
   type ReplayOptions,
   replaySchedule,
