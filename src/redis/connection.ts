@@ -50,14 +50,17 @@ export type RedisArgument = string | Buffer;
 export interface NodeRedisClient {
   sendCommand(
     args: readonly RedisArgument[],
-    options?: { readonly typeMapping?: Record<never, never> },
+    options?: { readonly typeMapping?: object },
   ): Promise<unknown>;
   duplicate(): NodeRedisClient;
   connect(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
-  SUBSCRIBE(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>;
+  SUBSCRIBE(
+    channel: string,
+    listener: (message: string, channel: string) => unknown,
+  ): Promise<void>;
 }
 
 // Replies in node-redis's plain shapes (strings, numbers, arrays, objects),
@@ -178,6 +181,7 @@ export function reply<T>(
       if (settled) return;
       settled = true;
       off();
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
       reject(reason);
     };
     const onOwn = (): void => {

@@ -133,10 +133,7 @@ export class Control {
     try {
       await lot.park(`WorkQueue: waiting for '${notice}'`, signal);
     } finally {
-      if (this.#idle.size + this.#space.size === 0 && this.#poll !== null) {
-        clearInterval(this.#poll);
-        this.#poll = null;
-      }
+      if (this.#idle.size + this.#space.size === 0) this.#stopPolling();
     }
   }
 
@@ -150,11 +147,15 @@ export class Control {
     this.#space.wakeAll(undefined);
   }
 
+  #stopPolling(): void {
+    if (this.#poll !== null) clearInterval(this.#poll);
+    this.#poll = null;
+  }
+
   /** Closes the subscription's connection. */
   close(): void {
     this.#closed = true;
-    if (this.#poll !== null) clearInterval(this.#poll);
-    this.#poll = null;
+    this.#stopPolling();
     this.#sub?.destroy();
     this.#sub = null;
   }

@@ -41,7 +41,7 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError } from '../index.js';
-import { throwIfCancelled } from '../core/lowlevel.js';
+import { rejected, throwIfCancelled } from '../core/lowlevel.js';
 import { type Commands, reply } from './connection.js';
 import { ACK, HEARTBEAT, NACK, RELEASE, type Script, script } from './scripts.js';
 
@@ -92,6 +92,8 @@ export interface DeliveryHost {
   readonly maxDeliveries: number;
   /** The delivery left this worker (acked, given back, lost): stop renewing it. */
   drop(delivery: Delivery<unknown>): void;
+  /** A job was given back with a delay: tell the workers when it is due. */
+  due(ms: number): void;
 }
 
 const HELD = 0;
@@ -205,7 +207,10 @@ export class Delivery<T> {
   nack(options?: NackOptions): Promise<void> {
     try {
       checkOptions('Delivery.nack()', 'options', options, NACK_OPTIONS);
-      const delay = options?.delay === undefined ? 0 : checkDelay('Delivery.nack()', 'options.delay', options.delay);
+      const delay =
+        options?.delay === undefined
+          ? 0
+          : checkDelay('Delivery.nack()', 'options.delay', options.delay);
       checkString('Delivery.nack()', 'options.reason', options?.reason);
       const host = this.#host;
       const args = [
@@ -221,10 +226,11 @@ export class Delivery<T> {
       return this.#settle('nack', NACK_SCRIPT, args, (r) => {
         if (r === 0) return this.#lostError();
         this.#end(r === 2 || r === 3 ? ACKED : NACKED);
+        if (r === 1 && delay > 0) host.due(Math.min(delay, host.visibility));
         return undefined;
       });
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -329,7 +335,7 @@ export class Delivery<T> {
 
   #end(state: number): void {
     this.#state = state;
-    this.#host.drop(this as Delivery<unknown>);
+    this.#host.drop(this);
   }
 
   #abort(reason: CancelledError): void {

@@ -176,7 +176,7 @@ export class Fetcher {
       throw error;
     }
     if (got.length > 0) return got;
-    if (this.#shut) throw shutDown(fn);
+    if (this.#isShut()) throw shutDown(fn);
     return this.#park(max, signal);
   }
 
@@ -190,6 +190,11 @@ export class Fetcher {
     this.#wanted += max;
     if (!this.#reading) void this.#read();
     return parkThen(s, claimed);
+  }
+
+  // A method, not the field: a read after an await must not be narrowed away.
+  #isShut(): boolean {
+    return this.#shut;
   }
 
   #unlink(s: Suspension<Delivery<unknown>[]>): void {
@@ -264,20 +269,22 @@ export class Fetcher {
     this.#reading = true;
     let failures = 0;
     try {
-      while (this.#waiting > 0 && !this.#shut) {
+      while (this.#waiting > 0 && !this.#isShut()) {
         let got: Delivery<unknown>[] = [];
         try {
           got = await this.#blockingRead(Math.min(this.#wanted, MAX_READ));
-          if (got.length === 0 && this.#waiting > 0 && !this.#shut) {
+          if (got.length === 0 && this.#waiting > 0 && !this.#isShut()) {
             got = await this.#fetch(Math.min(this.#wanted, MAX_READ));
           }
           failures = 0;
         } catch (error) {
-          if (this.#shut) break;
+          if (this.#isShut()) break;
           if (failures++ === 0) {
             this.#host.report('corio/redis: a read failed; it is retried', error);
           }
-          await new Promise((resolve) => setTimeout(resolve, Math.min(this.#host.tick, 25 << failures)));
+          await new Promise((resolve) =>
+            setTimeout(resolve, Math.min(this.#host.tick, 25 << failures)),
+          );
         }
         this.#deliver(got);
       }
@@ -290,9 +297,17 @@ export class Fetcher {
     const host = this.#host;
     const conn = await this.#connection();
     const args: RedisArgument[] = [
-      'XREADGROUP', 'GROUP', host.commands.group, host.commands.consumer,
-      'COUNT', String(want), 'BLOCK', String(host.tick),
-      'STREAMS', host.commands.keys[0] as string, '>',
+      'XREADGROUP',
+      'GROUP',
+      host.commands.group,
+      host.commands.consumer,
+      'COUNT',
+      String(want),
+      'BLOCK',
+      String(host.tick),
+      'STREAMS',
+      host.commands.keys[0] as string,
+      '>',
     ];
     try {
       return host.deliveries(entriesOf(await conn.sendCommand(args, { typeMapping: {} })));

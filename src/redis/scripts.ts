@@ -212,6 +212,16 @@ return released
 `;
 
 /**
+ * `nudge`: a job given back with a delay is due: the next fetch, by any worker,
+ * runs the reclaim pass, and idle readers look again at once.
+ */
+export const NUDGE = `${PRELUDE}
+redis.call('DEL', K.gate)
+redis.call('PUBLISH', channel, 'work')
+return 1
+`;
+
+/**
  * `cancel`: ARGV job id, reason, tombstone ttl (ms) → 0 no such unfinished job,
  * 1 it had not started and is removed, 2 it is running (or given back): its
  * tombstone is set and the running worker is told on the channel.

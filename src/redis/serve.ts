@@ -127,7 +127,8 @@ async function runJob<T>(
 ): Promise<void> {
   const node = currentCancelNode();
   let failure: { error: unknown } | null = null;
-  if (!job.cancelled()) {
+  // A job cancelled, lost or given back before its task started does not run.
+  if (job.held() && !job.signal.aborted) {
     const scope = new CancelScope();
     const stop = (): void => {
       scope.cancel((job.signal.reason as CancelledError).message);

@@ -62,13 +62,19 @@ import {
   cancelScope,
   moveOnAfter,
 } from '../index.js';
-import { currentLoop, enterWait, type SignalOptions, throwIfCancelled } from '../core/lowlevel.js';
+import {
+  currentLoop,
+  enterWait,
+  rejected,
+  type SignalOptions,
+  throwIfCancelled,
+} from '../core/lowlevel.js';
 import { Commands, type NodeRedisClient, reply } from './connection.js';
 import { Control } from './control.js';
 import { Delivery, type DeliveryHost } from './delivery.js';
 import { type FetchHost, Fetcher, type RawEntry } from './fetcher.js';
 import { Leases } from './lease.js';
-import { CANCEL, NACK, PUT, STATISTICS, channelOf, keysOf, script } from './scripts.js';
+import { CANCEL, NACK, NUDGE, PUT, STATISTICS, channelOf, keysOf, script } from './scripts.js';
 import { type JobHandler, type ServeOptions, serveJobs } from './serve.js';
 
 /** How values travel: a string each way (default: JSON). */
@@ -148,6 +154,7 @@ const PUT_SCRIPT = script(PUT);
 const NACK_SCRIPT = script(NACK);
 const CANCEL_SCRIPT = script(CANCEL);
 const STATISTICS_SCRIPT = script(STATISTICS);
+const NUDGE_SCRIPT = script(NUDGE);
 
 const JSON_CODEC: Codec<never> = Object.freeze({
   encode: (value: unknown): string => JSON.stringify(value),
@@ -220,7 +227,7 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
     this.heartbeat = o.heartbeat;
     this.maxDeliveries = o.maxDeliveries;
     this.maxsize = o.maxsize;
-    this.#codec = (options.codec ?? JSON_CODEC) as Codec<T>;
+    this.#codec = options.codec ?? JSON_CODEC;
     this.#loop = currentLoop();
     const names = { group: o.group, consumer: o.consumer, channel: channelOf(o.name) };
     this.#commands = new Commands(options.client, keysOf(o.name), names, this.#loop, o.name);
@@ -245,7 +252,6 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
   }
 
   #host(): FetchHost & DeliveryHost {
-    const queue = this;
     const max = this.maxDeliveries === Infinity ? 0 : this.maxDeliveries;
     const tick = Math.max(10, Math.min(1000, Math.floor(this.visibilityTimeout / 4)));
     return {
@@ -254,8 +260,8 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       maxDeliveries: max,
       tick,
       forget: Math.max(60_000, 10 * this.visibilityTimeout),
-      drop(d: Delivery<unknown>): void {
-        queue.#leases.drop(d);
+      drop: (d: Delivery<unknown>) => {
+        this.#leases.drop(d);
       },
       deliveries: (entries: readonly RawEntry[]) => this.#deliveries(entries),
       report: (message: string, error: unknown) => {
@@ -263,6 +269,13 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       },
       giveBack: (deliveries: readonly Delivery<unknown>[]) => {
         this.#giveBack(deliveries, null);
+      },
+      due: (ms: number) => {
+        // Without this the job is found at the next reclaim pass, up to a tick later.
+        setTimeout(() => {
+          if (this.#closed) return;
+          this.#commands.run(NUDGE_SCRIPT, []).catch(() => {});
+        }, ms + 1).unref();
       },
     };
   }
@@ -336,7 +349,10 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
 
   #giveBack(deliveries: readonly Delivery<unknown>[], reason: CancelledError | null): void {
     Delivery._release(deliveries, reason).catch((error: unknown) => {
-      this.#report('corio/redis: jobs could not be given back; they return after the visibility timeout', error);
+      this.#report(
+        'corio/redis: jobs could not be given back; they return after the visibility timeout',
+        error,
+      );
     });
   }
 
@@ -371,8 +387,13 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       )) as [number, string];
       if (status !== 2) return id;
       await this.#control.wait('space', signal);
-      if (this.#shutdown) throw shutDown('put');
+      if (this.#isShutDown()) throw shutDown('put');
     }
+  }
+
+  // A method, not the field: a read after an await must not be narrowed away.
+  #isShutDown(): boolean {
+    return this.#shutdown;
   }
 
   #encode(value: T): string {
@@ -404,7 +425,7 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       enterWait('WorkQueue.get()', options);
       return this.#fetcher.take(1, options?.signal, 'get').then(first) as Promise<Delivery<T>>;
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
   }
 
@@ -467,7 +488,10 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
     if (back.length === 0) return;
     const reason = new CancelledError(`the work queue ${JSON.stringify(this.name)} was shut down`);
     await cancelScope(
-      () => moveOnAfter(this.visibilityTimeout, () => reply(Delivery._release(back, reason), undefined)),
+      () =>
+        moveOnAfter(this.visibilityTimeout, () =>
+          reply(Delivery._release(back, reason), undefined),
+        ),
       { shield: true },
     );
   }
@@ -620,7 +644,7 @@ interface Resolved {
 function checkOpenOptions(options: WorkQueueOptions<unknown>): Resolved {
   const fn = 'openWorkQueue()';
   checkOptions(fn, 'options', options, OPEN_OPTIONS);
-  const client = options.client as Partial<NodeRedisClient> | undefined;
+  const client = options.client as unknown as Partial<NodeRedisClient> | null | undefined;
   if (
     typeof client !== 'object' ||
     client === null ||
@@ -657,8 +681,9 @@ function checkOpenOptions(options: WorkQueueOptions<unknown>): Resolved {
     options.maxsize === undefined ? 0 : checkSize(fn, 'options.maxsize', options.maxsize, 0);
   if (options.codec !== undefined) {
     checkObject(fn, 'options.codec', options.codec, 'a codec ({ encode, decode })');
-    checkFunction(fn, 'options.codec.encode', options.codec.encode);
-    checkFunction(fn, 'options.codec.decode', options.codec.decode);
+    const codec = options.codec as { readonly encode?: unknown; readonly decode?: unknown };
+    checkFunction(fn, 'options.codec.encode', codec.encode);
+    checkFunction(fn, 'options.codec.decode', codec.decode);
   }
   return {
     name,
