@@ -25,6 +25,9 @@ export const noRedis: string | null =
     ? 'no redis-server on this machine (.ci/run installs it: apt-get install redis-server)'
     : null;
 
+/** An example that uses corio/redis: the runners give it a server (REDIS_URL) or skip it. */
+export const needsRedis = (code: string): boolean => code.includes("'corio/redis'");
+
 export interface RedisServerOptions {
   /** AOF persistence, fsync'd on every write (for the crash tests); default off. */
   readonly appendonly?: boolean;
