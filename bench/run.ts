@@ -1,7 +1,8 @@
 // `npm run bench`: every (workload × implementation) cell in a fresh process,
 // repeated and interleaved (rep 1 of every cell, then rep 2, …) so drift on a
 // shared machine hits every cell alike; prints one markdown table per workload
-// with the median, the spread, the ratio to raw, and the peak RSS.
+// with the median, the spread, the ratio to raw, and the peak RSS. corio runs from
+// dist/ (the script builds it first), as its users run it; see bench/cell.ts.
 //
 //   npm run bench                 5 repetitions, every cell at full N
 //   npm run bench -- --quick      one pass, the slowest peers at a smaller N (under 2 min)
@@ -17,7 +18,9 @@ interface Row {
   readonly n: number;
   readonly ok: boolean;
   readonly ms: number;
+  readonly cpuMs: number;
   readonly peakRssMiB: number;
+  readonly rssPerConnectionKiB?: number;
 }
 
 const args = process.argv.slice(2);
@@ -30,6 +33,12 @@ const reps = Number(option('--reps') ?? (quick ? 1 : 5));
 if (!Number.isInteger(reps) || reps < 1) throw new RangeError(`--reps must be a positive integer`);
 const only = option('--only')?.split(',');
 const cellFile = join(dirname(fileURLToPath(import.meta.url)), 'cell.ts');
+const tsxInWorkers = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'scripts',
+  'tsx-in-workers.mjs',
+);
 
 const cells = Object.entries(workloads)
   .filter(([id]) => only === undefined || only.includes(id))
@@ -45,9 +54,11 @@ for (let rep = 1; rep <= reps; rep++) {
       process.execPath,
       [
         '--expose-gc',
-        '--conditions=corio-source',
         '--import',
         'tsx',
+        // Workers load TypeScript too (W12), also on Node 20.
+        '--import',
+        tsxInWorkers,
         cellFile,
         id,
         impl,
@@ -79,10 +90,16 @@ console.log(
 for (const [id, w] of Object.entries(workloads)) {
   if (only !== undefined && !only.includes(id)) continue;
   console.log(`## ${id} ${w.title} (N = ${w.n.toLocaleString('en')})\n`);
-  console.log('| impl | median ms | spread ms | ratio | peak RSS MiB |');
-  console.log('|---|---:|---:|---:|---:|');
   const of = (impl: string) => rows.filter((r) => r.workload === id && r.impl === impl);
+  // W10 also reports the RSS each connection added; I/O workloads, CPU time.
+  const perConnection = rows.some((r) => r.workload === id && r.rssPerConnectionKiB !== undefined);
+  const cpu = w.cpu === true;
+  console.log(
+    `| impl | median ms | spread ms | ratio |${cpu ? ' median CPU ms | CPU ratio |' : ''} peak RSS MiB |${perConnection ? ' RSS/connection KiB |' : ''}`,
+  );
+  console.log(`|---|---:|---:|---:|${cpu ? '---:|---:|' : ''}---:|${perConnection ? '---:|' : ''}`);
   const rawMedian = median(of('raw').map((r) => r.ms));
+  const rawCpu = median(of('raw').map((r) => r.cpuMs));
   const notes: string[] = [];
   for (const impl of Object.keys(w.impls)) {
     const rs = of(impl);
@@ -95,8 +112,14 @@ for (const [id, w] of Object.entries(workloads)) {
     const mark = n === w.n ? '' : ' ‡';
     if (mark !== '')
       notes.push(`‡ ${impl} ran at N = ${n.toLocaleString('en')}; its ratio is per item.`);
+    const cpuCells = cpu
+      ? ` ${fmt(median(rs.map((r) => r.cpuMs)))} | ${((median(rs.map((r) => r.cpuMs)) * (w.n / n)) / rawCpu).toFixed(2)}x |`
+      : '';
+    const perConn = perConnection
+      ? ` ${median(rs.map((r) => r.rssPerConnectionKiB ?? Number.NaN)).toFixed(1)} |`
+      : '';
     console.log(
-      `| ${impl}${mark} | ${wrong ? 'WRONG' : fmt(m)} | ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} | ${ratio.toFixed(2)}x | ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |`,
+      `| ${impl}${mark} | ${wrong ? 'WRONG' : fmt(m)} | ${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} | ${ratio.toFixed(2)}x |${cpuCells} ${median(rs.map((r) => r.peakRssMiB)).toFixed(0)} |${perConn}`,
     );
   }
   console.log(notes.length > 0 ? `\n${notes.join('\n')}\n` : '');

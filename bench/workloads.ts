@@ -16,12 +16,20 @@ import {
   effectW8,
 } from './peers/effect.js';
 import { effectionW1, effectionW3, effectionW7 } from './peers/effection.js';
+import { asyncio, corioW10, corioW9, rawW10, rawW9 } from './io.js';
+import { W11, W12 } from './processes.js';
 import { RawMutex, RawQueue } from './raw.js';
 
 export interface CellResult {
   readonly value: number;
   /** Set when the cell times only a phase of its own (W7: the cancellation). */
   readonly ms?: number;
+  /** Set when the work ran in another process (Python's asyncio). */
+  readonly peakRssMiB?: number;
+  /** Set when the work ran in another process: its CPU time, user + system. */
+  readonly cpuMs?: number;
+  /** W10: the RSS each connection added, both of its ends. */
+  readonly rssPerConnectionKiB?: number;
 }
 
 export interface Workload {
@@ -34,6 +42,11 @@ export interface Workload {
    * N there instead; their ratio is then per item against raw at full N.
    */
   readonly quickN?: Record<string, number>;
+  /**
+   * Also report CPU time (user + system) and its ratio: for I/O workloads whose
+   * client and server share the process, on a machine other jobs share.
+   */
+  readonly cpu?: boolean;
 }
 
 const resolved = Promise.resolve();
@@ -212,6 +225,24 @@ const table: Record<string, Workload> = {
             },
             { concurrency: 16 },
           );
+          return { value: sum };
+        });
+      },
+      // map() with concurrency, the way users write a bounded fan-out.
+      async 'corio-map'(n) {
+        return run(async () => {
+          let sum = 0;
+          const calls = pipe(
+            range(0, n),
+            map(
+              async (i) => {
+                await tick();
+                return i;
+              },
+              { concurrency: 16 },
+            ),
+          );
+          for await (const i of calls) sum += i;
           return { value: sum };
         });
       },
@@ -635,6 +666,28 @@ const table: Record<string, Workload> = {
       effect: effectW8,
     },
   },
+  W9: {
+    title: 'echo throughput: one loopback connection, N lines written and echoed back',
+    n: 100_000,
+    expected: (n) => n,
+    cpu: true,
+    impls: {
+      raw: (n) => rawW9(n),
+      'raw-corked': (n) => rawW9(n, true),
+      corio: corioW9,
+      asyncio: asyncio('W9'),
+    },
+  },
+  W10: {
+    title: 'many connections: N lines as ping-pong over 1,000 concurrent loopback connections',
+    n: 100_000,
+    expected: (n) => n,
+    cpu: true,
+    impls: { raw: rawW10, corio: corioW10, asyncio: asyncio('W10') },
+    quickN: { asyncio: 20_000 },
+  },
+  W11,
+  W12,
 };
 
 // `raw-als`: the raw code run inside one AsyncLocalStorage context. On Node 20 a

@@ -87,6 +87,23 @@ import {
 } from 'corio/trace';
 import { Nursery, ParkingLot, setDebugMode } from 'corio/lowlevel';
 import { Delivery, type NodeRedisClient, WorkQueue, openWorkQueue } from 'corio/redis';
+import {
+  Process,
+  Server,
+  StreamReader,
+  StreamWriter,
+  WorkerPool,
+  createSubprocessExec,
+  createSubprocessShell,
+  fetch,
+  lockstepStreamPair,
+  memoryStreamPair,
+  openConnection,
+  runProcess,
+  serveTcp,
+  startServer,
+  workerFunction,
+} from 'corio/node';
 import { vrun } from './_helpers.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;
@@ -2335,6 +2352,410 @@ const entries: Entry[] = [
   },
 ];
 
+// corio/node: streams, servers, fetch. Nothing here reaches a socket: every
+// call is refused before it would connect or listen.
+const port = (fn: string, prefix: string, got: string): string =>
+  `${fn}: \`${prefix}.port\` must be an integer from 0 to 65535, got ${got}`;
+const reader = (): StreamReader => new StreamReader();
+const writer = (): StreamWriter =>
+  (memoryStreamPair()[0] as unknown as [StreamReader, StreamWriter])[1];
+const onServer = async (use: (server: Server) => Promise<unknown>): Promise<unknown> => {
+  const server = await startServer(f, { host: '127.0.0.1', port: 0 });
+  try {
+    return await use(server);
+  } finally {
+    await server[Symbol.asyncDispose]();
+  }
+};
+entries.push(
+  {
+    api: 'openConnection()',
+    covers: 'openConnection',
+    mode: 'async',
+    cases: [
+      bad(
+        'address missing',
+        () => (openConnection as (a?: unknown) => unknown)(),
+        TypeError,
+        'openConnection(): `address` must be { host?, port } or { path }, got undefined',
+      ),
+      ...options({
+        fn: 'openConnection()',
+        arg: 'address',
+        call: (a) => openConnection(a as never),
+        names: ['host', 'port', 'path'],
+        typo: ['prot', 'port'],
+      }),
+      bad(
+        'port = -1',
+        () => openConnection({ port: -1 }),
+        RangeError,
+        port('openConnection()', 'address', '-1'),
+      ),
+      bad(
+        'port = 1.5',
+        () => openConnection({ port: 1.5 }),
+        RangeError,
+        port('openConnection()', 'address', '1.5'),
+      ),
+      bad(
+        'port = "80"',
+        () => openConnection({ port: '80' as never }),
+        TypeError,
+        port('openConnection()', 'address', '"80"'),
+      ),
+      bad(
+        'no port, no path',
+        () => openConnection({ host: 'x' } as never),
+        TypeError,
+        'openConnection(): `address` must give `port` or `path`',
+      ),
+      bad(
+        'host = 5',
+        () => openConnection({ host: 5 as never, port: 1 }),
+        TypeError,
+        'openConnection(): `address.host` must be a string, got 5',
+      ),
+      bad(
+        'path = ""',
+        () => openConnection({ path: '' }),
+        TypeError,
+        'openConnection(): `address.path` must be a non-empty string, got ""',
+      ),
+      bad(
+        'path and port',
+        () => openConnection({ path: '/x', port: 1 }),
+        TypeError,
+        'openConnection(): `address` must give either `path` or `host` and `port`, not both',
+      ),
+      ...options({
+        fn: 'openConnection()',
+        call: (o) => openConnection({ port: 1 }, o as never),
+        names: [
+          'limit',
+          'tls',
+          'autoSelectFamily',
+          'noDelay',
+          'keepAlive',
+          'localAddress',
+          'signal',
+        ],
+        typo: ['limt', 'limit'],
+      }),
+      bad(
+        'limit = 0',
+        () => openConnection({ port: 1 }, { limit: 0 }),
+        RangeError,
+        integer('openConnection()', 'options.limit', 1, '0'),
+      ),
+      bad(
+        'tls = "yes"',
+        () => openConnection({ port: 1 }, { tls: 'yes' as never }),
+        TypeError,
+        'openConnection(): `options.tls` must be a boolean or the options of tls.connect(), got "yes"',
+      ),
+      bad(
+        'noDelay = 1',
+        () => openConnection({ port: 1 }, { noDelay: 1 as never }),
+        TypeError,
+        'openConnection(): `options.noDelay` must be a boolean, got 1',
+      ),
+      bad(
+        'signal = "x"',
+        () => openConnection({ port: 1 }, { signal: 'x' as never }),
+        TypeError,
+        'openConnection(): `signal` must be an AbortSignal, got "x"',
+      ),
+    ],
+  },
+  {
+    api: 'startServer()',
+    covers: 'startServer',
+    mode: 'async',
+    cases: [
+      bad(
+        'handler = 5',
+        () => startServer(5 as never, { port: 0 }),
+        TypeError,
+        fnArg('startServer()', 'handler', '5'),
+      ),
+      bad(
+        'options missing',
+        () => (startServer as (h: unknown, o?: unknown) => unknown)(f),
+        TypeError,
+        'startServer(): `options` must be an options object with `port` or `path`, got undefined',
+      ),
+      ...options({
+        fn: 'startServer()',
+        call: (o) => startServer(f, o as never),
+        names: [
+          'host',
+          'port',
+          'path',
+          'tls',
+          'limit',
+          'backlog',
+          'ipv6Only',
+          'noDelay',
+          'keepAlive',
+          'signal',
+        ],
+        typo: ['bakclog', 'backlog'],
+      }),
+      bad(
+        'no port, no path',
+        () => startServer(f, {}),
+        TypeError,
+        'startServer(): `options` must give `port` or `path`',
+      ),
+      bad(
+        'port = 70000',
+        () => startServer(f, { port: 70_000 }),
+        RangeError,
+        port('startServer()', 'options', '70000'),
+      ),
+      bad(
+        'backlog = -1',
+        () => startServer(f, { port: 0, backlog: -1 }),
+        RangeError,
+        integer('startServer()', 'options.backlog', 0, '-1'),
+      ),
+      bad(
+        'tls = true',
+        () => startServer(f, { port: 0, tls: true as never }),
+        TypeError,
+        'startServer(): `options.tls` must be the options of tls.createServer(), got true',
+      ),
+    ],
+  },
+  {
+    api: 'serveTcp()',
+    covers: 'serveTcp',
+    mode: 'async',
+    cases: [
+      bad(
+        'status = {}',
+        () => serveTcp(f, { port: 0 }, {} as never),
+        TypeError,
+        'serveTcp(): `status` must be a TaskStatus (from tg.start())',
+      ),
+      bad(
+        'handler = 5',
+        () => serveTcp(5 as never, { port: 0 }),
+        TypeError,
+        fnArg('startServer()', 'handler', '5'),
+      ),
+    ],
+  },
+  {
+    api: 'Server',
+    covers: 'Server',
+    mode: 'async',
+    cases: [
+      bad(
+        'new Server()',
+        () => new (Server as unknown as new () => unknown)(),
+        TypeError,
+        internal('Server', 'startServer()'),
+        'sync',
+      ),
+      ...signalOptions('Server.waitClosed()', (o) =>
+        onServer((server) => server.waitClosed(o as never)),
+      ),
+    ],
+  },
+  {
+    api: 'StreamReader',
+    covers: 'StreamReader',
+    mode: 'async',
+    cases: [
+      ...options({
+        fn: 'new StreamReader()',
+        call: (o) => new StreamReader(o as never),
+        names: ['limit'],
+        typo: ['limti', 'limit'],
+      }).map((c) => ({ ...c, mode: 'sync' as const })),
+      bad(
+        'limit = 0',
+        () => new StreamReader({ limit: 0 }),
+        RangeError,
+        integer('new StreamReader()', 'options.limit', 1, '0'),
+        'sync',
+      ),
+      bad(
+        'feedData(5)',
+        () => {
+          reader().feedData(5 as never);
+        },
+        TypeError,
+        'StreamReader.feedData(): `data` must be a Uint8Array or a string, got 5',
+        'sync',
+      ),
+      bad(
+        'read(1.5)',
+        () => reader().read(1.5),
+        RangeError,
+        'StreamReader.read(): `n` must be an integer (negative: until EOF), got 1.5',
+      ),
+      ...signalOptions('StreamReader.read()', (o) => reader().read(1, o as never)),
+      ...signalOptions('StreamReader.readline()', (o) => reader().readline(o as never)),
+      ...signalOptions('StreamReader.readUntil()', (o) => reader().readUntil('x', o as never)),
+      ...signalOptions('StreamReader.readExactly()', (o) => reader().readExactly(1, o as never)),
+      bad(
+        'readUntil("")',
+        () => reader().readUntil(''),
+        RangeError,
+        'StreamReader.readUntil(): `separator` must be at least one byte',
+      ),
+      bad(
+        'readUntil(5)',
+        () => reader().readUntil(5 as never),
+        TypeError,
+        'StreamReader.readUntil(): `separator` must be a Uint8Array or a string, got 5',
+      ),
+      bad(
+        'readExactly(-1)',
+        () => reader().readExactly(-1),
+        RangeError,
+        integer('StreamReader.readExactly()', 'n', 0, '-1'),
+      ),
+      ...options({
+        fn: 'StreamReader.lines()',
+        call: (o) => reader().lines(o as never),
+        names: ['keepEnds', 'signal'],
+        typo: ['keepEnd', 'keepEnds'],
+      }).map((c) => ({ ...c, mode: 'sync' as const })),
+      ...options({
+        fn: 'StreamReader.chunks()',
+        call: (o) => reader().chunks(o as never),
+        names: ['size', 'signal'],
+        typo: ['sise', 'size'],
+      }).map((c) => ({ ...c, mode: 'sync' as const })),
+      bad(
+        'chunks({ size: 0 })',
+        () => reader().chunks({ size: 0 }),
+        RangeError,
+        integer('StreamReader.chunks()', 'options.size', 1, '0'),
+        'sync',
+      ),
+    ],
+  },
+  {
+    api: 'StreamWriter',
+    covers: 'StreamWriter',
+    mode: 'async',
+    cases: [
+      bad(
+        'new StreamWriter()',
+        () => new (StreamWriter as unknown as new () => unknown)(),
+        TypeError,
+        internal('StreamWriter', 'openConnection(), startServer() or memoryStreamPair()'),
+        'sync',
+      ),
+      bad(
+        'write(5)',
+        () => {
+          writer().write(5 as never);
+        },
+        TypeError,
+        'StreamWriter.write(): `data` must be a Uint8Array or a string, got 5',
+        'sync',
+      ),
+      bad(
+        'writelines("abc")',
+        () => {
+          writer().writelines('abc' as never);
+        },
+        TypeError,
+        'StreamWriter.writelines(): `data` must be an iterable of Uint8Array or string, got "abc"',
+        'sync',
+      ),
+      bad(
+        'writelines([null])',
+        () => {
+          writer().writelines([null as never]);
+        },
+        TypeError,
+        'StreamWriter.writelines(): `data` must be a Uint8Array or a string, got null',
+        'sync',
+      ),
+      bad(
+        'getExtraInfo(5)',
+        () => {
+          writer().getExtraInfo(5 as never);
+        },
+        TypeError,
+        'StreamWriter.getExtraInfo(): `name` must be a string, got 5',
+        'sync',
+      ),
+      ...signalOptions('StreamWriter.drain()', (o) => writer().drain(o as never)),
+      ...signalOptions('StreamWriter.writeAll()', (o) => writer().writeAll('x', o as never)),
+      ...signalOptions('StreamWriter.waitClosed()', (o) => writer().waitClosed(o as never)),
+      bad(
+        'writeAll(5)',
+        () => writer().writeAll(5 as never),
+        TypeError,
+        'StreamWriter.write(): `data` must be a Uint8Array or a string, got 5',
+      ),
+    ],
+  },
+  {
+    api: 'memoryStreamPair()',
+    covers: 'memoryStreamPair',
+    mode: 'sync',
+    cases: [
+      ...options({
+        fn: 'memoryStreamPair()',
+        call: (o) => memoryStreamPair(o as never),
+        names: ['limit'],
+        typo: ['limmit', 'limit'],
+      }),
+      bad(
+        'limit = 0',
+        () => memoryStreamPair({ limit: 0 }),
+        RangeError,
+        integer('memoryStreamPair()', 'options.limit', 1, '0'),
+      ),
+    ],
+  },
+  {
+    api: 'lockstepStreamPair()',
+    covers: 'lockstepStreamPair',
+    mode: 'sync',
+    cases: options({
+      fn: 'lockstepStreamPair()',
+      call: (o) => lockstepStreamPair(o as never),
+      names: ['limit'],
+      typo: ['limt', 'limit'],
+    }),
+  },
+  {
+    api: 'fetch()',
+    covers: 'fetch',
+    mode: 'async',
+    cases: [
+      bad(
+        'input = 5',
+        () => fetch(5 as never),
+        TypeError,
+        'fetch(): `input` must be a string, a URL or a Request, got 5',
+      ),
+      bad(
+        'init = "x"',
+        () => fetch('http://127.0.0.1:1/', 'x' as never),
+        TypeError,
+        'fetch(): `init` must be a RequestInit object, got "x"',
+      ),
+      bad(
+        'init.signal = "x"',
+        () => fetch('http://127.0.0.1:1/', { signal: 'x' as never }),
+        TypeError,
+        'fetch(): `signal` must be an AbortSignal, got "x"',
+      ),
+    ],
+  },
+);
+
 // corio/lowlevel: the kernel's face for primitives built outside corio.
 entries.push({
   api: 'setDebugMode()',
@@ -2432,6 +2853,387 @@ entries.push(
         () => new ParkingLot({ holders: [] as never }),
         TypeError,
         fnArg('new ParkingLot()', 'options.holders', 'an array'),
+      ),
+    ],
+  },
+);
+
+// corio/node: subprocesses and worker threads. Nothing here starts a process
+// or a thread, but for the Process rows, which need one (`true`).
+const JOBS = new URL('./node/_jobs.ts', import.meta.url);
+const SUBPROCESS_NAMES = [
+  'stdin',
+  'stdout',
+  'stderr',
+  'cwd',
+  'env',
+  'limit',
+  'processGroup',
+  'killSignal',
+  'killGrace',
+  'deliverCancel',
+  'signal',
+];
+const onProcess = async (use: (proc: Process) => Promise<unknown>): Promise<unknown> => {
+  await using proc = await createSubprocessExec('true');
+  return await use(proc);
+};
+const onPool = async (use: (pool: WorkerPool) => Promise<unknown>): Promise<unknown> => {
+  // No job runs: a thread starts only for a job that was accepted.
+  await using pool = new WorkerPool({ filename: JOBS });
+  return await use(pool);
+};
+const exec = (options: unknown): Promise<unknown> =>
+  createSubprocessExec('true', [], options as never);
+entries.push(
+  {
+    api: 'createSubprocessExec()',
+    covers: 'createSubprocessExec',
+    mode: 'async',
+    cases: [
+      bad(
+        'file = ""',
+        () => createSubprocessExec(''),
+        TypeError,
+        'createSubprocessExec(): `file` must be a non-empty string, got ""',
+      ),
+      bad(
+        'file = 5',
+        () => createSubprocessExec(5 as never),
+        TypeError,
+        'createSubprocessExec(): `file` must be a non-empty string, got 5',
+      ),
+      bad(
+        'args = "300"',
+        () => createSubprocessExec('sleep', '300' as never),
+        TypeError,
+        'createSubprocessExec(): `args` must be an array of strings, got "300"',
+      ),
+      bad(
+        'args = [300]',
+        () => createSubprocessExec('sleep', [300 as never]),
+        TypeError,
+        'createSubprocessExec(): `args[0]` must be a string, got 300',
+      ),
+      ...options({
+        fn: 'createSubprocessExec()',
+        call: exec,
+        names: SUBPROCESS_NAMES,
+        typo: ['killGrase', 'killGrace'],
+      }),
+      bad(
+        'stdout = "file"',
+        () => exec({ stdout: 'file' }),
+        RangeError,
+        "createSubprocessExec(): `options.stdout` must be 'pipe', 'inherit', 'ignore' or a file descriptor, got \"file\"",
+      ),
+      bad(
+        'stdin = -1',
+        () => exec({ stdin: -1 }),
+        TypeError,
+        "createSubprocessExec(): `options.stdin` must be 'pipe', 'inherit', 'ignore' or a file descriptor, got -1",
+      ),
+      bad(
+        'stderr = "stdout" without stdout "pipe"',
+        () => exec({ stderr: 'stdout' }),
+        TypeError,
+        "createSubprocessExec(): `options.stderr` 'stdout' needs `options.stdout` 'pipe'",
+      ),
+      bad(
+        'cwd = "/no/such/dir"',
+        () => exec({ cwd: '/no/such/dir' }),
+        TypeError,
+        'createSubprocessExec(): `options.cwd` must be a directory: /no/such/dir is none',
+      ),
+      bad(
+        'cwd = 5',
+        () => exec({ cwd: 5 }),
+        TypeError,
+        'createSubprocessExec(): `options.cwd` must be a path or a file: URL, got 5',
+      ),
+      bad(
+        'env = 5',
+        () => exec({ env: 5 }),
+        TypeError,
+        'createSubprocessExec(): `options.env` must be an object of strings, got 5',
+      ),
+      bad(
+        'env.HOME = 5',
+        () => exec({ env: { HOME: 5 } }),
+        TypeError,
+        'createSubprocessExec(): `options.env.HOME` must be a string, got 5',
+      ),
+      bad(
+        'limit = 0',
+        () => exec({ limit: 0 }),
+        RangeError,
+        integer('createSubprocessExec()', 'options.limit', 1, '0'),
+      ),
+      bad(
+        'processGroup = "yes"',
+        () => exec({ processGroup: 'yes' }),
+        TypeError,
+        'createSubprocessExec(): `options.processGroup` must be a boolean, got "yes"',
+      ),
+      bad(
+        'killSignal = "SIGNOPE"',
+        () => exec({ killSignal: 'SIGNOPE' }),
+        RangeError,
+        'createSubprocessExec(): `options.killSignal` must be a signal name such as \'SIGTERM\', got "SIGNOPE"',
+      ),
+      bad(
+        'killGrace = -1',
+        () => exec({ killGrace: -1 }),
+        RangeError,
+        delay('createSubprocessExec()', 'options.killGrace', '-1'),
+      ),
+      bad(
+        'deliverCancel = 5',
+        () => exec({ deliverCancel: 5 }),
+        TypeError,
+        fnArg('createSubprocessExec()', 'options.deliverCancel', '5'),
+      ),
+      bad(
+        'signal = "x"',
+        () => exec({ signal: 'x' }),
+        TypeError,
+        'createSubprocessExec(): `signal` must be an AbortSignal, got "x"',
+      ),
+    ],
+  },
+  {
+    api: 'createSubprocessShell()',
+    covers: 'createSubprocessShell',
+    mode: 'async',
+    cases: [
+      bad(
+        'command = 5',
+        () => createSubprocessShell(5 as never),
+        TypeError,
+        'createSubprocessShell(): `command` must be a non-empty string, got 5',
+      ),
+      ...options({
+        fn: 'createSubprocessShell()',
+        call: (o) => createSubprocessShell('true', o as never),
+        names: SUBPROCESS_NAMES,
+        typo: ['stdot', 'stdout'],
+      }),
+    ],
+  },
+  {
+    api: 'runProcess()',
+    covers: 'runProcess',
+    mode: 'async',
+    cases: [
+      bad(
+        'args = "x"',
+        () => runProcess('true', 'x' as never),
+        TypeError,
+        'runProcess(): `args` must be an array of strings, got "x"',
+      ),
+      ...options({
+        fn: 'runProcess()',
+        call: (o) => runProcess('true', [], o as never),
+        names: [...SUBPROCESS_NAMES, 'input', 'check', 'capture'],
+        typo: ['inputs', 'input'],
+      }),
+      bad(
+        'input = 5',
+        () => runProcess('true', [], { input: 5 as never }),
+        TypeError,
+        'runProcess(): `options.input` must be a Uint8Array or a string, got 5',
+      ),
+      bad(
+        'check = "yes"',
+        () => runProcess('true', [], { check: 'yes' as never }),
+        TypeError,
+        'runProcess(): `options.check` must be a boolean, got "yes"',
+      ),
+      bad(
+        'capture = "yes"',
+        () => runProcess('true', [], { capture: 'yes' as never }),
+        TypeError,
+        'runProcess(): `options.capture` must be a boolean or { stdout?, stderr? }, got "yes"',
+      ),
+      bad(
+        'capture = { stdout: 1 }',
+        () => runProcess('true', [], { capture: { stdout: 1 as never } }),
+        TypeError,
+        'runProcess(): `options.capture.stdout` must be a boolean, got 1',
+      ),
+      bad(
+        'capture and stdout',
+        () => runProcess('true', [], { capture: true, stdout: 'inherit' }),
+        TypeError,
+        'runProcess(): `options.capture` and `options.stdout` both say where stdout goes',
+      ),
+      bad(
+        'input and stdin',
+        () => runProcess('true', [], { input: 'x', stdin: 'inherit' }),
+        TypeError,
+        'runProcess(): `options.input` and `options.stdin` both say what stdin is',
+      ),
+    ],
+  },
+  {
+    api: 'Process',
+    covers: 'Process',
+    mode: 'async',
+    cases: [
+      bad(
+        'new Process()',
+        () => new (Process as unknown as new () => unknown)(),
+        TypeError,
+        internal('Process', 'createSubprocessExec() or createSubprocessShell()'),
+        'sync',
+      ),
+      ...signalOptions('Process.wait()', (o) => onProcess((p) => p.wait(o as never))),
+      ...signalOptions('Process.communicate()', (o) =>
+        onProcess((p) => p.communicate(undefined, o as never)),
+      ),
+      bad(
+        'communicate(5)',
+        () => onProcess((p) => p.communicate(5 as never)),
+        TypeError,
+        'Process.communicate(): `input` must be a Uint8Array or a string, got 5',
+      ),
+    ],
+  },
+  {
+    api: 'new WorkerPool()',
+    covers: 'WorkerPool',
+    mode: 'sync',
+    cases: [
+      ...options({
+        fn: 'new WorkerPool()',
+        call: (o) => new WorkerPool(o as never),
+        names: [
+          'filename',
+          'minThreads',
+          'maxThreads',
+          'maxQueue',
+          'idleTimeout',
+          'cancel',
+          'cancelGrace',
+        ],
+        typo: ['maxThread', 'maxThreads'],
+        base: { filename: JOBS },
+      }),
+      bad(
+        'filename = "./job.js"',
+        () => new WorkerPool({ filename: './job.js' }),
+        TypeError,
+        'new WorkerPool(): `options.filename` must be an absolute path or a file: URL (new URL(\'./job.js\', import.meta.url)), got "./job.js"',
+      ),
+      bad(
+        'filename = a missing file',
+        () => new WorkerPool({ filename: '/no/such/job.js' }),
+        TypeError,
+        'new WorkerPool(): `options.filename` names no file: /no/such/job.js does not exist',
+      ),
+      bad(
+        'maxThreads = 0',
+        () => new WorkerPool({ filename: JOBS, maxThreads: 0 }),
+        RangeError,
+        integer('new WorkerPool()', 'options.maxThreads', 1, '0'),
+      ),
+      bad(
+        'minThreads > maxThreads',
+        () => new WorkerPool({ filename: JOBS, minThreads: 3, maxThreads: 2 }),
+        RangeError,
+        'new WorkerPool(): `options.minThreads` (3) must not exceed `options.maxThreads` (2)',
+      ),
+      bad(
+        'maxQueue = -1',
+        () => new WorkerPool({ filename: JOBS, maxQueue: -1 }),
+        RangeError,
+        integer('new WorkerPool()', 'options.maxQueue', 0, '-1'),
+      ),
+      bad(
+        'idleTimeout = NaN',
+        () => new WorkerPool({ filename: JOBS, idleTimeout: Number.NaN }),
+        RangeError,
+        delay('new WorkerPool()', 'options.idleTimeout', 'NaN'),
+      ),
+      bad(
+        'cancel = "later"',
+        () => new WorkerPool({ filename: JOBS, cancel: 'later' as never }),
+        RangeError,
+        'new WorkerPool(): `options.cancel` must be one of "cooperative", "terminate" or "abandon", got "later"',
+      ),
+      bad(
+        'cancelGrace = -1',
+        () => new WorkerPool({ filename: JOBS, cancelGrace: -1 }),
+        RangeError,
+        delay('new WorkerPool()', 'options.cancelGrace', '-1'),
+      ),
+    ],
+  },
+  {
+    api: 'WorkerPool.run()',
+    covers: 'WorkerPool',
+    mode: 'async',
+    cases: [
+      ...options({
+        fn: 'WorkerPool.run()',
+        call: (o) => onPool((pool) => pool.run(1, o as never)),
+        names: ['name', 'transfer', 'signal', 'cancel'],
+        typo: ['nmae', 'name'],
+      }),
+      bad(
+        'name = 5',
+        () => onPool((pool) => pool.run(1, { name: 5 as never })),
+        TypeError,
+        'WorkerPool.run(): `options.name` must be a string, got 5',
+      ),
+      bad(
+        'transfer = "x"',
+        () => onPool((pool) => pool.run(1, { transfer: 'x' as never })),
+        TypeError,
+        'WorkerPool.run(): `options.transfer` must be an array, got "x"',
+      ),
+      bad(
+        'cancel = 5',
+        () => onPool((pool) => pool.run(1, { cancel: 5 as never })),
+        TypeError,
+        'WorkerPool.run(): `options.cancel` must be one of "cooperative", "terminate" or "abandon", got 5',
+      ),
+      bad(
+        'signal = "x"',
+        () => onPool((pool) => pool.run(1, { signal: 'x' as never })),
+        TypeError,
+        'WorkerPool.run(): `signal` must be an AbortSignal, got "x"',
+      ),
+    ],
+  },
+  {
+    api: 'workerFunction()',
+    covers: 'workerFunction',
+    mode: 'sync',
+    cases: [
+      bad(
+        'module = "job.js"',
+        () => workerFunction('job.js', 'f'),
+        TypeError,
+        'workerFunction(): `module` must be an absolute path or a file: URL (new URL(\'./job.js\', import.meta.url)), got "job.js"',
+      ),
+      bad(
+        'exportName = ""',
+        () => workerFunction(JOBS, ''),
+        TypeError,
+        'workerFunction(): `exportName` must be a non-empty string, got ""',
+      ),
+      ...options({
+        fn: 'workerFunction()',
+        call: (o) => workerFunction(JOBS, 'add', o as never),
+        names: ['pool', 'cancel'],
+        typo: ['pol', 'pool'],
+      }),
+      bad(
+        'pool = {}',
+        () => workerFunction(JOBS, 'add', { pool: {} as never }),
+        TypeError,
+        'workerFunction(): `options.pool` must be a WorkerPool, got an object',
       ),
     ],
   },
@@ -2776,6 +3578,8 @@ const unchecked: Readonly<Record<string, string>> = {
   enterWait: 'checks what it is given: the opening of every waiting method',
   // Introspection: read by task trees and debug mode, given kernel objects.
   tasksOf: 'a kernel primitive',
+  taskFailed: 'a kernel primitive',
+  taskError: 'a kernel primitive',
   waitsOf: 'a kernel primitive',
   parentTaskOf: 'a kernel primitive',
   taskStartTime: 'a kernel primitive',
@@ -2800,6 +3604,13 @@ const unchecked: Readonly<Record<string, string>> = {
   unwatchTask: 'a kernel primitive',
   wake: 'a kernel primitive',
   watchTask: 'a kernel primitive',
+  // corio/node's errors: made by the readers that throw them.
+  CalledProcessError: 'made by runProcess',
+  checkCancelled: 'takes no arguments',
+  workerSignal: 'takes no arguments',
+  BusyResourceError: 'made by StreamReader',
+  IncompleteReadError: 'made by StreamReader',
+  LimitOverrunError: 'made by StreamReader',
 };
 
 async function attempt(c: Case, mode: Mode): Promise<string | null> {
@@ -2856,6 +3667,8 @@ test('the table covers every export that takes input', async (t) => {
     'corio/testing',
     'corio/trace',
     'corio/lowlevel',
+    'corio/node',
+    'corio/node/worker',
     'corio/redis',
   ]) {
     const module = (await import(subpath)) as Record<string, unknown>;

@@ -25,6 +25,7 @@ const run = promisify(execFile);
 const scratch = join(project, 'test', '.examples');
 
 const virtualDefault = pathToFileURL(join(project, 'test', '_virtual-default.ts')).href;
+const tsxInWorkers = pathToFileURL(join(project, 'scripts', 'tsx-in-workers.mjs')).href;
 
 // The examples that use corio/redis share one redis-server of the test's own
 // (REDIS_URL); without redis-server they report themselves skipped.
@@ -39,7 +40,15 @@ const skipUnlessRedis = (code: string): { skip?: string } =>
   needsRedis(code) && noRedis !== null ? { skip: noRedis } : {};
 
 async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
-  const flags = ['--conditions=corio-source', '--import', 'tsx', '--import', virtualDefault];
+  const flags = [
+    '--conditions=corio-source',
+    '--import',
+    'tsx',
+    '--import',
+    tsxInWorkers,
+    '--import',
+    virtualDefault,
+  ];
   const env = redis === null ? process.env : { ...process.env, REDIS_URL: redis.url };
   const { stdout } = await run(process.execPath, [...flags, file, ...args], {
     cwd: project,

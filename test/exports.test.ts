@@ -144,6 +144,8 @@ test('corio/lowlevel exports exactly its public surface', async () => {
     'setDefaultClock',
     'setTimer',
     'suspend',
+    'taskError',
+    'taskFailed',
     'taskOutcome',
     'taskStartTime',
     'tasksOf',
@@ -176,6 +178,35 @@ test('corio/trace exports exactly its public surface', async () => {
     'toMermaid',
     'trace',
   ]);
+});
+
+test('corio/node exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node'), [
+    'BusyResourceError',
+    'CalledProcessError',
+    'DEFAULT_LIMIT',
+    'IncompleteReadError',
+    'LimitOverrunError',
+    'Process',
+    'Server',
+    'StreamReader',
+    'StreamWriter',
+    'WorkerPool',
+    'createSubprocessExec',
+    'createSubprocessShell',
+    'fetch',
+    'lockstepStreamPair',
+    'memoryStreamPair',
+    'openConnection',
+    'runProcess',
+    'serveTcp',
+    'startServer',
+    'workerFunction',
+  ]);
+});
+
+test('corio/node/worker exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/node/worker'), ['checkCancelled', 'workerSignal']);
 });
 
 test('corio/redis exports exactly its public surface', async () => {

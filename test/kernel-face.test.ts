@@ -32,6 +32,7 @@ const ENTRY_POINTS = [
   'iter/index.ts',
   'testing/index.ts',
   'trace/index.ts',
+  'node/index.ts',
   'redis/index.ts',
 ];
 

@@ -49,8 +49,9 @@ const allowed: Record<string, readonly string[]> = {
   ),
   testing: [...PORTABLE, 'testing', 'trace'],
   trace: [...PORTABLE, 'trace'],
-  node: [...PORTABLE, 'testing', 'trace', 'node'],
-  // corio/redis reaches corio through its public entry points (index.ts for
+  // corio/node imports the public faces, `corio` (index.ts) included (checked below).
+  node: [...PORTABLE, 'testing', 'trace', 'node', 'index'],
+  // corio/redis reaches corio through its public entry points too (index.ts for
   // `corio`; kernel-face.test.ts checks that only public names are used).
   redis: [...PORTABLE, 'index', 'testing', 'trace', 'node', 'redis'],
   index: [...PORTABLE, 'trace'],
@@ -92,6 +93,46 @@ test('src/_internal imports nothing from the kernel (or anything above it)', () 
     ({ from, to }) => layer(from) === '_internal' && to.includes('/') && layer(to) !== '_internal',
   );
   assert.deepEqual(up, []);
+});
+
+// The only files of the portable layers that src/node/ may import: the entry
+// points of `corio`, `corio/lowlevel`, `corio/iter`, `corio/testing` and
+// `corio/trace`, so the kernel and the layers can change behind them.
+const publicFaces = new Set([
+  'index.ts',
+  'core/lowlevel.ts',
+  'iter/index.ts',
+  'testing/index.ts',
+  'trace/index.ts',
+]);
+
+test('corio/node reaches the rest of corio only through its public faces', () => {
+  const violations = imports()
+    .filter(({ from, to }) => layer(from) === 'node' && !to.startsWith('node:'))
+    .filter(
+      ({ to }) => !['node', '_internal', 'errors'].includes(layer(to)) && !publicFaces.has(to),
+    )
+    .map(({ from, to }) => `${from} imports ${to}`);
+  assert.deepEqual(violations, []);
+});
+
+test("corio/node calls no underscore member but its own (the kernel's are private)", () => {
+  const nodeFiles = sourceFiles(join(root, 'node'));
+  const texts = nodeFiles.map((file) => readFileSync(file, 'utf8'));
+  // An underscore member is corio/node's own when a node file declares it.
+  const own = new Set(
+    texts.flatMap((text) =>
+      [...text.matchAll(/^\s*(?:static\s+)?(_\w+)\s*[(:=<]/gm)].map((m) => m[1]),
+    ),
+  );
+  const violations: string[] = [];
+  for (const [i, text] of texts.entries()) {
+    for (const m of text.matchAll(/\.(_\w+)\b/g)) {
+      if (!own.has(m[1]))
+        violations.push(`${relative(root, nodeFiles[i] as string)}: .${m[1] as string}`);
+    }
+  }
+  assert.deepEqual(violations, []);
 });
 
 test('the portable core imports no Node module but node:async_hooks, in core/context.ts', () => {

@@ -59,6 +59,14 @@ export class Heap<E extends HeapEntry> {
     return true;
   }
 
+  /** Restores `entry`'s place after its key (`when`, `seq`) changed. */
+  update(entry: E): void {
+    const i = entry.index;
+    if (i < 0 || this.#items[i] !== entry) return;
+    this.#down(i);
+    this.#up(entry.index);
+  }
+
   /** Keeps only the entries `keep` accepts, then restores heap order in O(n). */
   prune(keep: (entry: E) => boolean): void {
     const items = this.#items;

@@ -106,7 +106,7 @@ export function reapOrphans(task: Task): void {
   const left: string[] = [];
   for (let s: Suspension | null = task.firstWait; s !== null; ) {
     const next: Suspension | null = s.nextWait;
-    s.caller?.then(undefined, ignore);
+    s.promise.then(undefined, ignore);
     const where = task.loop._instrument?.callSiteOf?.(s);
     left.push(where === undefined ? s.description : `${s.description}, called at\n${where}`);
     abortSuspension(s, reason);

@@ -149,7 +149,7 @@ export class EventLoop {
   callLater(ms: number, callback: () => void): TimerHandle {
     checkDelay('EventLoop.callLater()', 'ms', ms);
     checkFunction('EventLoop.callLater()', 'callback', callback);
-    return this._schedule(this.time() + ms, runUserCallback, callback);
+    return this._scheduleIn(ms, runUserCallback, callback);
   }
 
   /** Runs `callback` once the loop time reaches `when`. */
@@ -209,6 +209,13 @@ export class EventLoop {
   /** @internal Schedules fn(arg) at loop time `when`. */
   _schedule(when: number, fn: (arg: unknown) => void, arg: unknown): TimerHandle {
     const handle = this.#timers.schedule(when, fn, arg);
+    this._instrument?.timerSet?.(handle);
+    return handle;
+  }
+
+  /** @internal Schedules fn(arg) once `ms` have passed (in the list of that duration). */
+  _scheduleIn(ms: number, fn: (arg: unknown) => void, arg: unknown): TimerHandle {
+    const handle = this.#timers.scheduleIn(ms, fn, arg);
     this._instrument?.timerSet?.(handle);
     return handle;
   }

@@ -215,6 +215,22 @@ export function taskOutcome<T>(task: Task<T>): TaskOutcome<T> {
   return { state: 'value', value: task._value() as T };
 }
 
+/**
+ * Whether `task` ended with an error (not a cancellation), read without retrieving
+ * it and without allocating: the check a group makes for every child that ends.
+ */
+export function taskFailed(task: Task): boolean {
+  return task._failed();
+}
+
+/**
+ * The error (or `CancelledError`) `task` ended with, read without retrieving it;
+ * `undefined` while it runs or once it returned a value.
+ */
+export function taskError(task: Task): unknown {
+  return task._error();
+}
+
 /** Marks the task's error as received: it will not be reported as never retrieved. */
 export function retrieveOutcome(task: Task): void {
   task._retrieve();

@@ -43,7 +43,8 @@ import {
   resumed,
   retrieveOutcome,
   suspend,
-  taskOutcome,
+  taskError,
+  taskFailed,
   throwIfCancelled,
   wake,
   watchTask,
@@ -165,9 +166,8 @@ export async function gather(...args: unknown[]): Promise<unknown[]> {
 function watchInput(g: Gathering, i: number, task: Task): void {
   g.tasks.push(task);
   watchTask(task, (t) => {
-    const outcome = taskOutcome(t);
-    if (outcome.state === 'value') settle(g, i, t, outcome.value, false);
-    else settle(g, i, t, (outcome as { readonly error: unknown }).error, true);
+    if (t.cancelled() || taskFailed(t)) settle(g, i, t, taskError(t), true);
+    else settle(g, i, t, t.result(), false);
   });
 }
 

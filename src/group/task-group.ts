@@ -38,6 +38,8 @@ import {
   fail,
   resumed,
   suspend,
+  taskError,
+  taskFailed,
   taskOutcome,
   throwIfCancelled,
   wake,
@@ -111,10 +113,10 @@ export class TaskGroup {
   #state = OPEN;
   #errors: unknown[] = [];
   readonly #childEnded = (task: Task): void => {
-    const outcome = taskOutcome(task);
-    if (outcome.state === 'error') {
-      this.#errors.push(outcome.error);
-      this.#abort(outcome.error);
+    if (taskFailed(task)) {
+      const error = taskError(task);
+      this.#errors.push(error);
+      this.#abort(error);
     }
   };
 

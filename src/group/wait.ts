@@ -42,7 +42,7 @@ import {
   resumed,
   setTimer,
   suspend,
-  taskOutcome,
+  taskFailed,
   throwIfCancelled,
   unwatchTask,
   wake,
@@ -128,7 +128,7 @@ interface Waiting {
   readonly listener: (task: Task) => void;
 }
 
-const failed = (task: Task): boolean => taskOutcome(task).state === 'error';
+const failed = (task: Task): boolean => taskFailed(task);
 
 // The caller was cancelled: stop waiting; the tasks it created itself are
 // cancelled (nobody else could reach them), the others run on.

@@ -44,8 +44,9 @@ import {
   wake,
 } from '../core/lowlevel.js';
 import { isCancellation, throwCollected } from '../errors.js';
-import { type Operator, type Source, asAsync } from './source.js';
-import { Nursery } from '../core/lowlevel.js';
+import { type Operator, type Source, asAsync, syncItems } from './source.js';
+import { Nursery, ParkingLot } from '../core/lowlevel.js';
+import { Lock } from '../sync/lock.js';
 
 export interface MapOptions {
   /** How many calls of `fn` may run at once: an integer >= 1 or `Infinity`; default 1. */
@@ -77,7 +78,10 @@ export function map<T, R>(
   return (source: Source<T>) => {
     const items = asAsync('map()', source);
     if (concurrency === 1) return sequential(items, fn);
-    return { [Symbol.asyncIterator]: () => new ConcurrentMap(items, fn, concurrency, ordered) };
+    return {
+      [Symbol.asyncIterator]: () =>
+        new ConcurrentMap(items, syncItems(source), fn, concurrency, ordered),
+    };
   };
 }
 
@@ -92,18 +96,33 @@ async function* sequential<T, R>(
 }
 
 /**
- * The state of one concurrent map. A *pump* task pulls items and starts one
- * *call* task per item; both are children of a private cancel node under the
- * consumer's, so cancelling the consumer reaches them, and closing the map
- * cancels exactly them.
+ * The state of one concurrent map. With a finite `concurrency` (the usual case),
+ * that many *worker* tasks each take a slot, pull an item and run `fn` on it
+ * inline, then take the next: a task per slot, not per item (bench W2). With
+ * `Infinity` there is no fixed set of slots: a *pump* task pulls items and starts
+ * one *call* task per item. Either way the tasks are helpers of a nursery under
+ * the consumer's node, so cancelling the consumer reaches them, and closing the
+ * map cancels exactly them.
  *
  * Invariants:
- * - `#running + #ready <= limit` whenever the pump pulls (backpressure).
+ * - `#running + #ready <= limit`: a slot is taken (`#running++`) before an item
+ *   is pulled and given back when its result is taken or the pull finds the end
+ *   (backpressure: at most `limit` items ahead of the consumer).
  * - Once `#closing`, no new item is pulled and no new call starts.
+ * - Workers pull one at a time (a `Lock`) from an async source, so a worker
+ *   waiting for its turn is parked and virtual time moves; a plain source
+ *   (array, `range()`) is pulled synchronously, checking for cancellation.
  */
 class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   readonly #items: AsyncIterable<T>;
   readonly #fn: (item: T, index: number) => R | PromiseLike<R>;
+  // The source as a plain iterable when it never waits (see syncItems), else null.
+  readonly #plainItems: Iterable<T> | null;
+  #plain: Iterator<T> | null = null;
+  // Workers take turns pulling an async source.
+  readonly #turn = new Lock();
+  // Workers waiting for a free slot.
+  readonly #slots = new ParkingLot();
   readonly #limit: number;
   readonly #ordered: boolean;
   #source: AsyncIterator<T> | null = null;
@@ -124,11 +143,13 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
 
   constructor(
     items: AsyncIterable<T>,
+    plainItems: Iterable<T> | null,
     fn: (item: T, index: number) => R | PromiseLike<R>,
     limit: number,
     ordered: boolean,
   ) {
     this.#items = items;
+    this.#plainItems = plainItems;
     this.#fn = fn;
     this.#limit = limit;
     this.#ordered = ordered;
@@ -157,9 +178,83 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
 
   #start(): Nursery {
     const workers = (this.#workers = new Nursery());
-    this.#source = this.#items[Symbol.asyncIterator]();
-    workers.spawn(() => this.#pump());
+    if (this.#limit === Infinity) {
+      this.#source = this.#items[Symbol.asyncIterator]();
+      workers.spawn(() => this.#pump());
+      return workers;
+    }
+    this.#plain = this.#plainItems?.[Symbol.iterator]() ?? null;
+    if (this.#plain === null) this.#source = this.#items[Symbol.asyncIterator]();
+    for (let w = 0; w < this.#limit; w++) workers.spawn(() => this.#work());
     return workers;
+  }
+
+  // A worker: take a slot, pull an item, run fn on it, keep the result; again.
+  async #work(): Promise<void> {
+    try {
+      for (;;) {
+        while (this.#running + this.#ready >= this.#limit && !this.#closing) {
+          await this.#slots.park('map: waiting for a free slot');
+        }
+        if (this.#closing || this.#sourceDone) return;
+        this.#running++;
+        const next = this.#plain !== null ? this.#pullPlain() : await this.#pullTurn();
+        if (next === null) {
+          this.#running--;
+          this.#wakeConsumer();
+          return;
+        }
+        const index = this.#pulled++;
+        let value: Awaited<R>;
+        try {
+          value = await this.#fn(next.value, index);
+        } catch (error) {
+          this.#running--;
+          this.#fail(error);
+          return;
+        }
+        this.#running--;
+        this.#keep(index, value);
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  // The next item of a plain source, or null at its end (or once closing).
+  #pullPlain(): { value: T } | null {
+    throwIfCancelled();
+    const next = (this.#plain as Iterator<T>).next();
+    if (next.done === true) {
+      this.#sourceDone = true;
+      this.#slots.wakeAll(undefined);
+      return null;
+    }
+    return { value: next.value };
+  }
+
+  // The next item of an async source, one worker at a time; null at its end or
+  // once closing (an item pulled while closing is dropped with the source).
+  async #pullTurn(): Promise<{ value: T } | null> {
+    const held = await this.#turn.acquire();
+    try {
+      if (this.#isClosing() || this.#sourceDone) return null;
+      const next = await (this.#source as AsyncIterator<T>).next();
+      if (next.done === true) {
+        this.#sourceDone = true;
+        this.#slots.wakeAll(undefined);
+        return null;
+      }
+      return this.#isClosing() ? null : { value: next.value };
+    } finally {
+      held.release();
+    }
+  }
+
+  #keep(index: number, value: Awaited<R>): void {
+    if (this.#ordered) this.#byIndex.set(index, value);
+    else this.#arrived.push(value);
+    this.#wakeConsumer();
   }
 
   async #pump(): Promise<void> {
@@ -199,9 +294,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
       return;
     }
     this.#running--;
-    if (this.#ordered) this.#byIndex.set(index, value);
-    else this.#arrived.push(value);
-    this.#wakeConsumer();
+    this.#keep(index, value);
   }
 
   // A call or the source failed: stop everything; the consumer throws once all ended.
@@ -227,30 +320,60 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     if (this.#closing) return;
     this.#closing = true;
     this.#wakePump();
+    this.#slots.wakeAll(undefined);
     this.#workers?.cancel('map(): the pipeline was closed');
   }
 
-  async next(): Promise<IteratorResult<Awaited<R>, undefined>> {
-    if (this.#closed) return { done: true, value: undefined };
+  // Not async (docs/design.md, "One way to wait"): a result that is ready is
+  // handed over at once, and a wait for one ends in one shared reaction.
+  next(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    if (this.#closed) return DONE;
     if (this.#workers === null) this.#start();
     try {
-      for (;;) {
-        throwIfCancelled();
-        if (this.#errors.length > 0) break;
-        const value = this.#take();
-        if (value !== NONE) return { done: false, value };
-        if (this.#sourceDone && this.#running === 0) break;
-        const s = suspend<undefined>('map: waiting for a result', this, CLEAR_ON_ABORT);
-        this.#consumer = s;
-        await s.promise;
-        resumed(s);
-      }
+      throwIfCancelled();
+      return this.#step();
     } catch (error) {
-      await this.#close();
-      throw error;
+      return this.#closeThrowing(error);
     }
+  }
+
+  // One step of next(): the next result, the end, or a wait for either.
+  #step(): Promise<IteratorResult<Awaited<R>, undefined>> {
+    if (this.#errors.length > 0) return this.#closeDone();
+    const value = this.#take();
+    if (value !== NONE) return Promise.resolve({ done: false, value });
+    if (this.#sourceDone && this.#running === 0) return this.#closeDone();
+    const s = suspend<undefined>('map: waiting for a result', this, CLEAR_ON_ABORT);
+    this.#consumer = s;
+    // Not parkThen: a consumer cancelled while it waits must close the map (cancel
+    // and await the calls) before its CancelledError reaches it.
+    return s.promise.then(ConcurrentMap.#resume, this.#abortedWait) as Promise<
+      IteratorResult<Awaited<R>, undefined>
+    >;
+  }
+
+  readonly #abortedWait = (error: unknown): Promise<never> => this.#closeThrowing(error);
+
+  // A waiting next() was woken: a result is usually ready now.
+  static #resume(woken: unknown): unknown {
+    const s = woken as Suspension;
+    const map = s.owner as ConcurrentMap<unknown, unknown>;
+    try {
+      resumed(s);
+    } catch (error) {
+      return map.#closeThrowing(error);
+    }
+    return map.#step();
+  }
+
+  async #closeDone(): Promise<IteratorResult<Awaited<R>, undefined>> {
     await this.#close();
     return { done: true, value: undefined };
+  }
+
+  async #closeThrowing(error: unknown): Promise<never> {
+    await this.#close();
+    throw error;
   }
 
   #take(): Awaited<R> | typeof NONE {
@@ -263,7 +386,10 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     } else if (this.#arrived.size > 0) {
       value = this.#arrived.shift();
     }
-    if (value !== NONE) this.#wakePump();
+    if (value !== NONE) {
+      this.#wakePump();
+      this.#slots.wakeOne(undefined);
+    }
     return value;
   }
 
@@ -283,9 +409,16 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     this.#abort();
     await workers.join('map: waiting for running calls');
     workers.exit();
-    if (!this.#sourceDone) await this.#source?.return?.();
+    if (!this.#sourceDone) {
+      this.#plain?.return?.();
+      await this.#source?.return?.();
+    }
     throwCollected(this.#errors, 'map(): several calls failed');
   }
 }
 
 const NONE: unique symbol = Symbol('none');
+const DONE: Promise<IteratorResult<never, undefined>> = Promise.resolve({
+  done: true,
+  value: undefined,
+});

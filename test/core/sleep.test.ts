@@ -171,3 +171,25 @@ test('sleep reports bad input and a cancelled caller as a rejection, never a syn
     assert.equal(await sleep(0, 'now'), 'now');
     assert.equal(getRunningLoop().time(), 0);
   }));
+
+test('a sleep whose timer fired returns even if its task is cancelled before it resumes; the next checkpoint throws (#16)', () =>
+  vrun(async () => {
+    // Scenario: a sleeper and a canceller wake in the same loop turn; the
+    // canceller runs first and cancels the sleeper, whose timer has fired. The
+    // sleep has done its work (Trio's rule for a rescheduled task): it returns,
+    // and the cancellation comes at the next checkpoint.
+    const trace = new Trace();
+    const sleeper = createTask(async () => {
+      const value = await sleep(10, 'rested');
+      trace.log(`sleep returned ${value}`);
+      await checkpoint().catch((e: unknown) => {
+        trace.log(`checkpoint: ${(e as Error).name}`);
+      });
+    });
+    await checkpoint(); // the sleeper has set its timer first
+    getRunningLoop().callLater(10, () => {
+      sleeper.cancel();
+    });
+    await sleeper;
+    assert.deepEqual(trace.lines, ['10 sleep returned rested', '10 checkpoint: CancelledError']);
+  }));
