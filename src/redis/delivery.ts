@@ -124,6 +124,10 @@ export class Delivery<T> {
   // Invariant: HELD or SETTLING iff the host still renews the lease (it is in the host's held set).
   #state = HELD;
   #controller: AbortController | null = null;
+  // Why the job must stop here (the signal's reason), once it must; and serve()'s
+  // hook for it, so a job need not make an AbortController nobody reads.
+  #stopped: CancelledError | null = null;
+  #onStop: ((reason: CancelledError) => void) | null = null;
   // Set when a remote cancel reached this delivery (the reason, maybe '').
   #cancelled: string | null = null;
   readonly #host: DeliveryHost;
@@ -157,8 +161,21 @@ export class Delivery<T> {
    * `cause`). Pass it to what the job waits on: `fetch(url, { signal })`.
    */
   get signal(): AbortSignal {
-    this.#controller ??= new AbortController();
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#stopped !== null) this.#controller.abort(this.#stopped);
+    }
     return this.#controller.signal;
+  }
+
+  /** @internal Why the job must stop here, or null: `signal.reason` without making the signal. */
+  _stopped(): CancelledError | null {
+    return this.#stopped;
+  }
+
+  /** @internal serve()'s hook: called once, when the job must stop (null to remove it). */
+  _onStop(hook: ((reason: CancelledError) => void) | null): void {
+    this.#onStop = hook;
   }
 
   /** `true` once a `cancel(id)` reached this delivery: the job should stop, and is not retried. */
@@ -187,6 +204,25 @@ export class Delivery<T> {
     return this.#settle('ack', ACK_SCRIPT, [this._entry, this.attempt, this.id], (r) => {
       if (r !== 1) return this.#lostError();
       this.#end(ACKED);
+      return undefined;
+    });
+  }
+
+  /**
+   * @internal `ack()` by a script that also fetches in the same round trip
+   * (`ack-and-fetch`): `more` receives what it fetched.
+   */
+  _ackFetching(
+    step: Script,
+    fetchArgs: readonly (string | number)[],
+    more: (entries: unknown) => void,
+  ): Promise<void> {
+    const args = [this._entry, this.attempt, this.id, ...fetchArgs];
+    return this.#settle('ack', step, args, (r) => {
+      const [status, entries] = r as [number, unknown];
+      if (status !== 1) return this.#lostError();
+      this.#end(ACKED);
+      more(entries);
       return undefined;
     });
   }
@@ -339,8 +375,10 @@ export class Delivery<T> {
   }
 
   #abort(reason: CancelledError): void {
-    this.#controller ??= new AbortController();
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#stopped !== null) return;
+    this.#stopped = reason;
+    this.#onStop?.(reason);
+    this.#controller?.abort(reason);
   }
 
   [inspectSymbol](): string {

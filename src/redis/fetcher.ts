@@ -256,10 +256,7 @@ export class Fetcher {
     const host = this.#host;
     const raw = (await host.commands.run(FETCH_SCRIPT, [
       Math.min(max, MAX_READ),
-      host.visibility,
-      host.maxDeliveries,
-      host.tick,
-      host.forget,
+      ...this.fetchArgs(),
     ])) as RawEntry[];
     return host.deliveries(raw);
   }
@@ -345,6 +342,17 @@ export class Fetcher {
     const id = this.#blockingId;
     if (!this.#reading || id === null) return;
     this.#host.commands.send(['CLIENT', 'UNBLOCK', id]).catch(() => {});
+  }
+
+  /** The fetch step's arguments after `want` (visibility, maxDeliveries, gatePx, forgetMs). */
+  fetchArgs(): (string | number)[] {
+    const host = this.#host;
+    return [host.visibility, host.maxDeliveries, host.tick, host.forget];
+  }
+
+  /** Deliveries fetched on the side (by an ack): to the waiting getters, else kept. */
+  offer(deliveries: readonly Delivery<unknown>[]): void {
+    this.#deliver(deliveries);
   }
 
   /** A job was given back somewhere: an idle read looks again at once (the reclaim pass takes it). */

@@ -96,6 +96,46 @@ redis.call('HSET', K.ids, job, id)
 return {1, job}
 `;
 
+// The fetch step, shared by `fetch` and `ack-and-fetch`: its five arguments
+// start at ARGV[at] (want, visibility, maxDeliveries, gatePx, forgetMs).
+const FETCH_STEP = `
+local function fetch(at)
+  local want, idle, maxDeliveries = tonumber(ARGV[at]), ARGV[at + 1], tonumber(ARGV[at + 2])
+  local out = {}
+  if want == 0 then return out end
+  if redis.call('SET', K.gate, '1', 'PX', ARGV[at + 3], 'NX') then
+    local cursor = redis.call('GET', K.cursor) or '0-0'
+    local r = redis.call('XAUTOCLAIM', K.stream, group, consumer, idle, cursor, 'COUNT', want)
+    for _, e in ipairs(r[2]) do
+      local id, fields = e[1], e[2]
+      local n = redis.call('XPENDING', K.stream, group, id, id, 1)[1][4]
+      local job = jobOf(id, fields)
+      if redis.call('EXISTS', tombstone .. job) == 1 then finish(id, job)
+      elseif maxDeliveries > 0 and n > maxDeliveries then bury(id, fields, n - 1, 'its lease expired on every delivery')
+      else out[#out + 1] = {id, fields, n} end
+    end
+    if r[1] == '0-0' then
+      redis.call('DEL', K.cursor)
+      for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', K.stream, group)) do
+        local name, pending, silent = c[2], c[4], c[6]
+        if pending == 0 and silent > tonumber(ARGV[at + 4]) and name ~= consumer then
+          redis.call('XGROUP', 'DELCONSUMER', K.stream, group, name)
+        end
+      end
+    else
+      -- More to scan: the next fetch, by any worker, goes on at once.
+      redis.call('SET', K.cursor, r[1])
+      redis.call('DEL', K.gate)
+    end
+  end
+  if #out < want then
+    local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - #out, 'STREAMS', K.stream, '>')
+    if r then for _, e in ipairs(r[1][2]) do out[#out + 1] = {e[1], e[2], 1} end end
+  end
+  return out
+end
+`;
+
 /**
  * `fetch`: up to `want` deliveries for `consumer`, each `{entry id, fields,
  * attempt}`. First, at most once per `gatePx` ms across all workers (the gate
@@ -105,39 +145,8 @@ return {1, job}
  * pending that have been silent for `forgetMs`. Then new entries (`XREADGROUP >`).
  * ARGV want, visibility (ms), maxDeliveries (0: no limit), gatePx, forgetMs.
  */
-export const FETCH = `${PRELUDE}
-local want, idle, maxDeliveries = tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
-local out = {}
-if redis.call('SET', K.gate, '1', 'PX', ARGV[7], 'NX') then
-  local cursor = redis.call('GET', K.cursor) or '0-0'
-  local r = redis.call('XAUTOCLAIM', K.stream, group, consumer, idle, cursor, 'COUNT', want)
-  for _, e in ipairs(r[2]) do
-    local id, fields = e[1], e[2]
-    local n = redis.call('XPENDING', K.stream, group, id, id, 1)[1][4]
-    local job = jobOf(id, fields)
-    if redis.call('EXISTS', tombstone .. job) == 1 then finish(id, job)
-    elseif maxDeliveries > 0 and n > maxDeliveries then bury(id, fields, n - 1, 'its lease expired on every delivery')
-    else out[#out + 1] = {id, fields, n} end
-  end
-  if r[1] == '0-0' then
-    redis.call('DEL', K.cursor)
-    for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', K.stream, group)) do
-      local name, pending, silent = c[2], c[4], c[6]
-      if pending == 0 and silent > tonumber(ARGV[8]) and name ~= consumer then
-        redis.call('XGROUP', 'DELCONSUMER', K.stream, group, name)
-      end
-    end
-  else
-    -- More to scan: the next fetch, by any worker, goes on at once.
-    redis.call('SET', K.cursor, r[1])
-    redis.call('DEL', K.gate)
-  end
-end
-if #out < want then
-  local r = redis.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', want - #out, 'STREAMS', K.stream, '>')
-  if r then for _, e in ipairs(r[1][2]) do out[#out + 1] = {e[1], e[2], 1} end end
-end
-return out
+export const FETCH = `${PRELUDE}${FETCH_STEP}
+return fetch(4)
 `;
 
 /**
@@ -166,6 +175,19 @@ local id, n, job = ARGV[4], ARGV[5], ARGV[6]
 if not owned(id, n) then return 0 end
 finish(id, job)
 return 1
+`;
+
+/**
+ * `ack-and-fetch`: `ack`, then, in the same round trip, `fetch` for the slot
+ * the job frees (what a worker does next anyway: BullMQ's moveToFinished hands
+ * back the next job the same way). ARGV entry id, attempt, job id, then the five
+ * of `fetch` → `{1, entries}`, or `{0}` when the lease is lost (nothing done).
+ */
+export const ACK_AND_FETCH = `${PRELUDE}${FETCH_STEP}
+local id, n, job = ARGV[4], ARGV[5], ARGV[6]
+if not owned(id, n) then return {0} end
+finish(id, job)
+return {1, fetch(7)}
 `;
 
 /**

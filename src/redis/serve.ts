@@ -44,7 +44,6 @@
  * @module
  */
 import {
-  type CancelledError,
   CancelScope,
   Event,
   QueueShutDown,
@@ -71,6 +70,8 @@ export type JobHandler<T> = (value: T, job: Delivery<T>) => unknown;
 export interface ServeHost<T> {
   /** One to `max` deliveries, waiting while the queue is empty; `QueueShutDown` once shut down. */
   take(max: number): Promise<Delivery<T>[]>;
+  /** Acks a job and fetches the next one in the same round trip, for the slot it frees. */
+  ackAndFetch(job: Delivery<T>): Promise<void>;
   /** 0: no limit. */
   readonly maxDeliveries: number;
   /** The visibility timeout: the longest a settling step may take while serve() is cancelled. */
@@ -128,18 +129,17 @@ async function runJob<T>(
   const node = currentCancelNode();
   let failure: { error: unknown } | null = null;
   // A job cancelled, lost or given back before its task started does not run.
-  if (job.held() && !job.signal.aborted) {
+  if (job.held() && job._stopped() === null) {
     const scope = new CancelScope();
-    const stop = (): void => {
-      scope.cancel((job.signal.reason as CancelledError).message);
-    };
-    job.signal.addEventListener('abort', stop);
+    job._onStop((reason) => {
+      scope.cancel(reason.message);
+    });
     try {
       await scope.run(() => handler(job.value, job));
     } catch (error) {
       failure = { error };
     } finally {
-      job.signal.removeEventListener('abort', stop);
+      job._onStop(null);
     }
   }
   const outer = node === null ? null : cancelReasonOf(node);
@@ -149,7 +149,7 @@ async function runJob<T>(
     throw outer;
   }
   if (!job.held()) {
-    const cause: unknown = (job.signal.reason as Error | undefined)?.cause;
+    const cause: unknown = job._stopped()?.cause;
     if (cause instanceof LeaseLostError) {
       host.report(
         `corio/redis: job ${JSON.stringify(job.id)} lost its lease while it ran here; ` +
@@ -160,7 +160,7 @@ async function runJob<T>(
     return; // lost, or given back by an immediate shutdown
   }
   if (failure === null || job.cancelled()) {
-    await settle(host, job, () => job.ack());
+    await settle(host, job, () => host.ackAndFetch(job));
     return;
   }
   const error = failure.error;

@@ -74,7 +74,17 @@ import { Control } from './control.js';
 import { Delivery, type DeliveryHost } from './delivery.js';
 import { type FetchHost, Fetcher, type RawEntry } from './fetcher.js';
 import { Leases } from './lease.js';
-import { CANCEL, NACK, NUDGE, PUT, STATISTICS, channelOf, keysOf, script } from './scripts.js';
+import {
+  ACK_AND_FETCH,
+  CANCEL,
+  NACK,
+  NUDGE,
+  PUT,
+  STATISTICS,
+  channelOf,
+  keysOf,
+  script,
+} from './scripts.js';
 import { type JobHandler, type ServeOptions, serveJobs } from './serve.js';
 
 /** How values travel: a string each way (default: JSON). */
@@ -155,6 +165,7 @@ const NACK_SCRIPT = script(NACK);
 const CANCEL_SCRIPT = script(CANCEL);
 const STATISTICS_SCRIPT = script(STATISTICS);
 const NUDGE_SCRIPT = script(NUDGE);
+const ACK_AND_FETCH_SCRIPT = script(ACK_AND_FETCH);
 
 const JSON_CODEC: Codec<never> = Object.freeze({
   encode: (value: unknown): string => JSON.stringify(value),
@@ -519,6 +530,14 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
     throwIfCancelled();
     const host = {
       take: (max: number) => this._take(max),
+      ackAndFetch: (job: Delivery<T>) =>
+        job._ackFetching(
+          ACK_AND_FETCH_SCRIPT,
+          [this.#shutdown ? 0 : 1, ...this.#fetcher.fetchArgs()],
+          (entries) => {
+            this.#fetcher.offer(this.#deliveries(entries as RawEntry[]));
+          },
+        ),
       maxDeliveries: this.maxDeliveries === Infinity ? 0 : this.maxDeliveries,
       visibility: this.visibilityTimeout,
       report: (message: string, error: unknown) => {
