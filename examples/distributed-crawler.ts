@@ -141,7 +141,7 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
 
 async function main(): Promise<void> {
   const redis = process.env['REDIS_URL'] === undefined ? await startRedis() : null;
-  const url = redis?.url ?? process.env['REDIS_URL'];
+  const url = redis?.url ?? process.env['REDIS_URL'] ?? 'redis://localhost:6379';
   const start = await startSite();
   const client = await createClient({ url }).connect();
   await client.del(['crawl:seen', 'crawl:results']);

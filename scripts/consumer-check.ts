@@ -208,7 +208,8 @@ await Promise.all(
   Array.from({ length: Math.min(availableParallelism(), 4) }, async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const [file, example] = next;
-      if (example.expected.length > 0 && (redis !== null || !needsRedis(example.code))) compared += 1;
+      if (example.expected.length > 0 && (redis !== null || !needsRedis(example.code)))
+        compared += 1;
       const failure = await check(example, file);
       if (failure === null) continue;
       failed.add(example.name);
@@ -220,7 +221,8 @@ await redis?.dispose();
 console.log(
   `== ran ${fileOf.size - skipped} examples, ${compared} compared with their // => lines (${seconds(t)})`,
 );
-if (skipped > 0) console.log(`== skipped running ${skipped} corio/redis examples: ${noRedis ?? ''}`);
+if (skipped > 0)
+  console.log(`== skipped running ${skipped} corio/redis examples: ${noRedis ?? ''}`);
 
 // 6. The summary.
 const excluded = markdownFiles().flatMap(excludedBlocks);
