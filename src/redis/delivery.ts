@@ -132,8 +132,7 @@ export class Delivery<T> {
   #cancelled: string | null = null;
   readonly #host: DeliveryHost;
 
-  /** @internal Made by the queue only. */
-  constructor(
+  private constructor(
     token: symbol,
     host: DeliveryHost,
     entry: string,
@@ -149,7 +148,7 @@ export class Delivery<T> {
     this.value = value;
   }
 
-  /** @internal */
+  /** @internal Made by the queue only. */
   static _make<T>(host: DeliveryHost, entry: string, id: string, attempt: number, value: T) {
     return new Delivery<T>(MADE, host, entry, id, attempt, value);
   }

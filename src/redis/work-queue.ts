@@ -187,7 +187,7 @@ const TOMBSTONE_MAX = 7 * 24 * 3600_000;
  * @throws {TypeError} if the client is not a node-redis client, or the server is older than Redis 7.
  */
 export async function openWorkQueue<T>(options: WorkQueueOptions<T>): Promise<WorkQueue<T>> {
-  const queue = new WorkQueue<T>(MADE, options);
+  const queue = WorkQueue._create<T>(options);
   throwIfCancelled();
   try {
     await reply(queue._open(), undefined);
@@ -228,7 +228,11 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
   #closed = false;
 
   /** @internal Made by `openWorkQueue()` only. */
-  constructor(token: symbol, options: WorkQueueOptions<T>) {
+  static _create<T>(options: WorkQueueOptions<T>): WorkQueue<T> {
+    return new WorkQueue<T>(MADE, options);
+  }
+
+  private constructor(token: symbol, options: WorkQueueOptions<T>) {
     checkMadeBy('new WorkQueue()', token === MADE, 'openWorkQueue()');
     const o = checkOpenOptions(options);
     this.name = o.name;
@@ -454,7 +458,9 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * @throws {LeaseLostError} if the lease was lost: nothing was done.
    */
   async taskDone(delivery: Delivery<T>): Promise<void> {
-    checkInstance('WorkQueue.taskDone()', 'delivery', delivery, Delivery, 'a Delivery');
+    // The constructor is private: the check takes the class as a plain function.
+    const made = Delivery as unknown as abstract new () => unknown;
+    checkInstance('WorkQueue.taskDone()', 'delivery', delivery, made, 'a Delivery');
     await delivery.ack();
   }
 
