@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { type Example, OUT, allExamples, excludedBlocks, markdownFiles, root } from './examples.js';
+import { needsRedis, noRedis, startRedis } from './redis-server.js';
 
 /** The newest TypeScript 5.x: users who have not moved to 6 or 7 are on it. */
 const TS5 = '5.9.3';
@@ -31,9 +32,15 @@ interface Outcome {
 }
 
 /** Runs a command to its end; a non-zero exit is an outcome, not a throw. */
-async function sh(file: string, args: string[], cwd: string, timeout = 300_000): Promise<Outcome> {
+async function sh(
+  file: string,
+  args: string[],
+  cwd: string,
+  timeout = 300_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<Outcome> {
   try {
-    const { stdout, stderr } = await exec(file, args, { cwd, timeout, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await exec(file, args, { cwd, timeout, maxBuffer: 64 << 20, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: unknown; stdout?: string; stderr?: string; message: string };
@@ -74,7 +81,10 @@ writeFileSync(
   join(project, 'package.json'),
   `${JSON.stringify({ name: 'corio-consumer', private: true, type: 'module' }, null, 2)}\n`,
 );
-const install = [tarball, `typescript@${TS5}`, `@types/node@${typesNode}`];
+// corio/redis's optional peer, at the version corio is tested with: a user of
+// corio/redis installs it beside corio.
+const redisClient = `@redis/client@${pkg.devDependencies['@redis/client'] ?? 'latest'}`;
+const install = [tarball, `typescript@${TS5}`, `@types/node@${typesNode}`, redisClient];
 await step(
   `npm install ${install.slice(1).join(' ')} and the tarball`,
   npm,
@@ -161,13 +171,22 @@ for (const { bin, emit } of compilers) {
   console.log(`== type-check on TypeScript ${version}: ${verdict} (${seconds(t)})`);
 }
 
-// 5. Run each example as its compiled JavaScript, as a user would.
+// 5. Run each example as its compiled JavaScript, as a user would; those that use
+// corio/redis against a redis-server of our own (REDIS_URL), or not at all when
+// there is none (they were type-checked all the same).
 const preload = pathToFileURL(join(project, 'out', 'preload.js')).href;
+const redis = noRedis === null ? await startRedis() : null;
+let skipped = 0;
 async function check(example: Example, file: string): Promise<string | null> {
+  if (redis === null && needsRedis(example.code)) {
+    skipped += 1;
+    return null;
+  }
   const out = mkdtempSync(join(project, 'out-'));
   const args = example.args.map((arg) => (arg === OUT ? out : arg));
   const js = join(project, 'out', file.replace(/\.ts$/, '.js'));
-  const ran = await sh(process.execPath, ['--import', preload, js, ...args], project, 60_000);
+  const env = redis === null ? undefined : { ...process.env, REDIS_URL: redis.url };
+  const ran = await sh(process.execPath, ['--import', preload, js, ...args], project, 60_000, env);
   if (ran.code !== 0) return `exited ${ran.code}\n${ran.stderr.trimEnd()}`;
   if (example.expected.length === 0) return null;
   const lines = ran.stdout.trimEnd().split('\n');
@@ -189,7 +208,8 @@ await Promise.all(
   Array.from({ length: Math.min(availableParallelism(), 4) }, async () => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
       const [file, example] = next;
-      if (example.expected.length > 0) compared += 1;
+      if (example.expected.length > 0 && (redis !== null || !needsRedis(example.code)))
+        compared += 1;
       const failure = await check(example, file);
       if (failure === null) continue;
       failed.add(example.name);
@@ -197,9 +217,12 @@ await Promise.all(
     }
   }),
 );
+await redis?.dispose();
 console.log(
-  `== ran ${fileOf.size} examples, ${compared} compared with their // => lines (${seconds(t)})`,
+  `== ran ${fileOf.size - skipped} examples, ${compared} compared with their // => lines (${seconds(t)})`,
 );
+if (skipped > 0)
+  console.log(`== skipped running ${skipped} corio/redis examples: ${noRedis ?? ''}`);
 
 // 6. The summary.
 const excluded = markdownFiles().flatMap(excludedBlocks);

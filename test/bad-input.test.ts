@@ -94,6 +94,7 @@ import {
   trace,
 } from 'corio/trace';
 import { Nursery, ParkingLot, setDebugMode, setScheduler } from 'corio/lowlevel';
+import { Delivery, type NodeRedisClient, WorkQueue, openWorkQueue } from 'corio/redis';
 import {
   Process,
   Server,
@@ -3415,6 +3416,304 @@ entries.push(
   },
 );
 
+// corio/redis checks every argument before it sends a command, so a stub client
+// that answers every command at once stands in for Redis here (the module's
+// behaviour is tested against a real redis-server in test/redis/). A script
+// call answers as a fetch does: one entry, so get() hands out a Delivery.
+const stubClient = (): NodeRedisClient => {
+  const client: NodeRedisClient = {
+    sendCommand: (args) =>
+      Promise.resolve(
+        args[0] === 'INFO'
+          ? 'redis_version:7.0.15'
+          : args[0] === 'EVALSHA'
+            ? [['1-0', ['v', '1'], 1]]
+            : 'OK',
+      ),
+    duplicate: () => client,
+    connect: () => Promise.resolve(),
+    destroy: () => {},
+    on: () => client,
+    SUBSCRIBE: () => Promise.resolve(),
+  };
+  return client;
+};
+const workQueue = (): Promise<WorkQueue<number>> =>
+  openWorkQueue<number>({ client: stubClient(), name: 'bad-input' });
+const onQueue = (fn: (queue: WorkQueue<number>) => unknown) => async (): Promise<unknown> => {
+  const queue = await workQueue();
+  try {
+    return await fn(queue);
+  } finally {
+    await queue.close();
+  }
+};
+const onDelivery = (fn: (job: Delivery<number>) => unknown) => async (): Promise<unknown> => {
+  const queue = await workQueue();
+  try {
+    return await fn(await queue.get());
+  } finally {
+    await queue.close();
+  }
+};
+const OPEN = { client: stubClient(), name: 'q' };
+
+entries.push(
+  // ---- corio/redis ----
+  {
+    api: 'openWorkQueue()',
+    covers: 'openWorkQueue',
+    mode: 'async',
+    cases: [
+      ...options({
+        fn: 'openWorkQueue()',
+        call: (o) => openWorkQueue(o as never),
+        names: [
+          'client',
+          'name',
+          'group',
+          'consumer',
+          'visibilityTimeout',
+          'heartbeat',
+          'maxDeliveries',
+          'maxsize',
+          'codec',
+        ],
+        typo: ['maxDelivery', 'maxDeliveries'],
+        base: OPEN,
+      }),
+      bad(
+        'client = {}',
+        () => openWorkQueue({ ...OPEN, client: {} as never }),
+        TypeError,
+        'openWorkQueue(): `options.client` must be a node-redis client (createClient() of @redis/client), got an object',
+      ),
+      bad(
+        'name = 5',
+        () => openWorkQueue({ ...OPEN, name: 5 as never }),
+        TypeError,
+        'openWorkQueue(): `options.name` must be a string, got 5',
+      ),
+      bad(
+        'name = ""',
+        () => openWorkQueue({ ...OPEN, name: '' }),
+        RangeError,
+        'openWorkQueue(): `options.name` must be a non-empty string without braces, got ""',
+      ),
+      bad(
+        'name = "a{b}"',
+        () => openWorkQueue({ ...OPEN, name: 'a{b}' }),
+        RangeError,
+        'openWorkQueue(): `options.name` must be a non-empty string without braces, got "a{b}"',
+      ),
+      bad(
+        'group = ""',
+        () => openWorkQueue({ ...OPEN, group: '' }),
+        RangeError,
+        'openWorkQueue(): `options.group` must be a non-empty string, got ""',
+      ),
+      bad(
+        'consumer = 5',
+        () => openWorkQueue({ ...OPEN, consumer: 5 as never }),
+        TypeError,
+        'openWorkQueue(): `options.consumer` must be a string, got 5',
+      ),
+      bad(
+        'visibilityTimeout = 5',
+        () => openWorkQueue({ ...OPEN, visibilityTimeout: 5 }),
+        RangeError,
+        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got 5',
+      ),
+      bad(
+        'visibilityTimeout = Infinity',
+        () => openWorkQueue({ ...OPEN, visibilityTimeout: Infinity }),
+        RangeError,
+        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got Infinity',
+      ),
+      bad(
+        'visibilityTimeout = "30s"',
+        () => openWorkQueue({ ...OPEN, visibilityTimeout: '30s' as never }),
+        TypeError,
+        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got "30s"',
+      ),
+      bad(
+        'heartbeat = 0',
+        () => openWorkQueue({ ...OPEN, heartbeat: 0 }),
+        RangeError,
+        'openWorkQueue(): `options.heartbeat` must be a finite number >= 1, got 0',
+      ),
+      bad(
+        'heartbeat as long as the visibility timeout',
+        () => openWorkQueue({ ...OPEN, visibilityTimeout: 100, heartbeat: 100 }),
+        RangeError,
+        'openWorkQueue(): `options.heartbeat` must be shorter than the visibility timeout (100 ms), got 100',
+      ),
+      bad(
+        'maxDeliveries = 0',
+        () => openWorkQueue({ ...OPEN, maxDeliveries: 0 }),
+        RangeError,
+        integer('openWorkQueue()', 'options.maxDeliveries', 1, '0'),
+      ),
+      bad(
+        'maxsize = -1',
+        () => openWorkQueue({ ...OPEN, maxsize: -1 }),
+        RangeError,
+        integer('openWorkQueue()', 'options.maxsize', 0, '-1'),
+      ),
+      bad(
+        'maxsize = 1.5',
+        () => openWorkQueue({ ...OPEN, maxsize: 1.5 }),
+        RangeError,
+        integer('openWorkQueue()', 'options.maxsize', 0, '1.5'),
+      ),
+      bad(
+        'codec = JSON.stringify',
+        () => openWorkQueue({ ...OPEN, codec: JSON.stringify as never }),
+        TypeError,
+        'openWorkQueue(): `options.codec` must be a codec ({ encode, decode }), got a function',
+      ),
+      bad(
+        'a codec without decode',
+        () => openWorkQueue({ ...OPEN, codec: { encode: String } as never }),
+        TypeError,
+        fnArg('openWorkQueue()', 'options.codec.decode', 'undefined'),
+      ),
+    ],
+  },
+  {
+    api: 'WorkQueue',
+    covers: 'WorkQueue',
+    mode: 'async',
+    cases: [
+      bad(
+        'new WorkQueue()',
+        () => new (WorkQueue as unknown as new (...a: unknown[]) => unknown)(Symbol(), OPEN),
+        TypeError,
+        internal('WorkQueue', 'openWorkQueue()'),
+        'sync',
+      ),
+      ...options({
+        fn: 'WorkQueue.put()',
+        call: (o) => onQueue((q) => q.put(1, o as never))(),
+        names: ['id', 'signal'],
+        typo: ['ids', 'id'],
+      }),
+      bad(
+        'put(1, { id: 5 })',
+        onQueue((q) => q.put(1, { id: 5 as never })),
+        TypeError,
+        'WorkQueue.put(): `options.id` must be a string, got 5',
+      ),
+      bad(
+        'put(1, { signal: "x" })',
+        onQueue((q) => q.put(1, { signal: 'x' as never })),
+        TypeError,
+        'WorkQueue.put(): `signal` must be an AbortSignal, got "x"',
+      ),
+      bad(
+        'put(undefined) with the JSON codec',
+        onQueue((q) => q.put(undefined as never)),
+        TypeError,
+        'WorkQueue.put(): the codec must encode `value` as a string, got undefined (JSON has no undefined: put null, or give a codec)',
+      ),
+      ...signalOptions('WorkQueue.get()', (o) => onQueue((q) => q.get(o as never))()),
+      ...signalOptions('WorkQueue.join()', (o) => onQueue((q) => q.join(o as never))()),
+      ...options({
+        fn: 'WorkQueue.shutdown()',
+        call: (o) => onQueue((q) => q.shutdown(o as never))(),
+        names: ['immediate'],
+        typo: ['immediat', 'immediate'],
+      }),
+      bad(
+        'shutdown({ immediate: "yes" })',
+        onQueue((q) => q.shutdown({ immediate: 'yes' as never })),
+        TypeError,
+        'WorkQueue.shutdown(): `options.immediate` must be a boolean, got "yes"',
+      ),
+      bad(
+        'serve("handler")',
+        onQueue((q) => q.serve('handler' as never)),
+        TypeError,
+        fnArg('WorkQueue.serve()', 'handler', '"handler"'),
+      ),
+      ...options({
+        fn: 'WorkQueue.serve()',
+        call: (o) => onQueue((q) => q.serve(f, o as never))(),
+        names: ['concurrency', 'backoff'],
+        typo: ['concurency', 'concurrency'],
+      }),
+      bad(
+        'serve(f, { concurrency: 0 })',
+        onQueue((q) => q.serve(f, { concurrency: 0 })),
+        RangeError,
+        integer('WorkQueue.serve()', 'options.concurrency', 1, '0'),
+      ),
+      bad(
+        'serve(f, { concurrency: Infinity })',
+        onQueue((q) => q.serve(f, { concurrency: Infinity })),
+        RangeError,
+        integer('WorkQueue.serve()', 'options.concurrency', 1, 'Infinity'),
+      ),
+      bad(
+        'serve(f, { backoff: 100 })',
+        onQueue((q) => q.serve(f, { backoff: 100 as never })),
+        TypeError,
+        fnArg('WorkQueue.serve()', 'options.backoff', '100'),
+      ),
+      bad(
+        'cancel()',
+        onQueue((q) => (q.cancel as (id?: string) => unknown)()),
+        TypeError,
+        'WorkQueue.cancel(): `id` must be a string, got undefined',
+      ),
+      bad(
+        'cancel("x", 5)',
+        onQueue((q) => q.cancel('x', 5 as never)),
+        TypeError,
+        'WorkQueue.cancel(): `reason` must be a string, got 5',
+      ),
+      bad(
+        'taskDone({})',
+        onQueue((q) => q.taskDone({} as never)),
+        TypeError,
+        'WorkQueue.taskDone(): `delivery` must be a Delivery, got an object',
+      ),
+    ],
+  },
+  {
+    api: 'Delivery',
+    covers: 'Delivery',
+    mode: 'async',
+    cases: [
+      bad(
+        'new Delivery()',
+        () => new (Delivery as unknown as new (...a: unknown[]) => unknown)(Symbol()),
+        TypeError,
+        internal('Delivery', 'WorkQueue.get()'),
+        'sync',
+      ),
+      ...options({
+        fn: 'Delivery.nack()',
+        call: (o) => onDelivery((d) => d.nack(o as never))(),
+        names: ['delay', 'reason'],
+        typo: ['dealy', 'delay'],
+      }),
+      bad(
+        'nack({ delay: -1 })',
+        onDelivery((d) => d.nack({ delay: -1 })),
+        RangeError,
+        delay('Delivery.nack()', 'options.delay', '-1'),
+      ),
+      bad(
+        'nack({ reason: 5 })',
+        onDelivery((d) => d.nack({ reason: 5 as never })),
+        TypeError,
+        'Delivery.nack(): `options.reason` must be a string, got 5',
+      ),
+    ],
+  },
+);
+
 // Exports that take no input, or that corio does not check, and why.
 const unchecked: Readonly<Record<string, string>> = {
   // Errors: errors.ts imports nothing from corio (STYLE "Folder layout"), and
@@ -3432,6 +3731,7 @@ const unchecked: Readonly<Record<string, string>> = {
   ClosedResourceError: 'an error class',
   BrokenResourceError: 'an error class',
   WouldBlock: 'an error class',
+  LeaseLostError: 'an error class',
   SuppressedError: "the platform's class where there is one",
   // No arguments, or any value is fine.
   checkpoint: 'takes no arguments',
@@ -3548,6 +3848,7 @@ test('the table covers every export that takes input', async (t) => {
     'corio/lowlevel',
     'corio/node',
     'corio/node/worker',
+    'corio/redis',
   ]) {
     const module = (await import(subpath)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(module)) {

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import {
@@ -19,12 +19,25 @@ import {
   root as project,
   sourceFiles,
 } from '../scripts/examples.js';
+import { needsRedis, noRedis, type RunningRedis, startRedis } from '../scripts/redis-server.js';
 
 const run = promisify(execFile);
 const scratch = join(project, 'test', '.examples');
 
 const virtualDefault = pathToFileURL(join(project, 'test', '_virtual-default.ts')).href;
 const tsxInWorkers = pathToFileURL(join(project, 'scripts', 'tsx-in-workers.mjs')).href;
+
+// The examples that use corio/redis share one redis-server of the test's own
+// (REDIS_URL); without redis-server they report themselves skipped.
+let redis: RunningRedis | null = null;
+before(async () => {
+  if (noRedis === null) redis = await startRedis();
+});
+after(async () => {
+  await redis?.dispose();
+});
+const skipUnlessRedis = (code: string): { skip?: string } =>
+  needsRedis(code) && noRedis !== null ? { skip: noRedis } : {};
 
 async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
   const flags = [
@@ -36,9 +49,11 @@ async function stdoutOf(file: string, args: string[] = []): Promise<string[]> {
     '--import',
     virtualDefault,
   ];
+  const env = redis === null ? process.env : { ...process.env, REDIS_URL: redis.url };
   const { stdout } = await run(process.execPath, [...flags, file, ...args], {
     cwd: project,
     timeout: 60_000,
+    env,
   });
   return stdout.trimEnd().split('\n');
 }
@@ -60,7 +75,7 @@ describe('module header examples print what they say', { concurrency: 4 }, () =>
     );
   });
   for (const [i, example] of examples.entries()) {
-    test(example.name, async () => {
+    test(example.name, skipUnlessRedis(example.code), async () => {
       assert.ok(example.expected.length > 0, 'the example shows its output with // =>');
       const file = join(scratch, `example-${i}.ts`);
       writeFileSync(file, example.code);
@@ -71,7 +86,7 @@ describe('module header examples print what they say', { concurrency: 4 }, () =>
 
 describe('examples/ programs print what they say', () => {
   for (const example of programs()) {
-    test(example.name, async (t) => {
+    test(example.name, skipUnlessRedis(example.code), async (t) => {
       assert.ok(example.expected.length > 0, 'the program shows its output with // =>');
       const out = mkdtempSync(join(tmpdir(), 'corio-example-'));
       t.after(() => {

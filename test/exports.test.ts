@@ -214,3 +214,28 @@ test('corio/node exports exactly its public surface', async () => {
 test('corio/node/worker exports exactly its public surface', async () => {
   assert.deepEqual(await surface('corio/node/worker'), ['checkCancelled', 'workerSignal']);
 });
+
+test('corio/redis exports exactly its public surface', async () => {
+  assert.deepEqual(await surface('corio/redis'), [
+    'Delivery',
+    'LeaseLostError',
+    'WorkQueue',
+    'openWorkQueue',
+  ]);
+});
+
+test('corio/redis is exported with its types and its sources, like every subpath', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    exports: Record<string, unknown>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  };
+  assert.deepEqual(pkg.exports['./redis'], {
+    'corio-source': './src/redis/index.ts',
+    types: './dist/redis/index.d.ts',
+    default: './dist/redis/index.js',
+  });
+  assert.match(pkg.peerDependencies['@redis/client'] ?? '', /^\^6\./);
+  assert.equal(pkg.peerDependenciesMeta['@redis/client']?.optional, true);
+});

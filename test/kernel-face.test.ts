@@ -33,6 +33,7 @@ const ENTRY_POINTS = [
   'testing/index.ts',
   'trace/index.ts',
   'node/index.ts',
+  'redis/index.ts',
 ];
 
 const sourceFile = (path: string): ts.SourceFile => {
