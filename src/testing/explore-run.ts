@@ -131,13 +131,19 @@ export function hostResources(): Map<string, number> {
 
 // Host work besides what was alive before the campaign. Immediates are counted
 // apart: the loop's and the explorer's own are among them.
-function hostWorkAbove(baseline: ReadonlyMap<string, number>): {
+// `ownTimeouts`: the explorer's own poll timers among the 'Timeout's (a timer
+// counts as active while its own callback runs).
+function hostWorkAbove(
+  baseline: ReadonlyMap<string, number>,
+  ownTimeouts: number,
+): {
   work: string[];
   immediates: number;
 } {
   const work: string[] = [];
   let immediates = 0;
-  for (const [type, n] of hostResources()) {
+  for (const [type, count] of hostResources()) {
+    const n = type === 'Timeout' ? count - ownTimeouts : count;
     if (type === 'Immediate') immediates = n;
     else if (n > (baseline.get(type) ?? 0)) work.push(type);
   }
@@ -158,6 +164,10 @@ class RunExplorer implements Scheduler {
   #dispatching = false;
   #watching = false;
   #poll: ReturnType<typeof setTimeout> | null = null;
+  // The ref'd timer of #look's host-work branch, and whether its callback runs:
+  // a timer counts as an active host resource until its callback returns.
+  #hostTimer: ReturnType<typeof setTimeout> | null = null;
+  #hostTimerFiring = false;
   // Bumped by every held step: a stall is a stretch of host turns without one.
   #epoch = 0;
   #stillEpoch = -1;
@@ -221,6 +231,8 @@ class RunExplorer implements Scheduler {
     this.#pending = [];
     if (this.#poll !== null) clearTimeout(this.#poll);
     this.#poll = null;
+    if (this.#hostTimer !== null) clearTimeout(this.#hostTimer);
+    this.#hostTimer = null;
   }
 
   #name(task: Task): string {
@@ -387,6 +399,16 @@ class RunExplorer implements Scheduler {
   }
 
   // Nothing is held: is the loop still going somewhere?
+  readonly #hostLook = (): void => {
+    this.#hostTimer = null;
+    this.#hostTimerFiring = true;
+    try {
+      this.#look();
+    } finally {
+      this.#hostTimerFiring = false;
+    }
+  };
+
   readonly #look = (): void => {
     this.#watching = false;
     this.#poll = null;
@@ -415,13 +437,16 @@ class RunExplorer implements Scheduler {
       else this.#stall('deadlock', 'debug mode did not end the stall');
       return;
     }
-    const host = hostWorkAbove(this.#config.baseline);
+    const own = (this.#hostTimer === null ? 0 : 1) + (this.#hostTimerFiring ? 1 : 0);
+    const host = hostWorkAbove(this.#config.baseline, own);
     if (host.work.length > 0) {
-      // Real work (a host timer, a socket) may still wake a task: look again soon.
+      // Real work (a host timer, a socket) may still wake a task: look again soon,
+      // on a timer that keeps the process alive. Unref'd, it let Node exit (an
+      // unsettled top-level await) when that work ended before the next look and
+      // nothing else was alive: a transient handle of tsx's loader did that.
       for (const type of host.work) this.hostWork.add(type);
       this.#stillTurns = 0;
-      this.#poll = setTimeout(this.#look, 1);
-      (this.#poll as { unref?: () => void }).unref?.();
+      this.#hostTimer ??= setTimeout(this.#hostLook, 1);
       return;
     }
     if (host.immediates > 0) {

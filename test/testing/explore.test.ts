@@ -1,6 +1,9 @@
 // explore(): schedules, failures of every kind, shrinking, replay tokens and the
 // nondeterminism it refuses to pass over.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   CancelledError,
@@ -370,4 +373,48 @@ test('options are validated', async () => {
   await assert.rejects(explore(tie, { maxSteps: 1.5 }), RangeError);
   await assert.rejects(explore(tie, { shrink: 1 as never }), TypeError);
   await assert.rejects(explore(tie, null as never), TypeError);
+});
+
+// The look that follows real host work kept the process alive only through that
+// work: when it ended before the next look and nothing else was alive, Node
+// exited with explore() unsettled (exit code 13, "unsettled top-level await"),
+// as tsx's transient loader handles made a module-header example do on Node 22
+// and 26. Run in a process of its own: that failure ends the process.
+test('a run that stalls while host work ends still reaches its verdict (the process is kept alive)', () => {
+  const program = `
+    import { execFile } from 'node:child_process';
+    import { Lock, taskGroup, checkpoint } from 'corio';
+    import { explore, ScheduleFailure } from 'corio/testing';
+    try {
+      await explore(async () => {
+        // Host work that ends while every task waits, in the poll phase of
+        // Node's loop, after which Node checks whether anything keeps it alive.
+        execFile('sleep', ['0.05'], () => {});
+        const [a, b] = [new Lock(), new Lock()];
+        await taskGroup((tg) => {
+          tg.spawn(async () => { using _a = await a.acquire(); await checkpoint(); using _b = await b.acquire(); });
+          tg.spawn(async () => { using _b = await b.acquire(); await checkpoint(); using _a = await a.acquire(); });
+        });
+      }, { runs: 1, seed: 1, shrink: false });
+      console.log('passed');
+    } catch (error) {
+      console.log(error instanceof ScheduleFailure ? error.kind : String(error));
+    }
+  `;
+  // Inside the package, so that 'corio' resolves to it.
+  const dir = mkdtempSync(join(process.cwd(), 'test', '.explore-'));
+  const file = join(dir, 'host-work-ends.mts');
+  writeFileSync(file, program);
+  try {
+    const out = spawnSync(
+      process.execPath,
+      ['--conditions=corio-source', '--import', 'tsx', file],
+      { cwd: process.cwd(), encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(out.stderr.includes('unsettled top-level await'), false, out.stderr);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(out.stdout.trim(), 'deadlock');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
