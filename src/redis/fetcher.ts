@@ -181,6 +181,12 @@ export class Fetcher {
   }
 
   #park(max: number, signal: AbortSignal | undefined): Promise<Delivery<unknown>[]> {
+    // A fetch of a getter cancelled meanwhile may have come back while ours was on its
+    // way (Redis answers in order): what it kept is ours, not a reason to block.
+    if (this.#kept.length > 0 && this.#waiting === 0) {
+      this.#keptAt.splice(0, max);
+      return Promise.resolve(this.#kept.splice(0, max));
+    }
     const s = suspend<Delivery<unknown>[]>('WorkQueue.get()', this, GETTER, signal, max);
     s.prev = this.#last;
     if (this.#last === null) this.#first = s;
@@ -227,6 +233,9 @@ export class Fetcher {
       if (got.length > 0) this.#host.giveBack(got);
       return;
     }
+    // Kept entries are older than `got`: they go first (and none should be kept
+    // while a getter waits; this holds the invariant whichever path broke it).
+    this.#serveKept();
     let i = 0;
     while (i < got.length && this.#first !== null) {
       const s = this.#first;

@@ -320,6 +320,21 @@ describe('WorkQueue.get() is cancel-safe', { skip }, () => {
       await job.ack();
     }));
 
+  test('a job fetched for a cancelled get() goes to the very next get(), whose own fetch came back empty', () =>
+    withClient(async (client) => {
+      await using queue = await openWorkQueue<number>({ client, name: fresh('race-next') });
+      await queue.put(1);
+      await cancelScope(async (scope) => {
+        const get = queue.get();
+        scope.cancel();
+        await assert.rejects(get, CancelledError);
+      });
+      // Asked before the first fetch's reply is back: its own fetch, behind it, finds nothing.
+      const job = await moveOnAfter(1000, () => queue.get());
+      assert.deepEqual([job?.value, job?.attempt], [1, 1]);
+      await job?.ack();
+    }));
+
   test('a kept job nobody asks for goes back to the other workers within two heartbeats', () =>
     withClient(async (client) => {
       const name = fresh('kept');
