@@ -155,9 +155,10 @@ export class Delivery<T> {
 
   /**
    * Aborts when the job must stop on this worker: a `cancel(id)` from any
-   * machine, the lease lost, or `shutdown({ immediate: true })`. Its reason is a
-   * `CancelledError` saying which (a lost lease has the `LeaseLostError` as its
-   * `cause`). Pass it to what the job waits on: `fetch(url, { signal })`.
+   * machine, the lease lost, `shutdown({ immediate: true })`, or the `serve()`
+   * running it cancelled. Its reason is a `CancelledError` saying which (a lost
+   * lease has the `LeaseLostError` as its `cause`; a cancelled `serve()` gives its
+   * own `CancelledError`). Pass it to what the job waits on: `fetch(url, { signal })`.
    */
   get signal(): AbortSignal {
     if (this.#controller === null) {
@@ -298,6 +299,11 @@ export class Delivery<T> {
     } else if (typeof status === 'string') {
       this._cancel(status);
     }
+  }
+
+  /** @internal serve() was cancelled while the job ran: its signal aborts with that reason. */
+  _abort(reason: CancelledError): void {
+    if (this.held()) this.#abort(reason);
   }
 
   /** @internal A remote `cancel(id)` reached this delivery. */

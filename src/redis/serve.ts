@@ -11,7 +11,7 @@
  * | … on its last attempt (`maxDeliveries`) | moves it to the dead-letter stream, reports the error |
  * | a `cancel(id)` reaches it | cancels the task, acks it: no retry |
  * | its lease is lost | cancels the task, reports `LeaseLostError`: the job is another worker's |
- * | `serve()` is cancelled | cancels the task, gives the job back at once, for another worker |
+ * | `serve()` is cancelled | aborts the job's signal, cancels the task, gives the job back at once, for another worker |
  *
  * `serve()` returns when the queue is shut down, once its jobs have ended.
  *
@@ -45,6 +45,7 @@
  */
 import {
   CancelScope,
+  type CancelledError,
   Event,
   QueueShutDown,
   cancelScope,
@@ -134,11 +135,21 @@ async function runJob<T>(
     job._onStop((reason) => {
       scope.cancel(reason.message);
     });
+    // serve() cancelled: the task's cancellation reaches corio's waits only, so the
+    // job's signal must abort too, or work outside corio that honours it (the
+    // handler's fetch) runs to its end and the job stays held all that time.
+    const outerSignal = node?.signal;
+    const onOuter = (): void => {
+      job._abort(outerSignal?.reason as CancelledError);
+    };
+    outerSignal?.addEventListener('abort', onOuter);
     try {
+      if (outerSignal?.aborted === true) onOuter();
       await scope.run(() => handler(job.value, job));
     } catch (error) {
       failure = { error };
     } finally {
+      outerSignal?.removeEventListener('abort', onOuter);
       job._onStop(null);
     }
   }

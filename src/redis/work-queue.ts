@@ -519,9 +519,10 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * module `corio/redis` docs (ack on return, retry on throw, dead-letter on the
    * last attempt, no retry after a cancel, `LeaseLostError` reported).
    *
-   * **Cancellation:** cancelling `serve()` stops fetching, cancels the running
-   * jobs' tasks, waits for them, and gives their jobs back at once to the
-   * other workers; then it throws `CancelledError`.
+   * **Cancellation:** cancelling `serve()` stops fetching, aborts the running
+   * jobs' signals (with the `CancelledError` as reason), cancels their tasks,
+   * waits for them, and gives their jobs back at once to the other workers;
+   * then it throws `CancelledError`.
    */
   async serve(handler: JobHandler<T>, options?: ServeOptions): Promise<void> {
     checkFunction('WorkQueue.serve()', 'handler', handler);

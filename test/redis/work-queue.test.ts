@@ -522,6 +522,51 @@ describe('WorkQueue.serve()', { skip }, () => {
       assert.deepEqual(again, [2, 2, 2]);
     }));
 
+  test("cancelling serve() aborts its jobs' signals: work outside corio that honours them stops at once", () =>
+    withClient(async (client) => {
+      const name = fresh('serve-cancel-signal');
+      await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
+      await using b = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
+      await a.put(1, { id: 'j' });
+      // Stands for fetch(url, { signal: job.signal }): a host promise, not a corio wait.
+      const external = (signal: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 5000);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason as Error);
+          });
+        });
+      let reason: unknown;
+      let started = false;
+      let cancelledAt = 0;
+      await cancelScope(async (scope) => {
+        await taskGroup(async (tg) => {
+          tg.spawn(() =>
+            a.serve(async (_n, job) => {
+              started = true;
+              try {
+                await external(job.signal);
+              } finally {
+                reason = job.signal.reason;
+              }
+            }),
+          );
+          await until(() => started);
+          cancelledAt = performance.now();
+          scope.cancel('stop serving');
+        });
+      });
+      const took = performance.now() - cancelledAt;
+      assert.ok(took < 1000, `serve() ended ${took.toFixed(0)} ms after its cancel`);
+      assert.ok(reason instanceof CancelledError);
+      assert.equal(reason.message, 'stop serving');
+      assert.equal((await a.statistics()).held, 0);
+      const again = await moveOnAfter(2000, () => b.get());
+      assert.deepEqual([again?.id, again?.attempt], ['j', 2]);
+      await again?.ack();
+    }));
+
   test('a graceful shutdown lets the running jobs finish; serve() then returns', () =>
     withClient(async (client) => {
       await using queue = await openWorkQueue<number>({ client, name: fresh('graceful') });
