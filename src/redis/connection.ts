@@ -171,6 +171,16 @@ export function reply<T>(
 ): Promise<T> {
   const own = currentCancelNode()?.signal;
   if (own === undefined && signal === undefined) return pending;
+  // Cancelled already (while `pending` was being started): no abort event will come.
+  if (own?.aborted === true || signal?.aborted === true) {
+    pending.then(
+      (value) => late?.(value),
+      () => {},
+    );
+    return Promise.reject(
+      own?.aborted === true ? (own.reason as Error) : signalCancel(signal as AbortSignal),
+    );
+  }
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const off = (): void => {

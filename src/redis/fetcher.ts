@@ -127,6 +127,7 @@ export class Fetcher {
   #blocking: Promise<NodeRedisClient> | null = null;
   #blockingId: string | null = null;
   #shut = false;
+  #closed = false;
 
   constructor(host: FetchHost) {
     this.#host = host;
@@ -201,6 +202,10 @@ export class Fetcher {
   // A method, not the field: a read after an await must not be narrowed away.
   #isShut(): boolean {
     return this.#shut;
+  }
+
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   #unlink(s: Suspension<Delivery<unknown>[]>): void {
@@ -325,6 +330,7 @@ export class Fetcher {
   }
 
   #connection(): Promise<NodeRedisClient> {
+    if (this.#closed) return Promise.reject(shutDown('get'));
     this.#blocking ??= (async () => {
       const conn = this.#host.commands.client.duplicate();
       conn.on('error', () => {
@@ -341,6 +347,11 @@ export class Fetcher {
         );
       });
       await conn.connect();
+      // Closed while it connected: close() found no connection to end.
+      if (this.#isClosed()) {
+        conn.destroy();
+        throw shutDown('get');
+      }
       return conn;
     })();
     return this.#blocking;
@@ -392,6 +403,7 @@ export class Fetcher {
 
   /** Closes the blocking connection. */
   close(): void {
+    this.#closed = true;
     const blocking = this.#blocking;
     this.#blocking = null;
     void blocking?.then(

@@ -304,9 +304,18 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
         `openWorkQueue(): the server runs Redis ${version}; corio/redis needs Redis 7.0 or newer`,
       );
     }
+    // A cancelled open closed the queue while a reply was on its way: it goes no further
+    // (and Control.start() opens nothing once closed).
+    if (this.#isClosed()) return;
     await this.#commands.createGroup();
+    if (this.#isClosed()) return;
     // Subscribed before the first delivery, so a cancel sent while it runs is heard.
     await this.#control.start();
+  }
+
+  // A method, not the field: a read after an await must not be narrowed away.
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   /** @internal */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
 import {
+  CancelScope,
   CancelledError,
   QueueShutDown,
   cancelScope,
@@ -16,7 +17,7 @@ import {
   taskGroup,
 } from 'corio';
 import { assertCheckpoints } from 'corio/testing';
-import { type Delivery, LeaseLostError, openWorkQueue } from 'corio/redis';
+import { type Delivery, LeaseLostError, type NodeRedisClient, openWorkQueue } from 'corio/redis';
 import { type Client, connect, fresh, pause, reports, skip, until, useRedis } from './_redis.js';
 
 const redis = useRedis();
@@ -185,6 +186,48 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
       await queue.shutdown();
       assert.equal(String(queue), 'WorkQueue<"printed" shutdown>');
     }));
+});
+
+describe('openWorkQueue() cancelled', { skip }, () => {
+  // The client, and the duplicates it makes, calling `step(name)` as each command
+  // or connect of the open goes out: a cancel can then land at every await of the open.
+  const spying = (client: Client, step: (name: string) => void): NodeRedisClient =>
+    new Proxy(client as unknown as NodeRedisClient, {
+      get(target, key) {
+        const value = Reflect.get(target, key) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (key === 'duplicate') return spying(result as Client, step);
+          if (key === 'sendCommand') step(String((args[0] as string[])[0]));
+          if (key === 'connect' || key === 'SUBSCRIBE') step(key);
+          return result;
+        };
+      },
+    });
+
+  const connections = async (client: Client): Promise<number> =>
+    String(await client.sendCommand(['CLIENT', 'LIST']))
+      .trim()
+      .split('\n').length;
+
+  for (const at of ['INFO', 'XGROUP', 'connect', 'SUBSCRIBE']) {
+    test(`cancelled as its ${at} is on the way, an open has opened nothing`, () =>
+      withClient(async (client) => {
+        const before = await connections(client);
+        const scope = new CancelScope();
+        const spy = spying(client, (name) => {
+          if (name === at) scope.cancel();
+        });
+        const queue = await scope.run(() =>
+          openWorkQueue<number>({ client: spy, name: fresh('open-cancel') }),
+        );
+        assert.equal(queue, undefined);
+        assert.equal(scope.cancelledCaught, true);
+        await pause(100); // what a leaked open would still do
+        assert.equal(await connections(client), before);
+      }));
+  }
 });
 
 describe('WorkQueue: leases', { skip }, () => {
