@@ -46,13 +46,14 @@ import {
   checkFunction,
   checkInstance,
   checkMadeBy,
-  checkNumber,
   checkObject,
   checkOptions,
   checkSignal,
   checkSize,
   checkString,
+  checkTimerMs,
   describe,
+  MAX_TIMER_MS,
   optionNames,
 } from '../_internal/validate.js';
 import {
@@ -102,9 +103,12 @@ export interface WorkQueueOptions<T> {
   readonly group?: string;
   /** This worker's name in the group (default `host:pid:random`, new for each open). */
   readonly consumer?: string;
-  /** Ms a job may go without a heartbeat before another worker takes it (default 30,000). */
+  /**
+   * Ms a job may go without a heartbeat before another worker takes it (default
+   * 30,000; from 10 to 2,147,483,647, a host timer's limit).
+   */
   readonly visibilityTimeout?: number;
-  /** Ms between two renewals of the leases held (default a third of the visibility timeout). */
+  /** Ms between two renewals of the leases held (default a third of the visibility timeout; shorter than it). */
   readonly heartbeat?: number;
   /** Deliveries a job gets before it goes to the dead-letter stream `corio:{name}:dead` (default 5). */
   readonly maxDeliveries?: number;
@@ -185,6 +189,8 @@ const TOMBSTONE_MAX = 7 * 24 * 3600_000;
  * (the group it may have created stays, as it would anyway).
  *
  * @throws {TypeError} if the client is not a node-redis client, or the server is older than Redis 7.
+ * @throws {RangeError} if an option is out of range: `visibilityTimeout` and
+ *   `heartbeat` feed host timers, so neither may pass 2,147,483,647 ms.
  */
 export async function openWorkQueue<T>(options: WorkQueueOptions<T>): Promise<WorkQueue<T>> {
   const queue = WorkQueue._create<T>(options);
@@ -287,10 +293,13 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       },
       due: (ms: number) => {
         // Without this the job is found at the next reclaim pass, up to a tick later.
-        setTimeout(() => {
-          if (this.#closed) return;
-          this.#commands.run(NUDGE_SCRIPT, []).catch(() => {});
-        }, ms + 1).unref();
+        setTimeout(
+          () => {
+            if (this.#closed) return;
+            this.#commands.run(NUDGE_SCRIPT, []).catch(() => {});
+          },
+          Math.min(ms + 1, MAX_TIMER_MS),
+        ).unref();
       },
     };
   }
@@ -698,11 +707,11 @@ function checkOpenOptions(options: WorkQueueOptions<unknown>): Resolved {
   const visibilityTimeout =
     options.visibilityTimeout === undefined
       ? 30_000
-      : checkNumber(fn, 'options.visibilityTimeout', options.visibilityTimeout, 10, true);
+      : checkTimerMs(fn, 'options.visibilityTimeout', options.visibilityTimeout, 10);
   const heartbeat =
     options.heartbeat === undefined
       ? Math.max(1, Math.floor(visibilityTimeout / 3))
-      : checkNumber(fn, 'options.heartbeat', options.heartbeat, 1, true);
+      : checkTimerMs(fn, 'options.heartbeat', options.heartbeat, 1);
   if (heartbeat >= visibilityTimeout) {
     throw new RangeError(
       `${fn}: \`options.heartbeat\` must be shorter than the visibility timeout (${visibilityTimeout} ms), got ${heartbeat}`,

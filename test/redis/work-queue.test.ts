@@ -188,6 +188,23 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
     }));
 });
 
+describe('WorkQueue: bad input', { skip }, () => {
+  test("a visibility timeout or heartbeat past a host timer's limit is a RangeError at open", () =>
+    withClient(async (client) => {
+      const name = fresh('timer-limit');
+      await assert.rejects(
+        openWorkQueue({ client, name, visibilityTimeout: 1e10 }),
+        /^RangeError: openWorkQueue\(\): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 \(a host timer's limit, about 24.8 days\), got 10000000000$/,
+      );
+      await assert.rejects(
+        openWorkQueue({ client, name, visibilityTimeout: 2 ** 31 - 1, heartbeat: 2 ** 31 }),
+        /^RangeError: openWorkQueue\(\): `options.heartbeat` must be a number >= 1 and <= 2147483647/,
+      );
+      await using longest = await openWorkQueue({ client, name, visibilityTimeout: 2 ** 31 - 1 });
+      assert.equal(longest.heartbeat, Math.floor((2 ** 31 - 1) / 3));
+    }));
+});
+
 describe('openWorkQueue() cancelled', { skip }, () => {
   // The client, and the duplicates it makes, calling `step(name)` as each command
   // or connect of the open goes out: a cancel can then land at every await of the open.
