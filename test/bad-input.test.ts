@@ -3611,6 +3611,12 @@ entries.push(
         'WorkQueue.put(): `options.id` must be a string, got 5',
       ),
       bad(
+        'put(1, { id: "" })',
+        onQueue((q) => q.put(1, { id: '' })),
+        RangeError,
+        'WorkQueue.put(): `options.id` must be a non-empty string, got ""',
+      ),
+      bad(
         'put(1, { signal: "x" })',
         onQueue((q) => q.put(1, { signal: 'x' as never })),
         TypeError,
@@ -3671,6 +3677,12 @@ entries.push(
         onQueue((q) => (q.cancel as (id?: string) => unknown)()),
         TypeError,
         'WorkQueue.cancel(): `id` must be a string, got undefined',
+      ),
+      bad(
+        'cancel("")',
+        onQueue((q) => q.cancel('')),
+        RangeError,
+        'WorkQueue.cancel(): `id` must be a non-empty string, got ""',
       ),
       bad(
         'cancel("x", 5)',

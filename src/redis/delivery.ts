@@ -85,6 +85,8 @@ const NACK_OPTIONS = optionNames<NackOptions>({ delay: true, reason: true });
 
 /** What a delivery needs of its queue. */
 export interface DeliveryHost {
+  /** The queue's name (for messages). */
+  readonly name: string;
   readonly commands: Commands;
   /** The visibility timeout, in ms. */
   readonly visibility: number;
@@ -166,6 +168,11 @@ export class Delivery<T> {
       if (this.#stopped !== null) this.#controller.abort(this.#stopped);
     }
     return this.#controller.signal;
+  }
+
+  /** @internal The queue handle that got it (taskDone() checks it is its own), by its host. */
+  _host(): DeliveryHost {
+    return this.#host;
   }
 
   /** @internal Why the job must stop here, or null: `signal.reason` without making the signal. */

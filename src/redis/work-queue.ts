@@ -276,6 +276,7 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
     const max = this.maxDeliveries === Infinity ? 0 : this.maxDeliveries;
     const tick = Math.max(10, Math.min(1000, Math.floor(this.visibilityTimeout / 4)));
     return {
+      name: this.name,
       commands: this.#commands,
       visibility: this.visibilityTimeout,
       maxDeliveries: max,
@@ -403,10 +404,12 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * may or may not have been added (a put with an `id` can be repeated safely).
    *
    * @throws {QueueShutDown} if this queue handle was shut down.
+   * @throws {RangeError} if `options.id` is empty.
    */
   async put(value: T, options?: PutOptions): Promise<string> {
     checkOptions('WorkQueue.put()', 'options', options, PUT_OPTIONS);
-    checkString('WorkQueue.put()', 'options.id', options?.id);
+    // An empty id would be taken as none: the dedup its caller counts on, silently lost.
+    checkName('WorkQueue.put()', 'options.id', options?.id);
     if (options?.signal !== undefined) checkSignal('WorkQueue.put()', options.signal);
     const signal = options?.signal;
     throwIfCancelled(signal);
@@ -469,16 +472,27 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
 
   /**
    * Marks a job done: `delivery.ack()` (asyncio's `taskDone()`, for a job got
-   * from this queue).
+   * from this queue handle; a delivery of another one is refused).
    *
    * **Cancellation:** as `Delivery.ack()`.
    *
    * @throws {LeaseLostError} if the lease was lost: nothing was done.
+   * @throws {RangeError} if `delivery` was got from another queue handle: nothing was done.
    */
   async taskDone(delivery: Delivery<T>): Promise<void> {
     // The constructor is private: the check takes the class as a plain function.
     const made = Delivery as unknown as abstract new () => unknown;
     checkInstance('WorkQueue.taskDone()', 'delivery', delivery, made, 'a Delivery');
+    const from = delivery._host();
+    if (from !== this.#hosting) {
+      // Acking it would end a job of another queue (or another worker's lease) silently.
+      const other =
+        from.name === this.name ? 'another handle of it' : `the queue ${JSON.stringify(from.name)}`;
+      throw new RangeError(
+        `WorkQueue.taskDone(): \`delivery\` must be a delivery got from this handle of the queue ` +
+          `${JSON.stringify(this.name)}, got one of ${other}; call \`delivery.ack()\` to ack it there`,
+      );
+    }
     await delivery.ack();
   }
 
@@ -582,7 +596,7 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * way, the cancel may or may not have happened.
    */
   async cancel(id: string, reason?: string): Promise<boolean> {
-    checkString('WorkQueue.cancel()', 'id', id, true);
+    checkName('WorkQueue.cancel()', 'id', id, true);
     checkString('WorkQueue.cancel()', 'reason', reason);
     throwIfCancelled();
     const max = this.maxDeliveries === Infinity ? 1000 : this.maxDeliveries + 1;

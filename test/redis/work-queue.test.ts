@@ -203,6 +203,40 @@ describe('WorkQueue: bad input', { skip }, () => {
       await using longest = await openWorkQueue({ client, name, visibilityTimeout: 2 ** 31 - 1 });
       assert.equal(longest.heartbeat, Math.floor((2 ** 31 - 1) / 3));
     }));
+
+  test('taskDone() refuses a delivery of another queue handle, and leaves it held', () =>
+    withClient(async (client) => {
+      await using emails = await openWorkQueue<string>({ client, name: fresh('emails') });
+      await using images = await openWorkQueue<string>({ client, name: fresh('images') });
+      await using emails2 = await openWorkQueue<string>({ client, name: emails.name });
+      await emails.put('hello', { id: 'mail-1' });
+      const job = await emails.get();
+      await assert.rejects(
+        images.taskDone(job),
+        new RangeError(
+          `WorkQueue.taskDone(): \`delivery\` must be a delivery got from this handle of the queue "${images.name}", got one of the queue "${emails.name}"; call \`delivery.ack()\` to ack it there`,
+        ),
+      );
+      await assert.rejects(emails2.taskDone(job), /got one of another handle of it;/);
+      assert.equal(job.held(), true);
+      assert.equal((await emails.statistics()).length, 1);
+      await emails.taskDone(job);
+      assert.equal((await emails.statistics()).length, 0);
+    }));
+
+  test("an empty job id is a RangeError in put() and cancel(), not 'no id'", () =>
+    withClient(async (client) => {
+      await using queue = await openWorkQueue<string>({ client, name: fresh('empty-id') });
+      await assert.rejects(
+        queue.put('first', { id: '' }),
+        /^RangeError: WorkQueue.put\(\): `options.id` must be a non-empty string, got /,
+      );
+      await assert.rejects(
+        queue.cancel(''),
+        /^RangeError: WorkQueue.cancel\(\): `id` must be a non-empty string, got /,
+      );
+      assert.equal((await queue.statistics()).length, 0);
+    }));
 });
 
 describe('openWorkQueue() cancelled', { skip }, () => {
