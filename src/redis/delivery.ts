@@ -132,6 +132,8 @@ export class Delivery<T> {
   #onStop: ((reason: CancelledError) => void) | null = null;
   // Set when a remote cancel reached this delivery (the reason, maybe '').
   #cancelled: string | null = null;
+  // Set when its nack moved the job to the dead-letter stream.
+  #deadLettered = false;
   readonly #host: DeliveryHost;
 
   private constructor(
@@ -173,6 +175,11 @@ export class Delivery<T> {
   /** @internal The queue handle that got it (taskDone() checks it is its own), by its host. */
   _host(): DeliveryHost {
     return this.#host;
+  }
+
+  /** @internal Its nack moved the job to the dead-letter stream (serve() reports it then). */
+  _deadLettered(): boolean {
+    return this.#deadLettered;
   }
 
   /** @internal Why the job must stop here, or null: `signal.reason` without making the signal. */
@@ -268,6 +275,7 @@ export class Delivery<T> {
       ];
       return this.#settle('nack', NACK_SCRIPT, args, (r) => {
         if (r === 0) return this.#lostError();
+        this.#deadLettered = r === 3;
         this.#end(r === 2 || r === 3 ? ACKED : NACKED);
         if (r === 1 && delay > 0) host.due(Math.min(delay, host.visibility));
         return undefined;

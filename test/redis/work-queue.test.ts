@@ -10,6 +10,7 @@ import {
   QueueShutDown,
   cancelScope,
   createTask,
+  getRunningLoop,
   isCancellation,
   moveOnAfter,
   run,
@@ -550,6 +551,72 @@ describe('WorkQueue.serve()', { skip }, () => {
       assert.equal(seen.length, 1);
       assert.match(seen[0]?.message ?? '', /job "h" failed on its last attempt \(2\)/);
       assert.ok(seen[0]?.error instanceof RangeError);
+    }));
+
+  test('backoff is not called on the last attempt; the dead-letter report comes after the move', () =>
+    withClient(async (client) => {
+      const name = fresh('backoff-last');
+      const seen: string[] = [];
+      let current: Delivery<number> | undefined;
+      getRunningLoop().setExceptionHandler(({ message }) => {
+        seen.push(`${message} (held: ${String(current?.held())})`);
+      });
+      await using queue = await openWorkQueue<number>({ client, name, maxDeliveries: 3 });
+      await queue.put(1, { id: 'b' });
+      const calls: number[] = [];
+      await taskGroup(async (tg) => {
+        tg.spawn(() =>
+          queue.serve(
+            (_n, job) => {
+              current = job;
+              throw new Error('boom');
+            },
+            {
+              backoff: (attempt) => {
+                calls.push(attempt);
+                throw new Error('backoff broke');
+              },
+            },
+          ),
+        );
+        await queue.join();
+        await queue.shutdown();
+      });
+      assert.deepEqual(calls, [1, 2]);
+      assert.deepEqual(seen, [
+        'corio/redis: the backoff function failed; the job is retried at once (held: true)',
+        'corio/redis: the backoff function failed; the job is retried at once (held: true)',
+        'corio/redis: job "b" failed on its last attempt (3); it was moved to the dead-letter stream (held: false)',
+      ]);
+      assert.equal((await queue.statistics()).dead, 1);
+    }));
+
+  test('a thrown non-Error is stored in the dead-letter stream as util.inspect shows it', () =>
+    withClient(async (client) => {
+      reports();
+      const name = fresh('non-error');
+      await using queue = await openWorkQueue<number>({ client, name, maxDeliveries: 1 });
+      const thrown: unknown[] = [{ code: 42 }, undefined, 'x'.repeat(5000)];
+      for (const [i] of thrown.entries()) await queue.put(i);
+      await taskGroup(async (tg) => {
+        tg.spawn(() =>
+          queue.serve((i) => {
+            throw thrown[i];
+          }),
+        );
+        await queue.join();
+        await queue.shutdown();
+      });
+      const dead = (await client.xRange(`corio:{${name}}:dead`, '-', '+')) as {
+        message: Record<string, string>;
+      }[];
+      const errors = dead.map((d) => d.message['error'] ?? '');
+      assert.deepEqual(errors.slice(0, 2), [
+        'a non-Error was thrown: { code: 42 }',
+        'a non-Error was thrown: undefined',
+      ]);
+      assert.equal(errors[2]?.length, 1000);
+      assert.match(errors[2] ?? '', /^a non-Error was thrown: 'xxx.*…$/);
     }));
 
   test('at most `concurrency` jobs run at once', () =>
