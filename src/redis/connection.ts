@@ -129,8 +129,15 @@ export class Commands {
     }
   }
 
+  /**
+   * Times a `NOGROUP` reply was seen (whoever recreated the group): a lease lost
+   * after it is explained by it, not by a silence (`LeaseLostError.groupRecreated`).
+   */
+  groupLosses = 0;
+
   /** After a `NOGROUP` reply: recreates the group and says so. */
   async recreateGroup(): Promise<void> {
+    this.groupLosses++;
     if (await this.createGroup()) {
       this.#loop.callExceptionHandler({
         message:

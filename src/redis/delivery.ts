@@ -48,8 +48,10 @@ import { ACK, HEARTBEAT, NACK, RELEASE, type Script, script } from './scripts.js
 /**
  * The lease of a delivery was lost: this worker was silent past the visibility
  * timeout (a blocked event loop, a network partition), the job was handed to
- * another worker, and this one may no longer ack or nack it. Data: the job's
- * `id` and the `attempt` that lost it.
+ * another worker, and this one may no longer ack or nack it; or the consumer
+ * group was found missing and recreated (a Redis restart without persistence),
+ * which forgets every lease held before. Data: the job's `id`, the `attempt`
+ * that lost it, and `groupRecreated`, which says which cause it was.
  */
 export class LeaseLostError extends Error {
   static {
@@ -59,15 +61,22 @@ export class LeaseLostError extends Error {
   readonly id: string;
   /** The delivery that lost its lease. */
   readonly attempt: number;
+  /** The consumer group was recreated since the delivery was made: that lost the lease. */
+  readonly groupRecreated: boolean;
 
-  constructor(id: string, attempt: number) {
+  constructor(id: string, attempt: number, options?: { readonly groupRecreated?: boolean }) {
+    const groupRecreated = options?.groupRecreated === true;
     super(
-      `job ${JSON.stringify(id)} (attempt ${attempt}) lost its lease: it was silent past the ` +
-        'visibility timeout and the job may be running on another worker; size the visibility ' +
-        'timeout above the longest pause of the event loop',
+      `job ${JSON.stringify(id)} (attempt ${attempt}) lost its lease: ` +
+        (groupRecreated
+          ? 'the consumer group was missing (a Redis restart without persistence?) and was ' +
+            'recreated, which forgets the jobs held before'
+          : 'it was silent past the visibility timeout and the job may be running on another ' +
+            'worker; size the visibility timeout above the longest pause of the event loop'),
     );
     this.id = id;
     this.attempt = attempt;
+    this.groupRecreated = groupRecreated;
   }
 }
 
@@ -134,6 +143,8 @@ export class Delivery<T> {
   #cancelled: string | null = null;
   // Set when its nack moved the job to the dead-letter stream.
   #deadLettered = false;
+  // The host's count of groups found missing when it was made (see #leaseLost).
+  readonly #groupLosses: number;
   readonly #host: DeliveryHost;
 
   private constructor(
@@ -146,6 +157,7 @@ export class Delivery<T> {
   ) {
     checkMadeBy('new Delivery()', token === MADE, 'WorkQueue.get()');
     this.#host = host;
+    this.#groupLosses = host.commands.groupLosses;
     this._entry = entry;
     this.id = id;
     this.attempt = attempt;
@@ -303,7 +315,7 @@ export class Delivery<T> {
       undefined,
     )) as [number | string];
     this._renewed(status);
-    if (this.#state === LOST) throw new LeaseLostError(this.id, this.attempt);
+    if (this.#state === LOST) throw this.#leaseLost();
   }
 
   /** @internal A heartbeat's status for this delivery: 0 lost, 1 renewed, a string: cancelled (the reason). */
@@ -368,7 +380,7 @@ export class Delivery<T> {
   }
 
   #check(verb: string): void {
-    if (this.#state === LOST) throw new LeaseLostError(this.id, this.attempt);
+    if (this.#state === LOST) throw this.#leaseLost();
     if (this.#state !== HELD) {
       throw new InvalidStateError(
         `Delivery.${verb}(): job ${JSON.stringify(this.id)} is already ${STATES[this.#state]}`,
@@ -376,14 +388,20 @@ export class Delivery<T> {
     }
   }
 
+  // Its cause, when known: the group was recreated since this delivery was made.
+  #leaseLost(): LeaseLostError {
+    const groupRecreated = this.#host.commands.groupLosses > this.#groupLosses;
+    return new LeaseLostError(this.id, this.attempt, { groupRecreated });
+  }
+
   #lostError(): never {
     this.#lose();
-    throw new LeaseLostError(this.id, this.attempt);
+    throw this.#leaseLost();
   }
 
   #lose(): void {
     this.#end(LOST);
-    const lost = new LeaseLostError(this.id, this.attempt);
+    const lost = this.#leaseLost();
     this.#abort(
       new CancelledError(`job ${JSON.stringify(this.id)} lost its lease`, { cause: lost }),
     );

@@ -803,4 +803,24 @@ describe('WorkQueue after a Redis restart without persistence', { skip }, () => 
       await job.ack();
       assert.ok(seen.some((r) => /consumer group 'workers' .* was missing/.test(r.message)));
     }));
+
+  test('a job held across the restart: its ack throws LeaseLostError that names the recreated group', () =>
+    withClient(async (client) => {
+      reports();
+      await using queue = await openWorkQueue<number>({ client, name: fresh('restart-held') });
+      await queue.put(1, { id: 'held' });
+      const job = await queue.get();
+      await redis.server.restart();
+      await until(() => client.isReady);
+      await assert.rejects(job.ack(), (error: unknown) => {
+        assert.ok(error instanceof LeaseLostError);
+        assert.equal(error.groupRecreated, true);
+        assert.equal(
+          error.message,
+          'job "held" (attempt 1) lost its lease: the consumer group was missing (a Redis restart ' +
+            'without persistence?) and was recreated, which forgets the jobs held before',
+        );
+        return true;
+      });
+    }));
 });
