@@ -3720,7 +3720,7 @@ entries.push(
         'nack({ delay: -1 })',
         onDelivery((d) => d.nack({ delay: -1 })),
         RangeError,
-        delay('Delivery.nack()', 'options.delay', '-1'),
+        'Delivery.nack(): `options.delay` must be a number >= 0, got -1',
       ),
       bad(
         'nack({ reason: 5 })',

@@ -34,8 +34,8 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import {
-  checkDelay,
   checkMadeBy,
+  checkNumber,
   checkOptions,
   checkString,
   optionNames,
@@ -254,8 +254,10 @@ export class Delivery<T> {
   }
 
   /**
-   * Gives the job back for another attempt, after `delay` ms (measured by Redis,
-   * at most the visibility timeout). If this was its last allowed attempt
+   * Gives the job back for another attempt, after `delay` ms (measured by Redis).
+   * The delay is capped at the visibility timeout: a longer one (`Infinity`
+   * too) is accepted, and the job comes back after the visibility timeout, as
+   * a job whose worker went silent would. If this was its last allowed attempt
    * (`maxDeliveries`), it goes to the dead-letter stream instead, with `reason`;
    * if it was cancelled, it leaves the queue (no retry).
    *
@@ -272,7 +274,7 @@ export class Delivery<T> {
       const delay =
         options?.delay === undefined
           ? 0
-          : checkDelay('Delivery.nack()', 'options.delay', options.delay);
+          : checkNumber('Delivery.nack()', 'options.delay', options.delay, 0);
       checkString('Delivery.nack()', 'options.reason', options?.reason);
       const host = this.#host;
       const args = [

@@ -92,6 +92,20 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
       );
     }));
 
+  test('a nack delay past the visibility timeout is capped at it', () =>
+    withClient(async (client) => {
+      const name = fresh('nack-cap');
+      await using queue = await openWorkQueue<string>({ client, name, visibilityTimeout: 300 });
+      await queue.put('later');
+      await (await queue.get()).nack({ delay: 1e9 });
+      const start = performance.now();
+      const again = await moveOnAfter(3000, () => queue.get());
+      const waited = performance.now() - start;
+      assert.equal(again?.attempt, 2);
+      assert.ok(waited >= 250, `back after ${waited.toFixed(0)} ms`);
+      await again?.ack();
+    }));
+
   test('a value the codec cannot read goes to the dead-letter stream, reported', () =>
     withClient(async (client) => {
       const seen = reports();
