@@ -43,9 +43,9 @@ export type RedisArgument = string | Buffer;
 /**
  * What `corio/redis` uses of a node-redis client (`@redis/client` 6): every
  * client made by `createClient()` has it. corio sends its commands on this
- * client and opens two duplicates of its own (`duplicate()`), one for blocking
- * reads and one for Pub/Sub, which it closes with the queue; the client itself
- * stays the caller's to close.
+ * client and opens up to two duplicates of its own (`duplicate()`): one for
+ * Pub/Sub, at open, and one for blocking reads, when a `get()` first waits. It
+ * closes them with the queue; the client itself stays the caller's to close.
  */
 export interface NodeRedisClient {
   sendCommand(

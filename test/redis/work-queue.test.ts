@@ -103,7 +103,7 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
       const waited = performance.now() - start;
       assert.equal(again?.attempt, 2);
       assert.ok(waited >= 250, `back after ${waited.toFixed(0)} ms`);
-      await again?.ack();
+      await again.ack();
     }));
 
   test('a value the codec cannot read goes to the dead-letter stream, reported', () =>
@@ -258,7 +258,7 @@ describe('openWorkQueue() cancelled', { skip }, () => {
   // The client, and the duplicates it makes, calling `step(name)` as each command
   // or connect of the open goes out: a cancel can then land at every await of the open.
   const spying = (client: Client, step: (name: string) => void): NodeRedisClient =>
-    new Proxy(client as unknown as NodeRedisClient, {
+    new Proxy(client, {
       get(target, key) {
         const value = Reflect.get(target, key) as unknown;
         if (typeof value !== 'function') return value;
@@ -273,9 +273,7 @@ describe('openWorkQueue() cancelled', { skip }, () => {
     });
 
   const connections = async (client: Client): Promise<number> =>
-    String(await client.sendCommand(['CLIENT', 'LIST']))
-      .trim()
-      .split('\n').length;
+    (await client.sendCommand<string>(['CLIENT', 'LIST'])).trim().split('\n').length;
 
   for (const at of ['INFO', 'XGROUP', 'connect', 'SUBSCRIBE']) {
     test(`cancelled as its ${at} is on the way, an open has opened nothing`, () =>
@@ -629,8 +627,9 @@ describe('WorkQueue.serve()', { skip }, () => {
         'a non-Error was thrown: { code: 42 }',
         'a non-Error was thrown: undefined',
       ]);
-      assert.equal(errors[2]?.length, 1000);
-      assert.match(errors[2] ?? '', /^a non-Error was thrown: 'xxx.*…$/);
+      const long = errors[2] ?? '';
+      assert.equal(long.length, 1000);
+      assert.match(long, /^a non-Error was thrown: 'xxx.*…$/);
     }));
 
   test('at most `concurrency` jobs run at once', () =>
