@@ -594,6 +594,8 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    *
    * **Cancellation:** a cancellation point; cancelled while the reply is on its
    * way, the cancel may or may not have happened.
+   *
+   * @throws {RangeError} if `id` is empty.
    */
   async cancel(id: string, reason?: string): Promise<boolean> {
     checkName('WorkQueue.cancel()', 'id', id, true);
