@@ -21,7 +21,8 @@ function entryPoints(): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
   const out: string[] = [];
   for (const target of Object.values(pkg.exports)) {
-    const file = typeof target === 'string' ? target : (target['corio-source'] ?? target.default);
+    const file =
+      typeof target === 'string' ? target : (target['corio-source'] ?? target['default']);
     if (file === undefined || !/\.(ts|js)$/.test(file)) continue;
     const source = file
       .replace(/^\.\//, '')
