@@ -3522,25 +3522,31 @@ entries.push(
         'visibilityTimeout = 5',
         () => openWorkQueue({ ...OPEN, visibilityTimeout: 5 }),
         RangeError,
-        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got 5',
+        "openWorkQueue(): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 (a host timer's limit, about 24.8 days), got 5",
       ),
       bad(
         'visibilityTimeout = Infinity',
         () => openWorkQueue({ ...OPEN, visibilityTimeout: Infinity }),
         RangeError,
-        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got Infinity',
+        "openWorkQueue(): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 (a host timer's limit, about 24.8 days), got Infinity",
       ),
       bad(
         'visibilityTimeout = "30s"',
         () => openWorkQueue({ ...OPEN, visibilityTimeout: '30s' as never }),
         TypeError,
-        'openWorkQueue(): `options.visibilityTimeout` must be a finite number >= 10, got "30s"',
+        'openWorkQueue(): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 (a host timer\'s limit, about 24.8 days), got "30s"',
+      ),
+      bad(
+        'visibilityTimeout = 1e10',
+        () => openWorkQueue({ ...OPEN, visibilityTimeout: 1e10 }),
+        RangeError,
+        "openWorkQueue(): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 (a host timer's limit, about 24.8 days), got 10000000000",
       ),
       bad(
         'heartbeat = 0',
         () => openWorkQueue({ ...OPEN, heartbeat: 0 }),
         RangeError,
-        'openWorkQueue(): `options.heartbeat` must be a finite number >= 1, got 0',
+        "openWorkQueue(): `options.heartbeat` must be a number >= 1 and <= 2147483647 (a host timer's limit, about 24.8 days), got 0",
       ),
       bad(
         'heartbeat as long as the visibility timeout',
@@ -3605,6 +3611,12 @@ entries.push(
         'WorkQueue.put(): `options.id` must be a string, got 5',
       ),
       bad(
+        'put(1, { id: "" })',
+        onQueue((q) => q.put(1, { id: '' })),
+        RangeError,
+        'WorkQueue.put(): `options.id` must be a non-empty string, got ""',
+      ),
+      bad(
         'put(1, { signal: "x" })',
         onQueue((q) => q.put(1, { signal: 'x' as never })),
         TypeError,
@@ -3667,6 +3679,12 @@ entries.push(
         'WorkQueue.cancel(): `id` must be a string, got undefined',
       ),
       bad(
+        'cancel("")',
+        onQueue((q) => q.cancel('')),
+        RangeError,
+        'WorkQueue.cancel(): `id` must be a non-empty string, got ""',
+      ),
+      bad(
         'cancel("x", 5)',
         onQueue((q) => q.cancel('x', 5 as never)),
         TypeError,
@@ -3702,7 +3720,7 @@ entries.push(
         'nack({ delay: -1 })',
         onDelivery((d) => d.nack({ delay: -1 })),
         RangeError,
-        delay('Delivery.nack()', 'options.delay', '-1'),
+        'Delivery.nack(): `options.delay` must be a number >= 0, got -1',
       ),
       bad(
         'nack({ reason: 5 })',

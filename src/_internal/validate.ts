@@ -231,6 +231,23 @@ export function checkNumber(
   return n;
 }
 
+/** The longest delay a host timer takes: `setTimeout` fires at once (with a warning) past it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in ms that feeds a host timer: a number from `min` to
+ * `MAX_TIMER_MS` (about 24.8 days), so it cannot overflow into a 1 ms timer.
+ */
+export function checkTimerMs(fn: string, arg: string, value: unknown, min: number): number {
+  const must = `a number >= ${min} and <= ${MAX_TIMER_MS} (a host timer's limit, about 24.8 days)`;
+  checkIsNumber(fn, arg, value, must);
+  const n = value as number;
+  if (Number.isNaN(n) || n < min || n > MAX_TIMER_MS) {
+    throw new RangeError(`${fn}: \`${arg}\` must be ${must}, got ${describe(value)}`);
+  }
+  return n;
+}
+
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&

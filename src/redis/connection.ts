@@ -43,9 +43,9 @@ export type RedisArgument = string | Buffer;
 /**
  * What `corio/redis` uses of a node-redis client (`@redis/client` 6): every
  * client made by `createClient()` has it. corio sends its commands on this
- * client and opens two duplicates of its own (`duplicate()`), one for blocking
- * reads and one for Pub/Sub, which it closes with the queue; the client itself
- * stays the caller's to close.
+ * client and opens up to two duplicates of its own (`duplicate()`): one for
+ * Pub/Sub, at open, and one for blocking reads, when a `get()` first waits. It
+ * closes them with the queue; the client itself stays the caller's to close.
  */
 export interface NodeRedisClient {
   sendCommand(
@@ -129,8 +129,15 @@ export class Commands {
     }
   }
 
+  /**
+   * Times a `NOGROUP` reply was seen (whoever recreated the group): a lease lost
+   * after it is explained by it, not by a silence (`LeaseLostError.groupRecreated`).
+   */
+  groupLosses = 0;
+
   /** After a `NOGROUP` reply: recreates the group and says so. */
   async recreateGroup(): Promise<void> {
+    this.groupLosses++;
     if (await this.createGroup()) {
       this.#loop.callExceptionHandler({
         message:
@@ -171,6 +178,16 @@ export function reply<T>(
 ): Promise<T> {
   const own = currentCancelNode()?.signal;
   if (own === undefined && signal === undefined) return pending;
+  // Cancelled already (while `pending` was being started): no abort event will come.
+  if (own?.aborted === true || signal?.aborted === true) {
+    pending.then(
+      (value) => late?.(value),
+      () => {},
+    );
+    return Promise.reject(
+      own?.aborted === true ? (own.reason as Error) : signalCancel(signal as AbortSignal),
+    );
+  }
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const off = (): void => {

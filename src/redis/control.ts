@@ -81,6 +81,9 @@ export class Control {
 
   /** Subscribes (once); resolves when the subscription is in place. */
   start(): Promise<void> {
+    // Closed (a cancelled open, a closed queue): a late start must not open a connection
+    // nobody will close. A wait then looks every POLL_MS.
+    if (this.#closed) return Promise.resolve();
     this.#started ??= this.#subscribe();
     return this.#started;
   }
@@ -104,9 +107,20 @@ export class Control {
       this.#handlers.work();
     });
     await sub.connect();
+    // close() came while it connected (its destroy() may not stop a connect under
+    // way): it is ours to end.
+    if (this.#isClosed()) {
+      sub.destroy();
+      return;
+    }
     await sub.SUBSCRIBE(this.#channel, (message) => {
       this.#message(message);
     });
+  }
+
+  // A method, not the field: a read after an await must not be narrowed away.
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   #message(message: string): void {

@@ -34,8 +34,8 @@
  */
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import {
-  checkDelay,
   checkMadeBy,
+  checkNumber,
   checkOptions,
   checkString,
   optionNames,
@@ -48,8 +48,10 @@ import { ACK, HEARTBEAT, NACK, RELEASE, type Script, script } from './scripts.js
 /**
  * The lease of a delivery was lost: this worker was silent past the visibility
  * timeout (a blocked event loop, a network partition), the job was handed to
- * another worker, and this one may no longer ack or nack it. Data: the job's
- * `id` and the `attempt` that lost it.
+ * another worker, and this one may no longer ack or nack it; or the consumer
+ * group was found missing and recreated (a Redis restart without persistence),
+ * which forgets every lease held before. Data: the job's `id`, the `attempt`
+ * that lost it, and `groupRecreated`, which says which cause it was.
  */
 export class LeaseLostError extends Error {
   static {
@@ -59,15 +61,22 @@ export class LeaseLostError extends Error {
   readonly id: string;
   /** The delivery that lost its lease. */
   readonly attempt: number;
+  /** The consumer group was recreated since the delivery was made: that lost the lease. */
+  readonly groupRecreated: boolean;
 
-  constructor(id: string, attempt: number) {
+  constructor(id: string, attempt: number, options?: { readonly groupRecreated?: boolean }) {
+    const groupRecreated = options?.groupRecreated === true;
     super(
-      `job ${JSON.stringify(id)} (attempt ${attempt}) lost its lease: it was silent past the ` +
-        'visibility timeout and the job may be running on another worker; size the visibility ' +
-        'timeout above the longest pause of the event loop',
+      `job ${JSON.stringify(id)} (attempt ${attempt}) lost its lease: ` +
+        (groupRecreated
+          ? 'the consumer group was missing (a Redis restart without persistence?) and was ' +
+            'recreated, which forgets the jobs held before'
+          : 'it was silent past the visibility timeout and the job may be running on another ' +
+            'worker; size the visibility timeout above the longest pause of the event loop'),
     );
     this.id = id;
     this.attempt = attempt;
+    this.groupRecreated = groupRecreated;
   }
 }
 
@@ -85,6 +94,8 @@ const NACK_OPTIONS = optionNames<NackOptions>({ delay: true, reason: true });
 
 /** What a delivery needs of its queue. */
 export interface DeliveryHost {
+  /** The queue's name (for messages). */
+  readonly name: string;
   readonly commands: Commands;
   /** The visibility timeout, in ms. */
   readonly visibility: number;
@@ -130,6 +141,10 @@ export class Delivery<T> {
   #onStop: ((reason: CancelledError) => void) | null = null;
   // Set when a remote cancel reached this delivery (the reason, maybe '').
   #cancelled: string | null = null;
+  // Set when its nack moved the job to the dead-letter stream.
+  #deadLettered = false;
+  // The host's count of groups found missing when it was made (see #leaseLost).
+  readonly #groupLosses: number;
   readonly #host: DeliveryHost;
 
   private constructor(
@@ -142,6 +157,7 @@ export class Delivery<T> {
   ) {
     checkMadeBy('new Delivery()', token === MADE, 'WorkQueue.get()');
     this.#host = host;
+    this.#groupLosses = host.commands.groupLosses;
     this._entry = entry;
     this.id = id;
     this.attempt = attempt;
@@ -155,9 +171,10 @@ export class Delivery<T> {
 
   /**
    * Aborts when the job must stop on this worker: a `cancel(id)` from any
-   * machine, the lease lost, or `shutdown({ immediate: true })`. Its reason is a
-   * `CancelledError` saying which (a lost lease has the `LeaseLostError` as its
-   * `cause`). Pass it to what the job waits on: `fetch(url, { signal })`.
+   * machine, the lease lost, `shutdown({ immediate: true })`, or the `serve()`
+   * running it cancelled. Its reason is a `CancelledError` saying which (a lost
+   * lease has the `LeaseLostError` as its `cause`; a cancelled `serve()` gives its
+   * own `CancelledError`). Pass it to what the job waits on: `fetch(url, { signal })`.
    */
   get signal(): AbortSignal {
     if (this.#controller === null) {
@@ -165,6 +182,16 @@ export class Delivery<T> {
       if (this.#stopped !== null) this.#controller.abort(this.#stopped);
     }
     return this.#controller.signal;
+  }
+
+  /** @internal The queue handle that got it (taskDone() checks it is its own), by its host. */
+  _host(): DeliveryHost {
+    return this.#host;
+  }
+
+  /** @internal Its nack moved the job to the dead-letter stream (serve() reports it then). */
+  _deadLettered(): boolean {
+    return this.#deadLettered;
   }
 
   /** @internal Why the job must stop here, or null: `signal.reason` without making the signal. */
@@ -227,8 +254,10 @@ export class Delivery<T> {
   }
 
   /**
-   * Gives the job back for another attempt, after `delay` ms (measured by Redis,
-   * at most the visibility timeout). If this was its last allowed attempt
+   * Gives the job back for another attempt, after `delay` ms (measured by Redis).
+   * The delay is capped at the visibility timeout: a longer one (`Infinity`
+   * too) is accepted, and the job comes back after the visibility timeout, as
+   * a job whose worker went silent would. If this was its last allowed attempt
    * (`maxDeliveries`), it goes to the dead-letter stream instead, with `reason`;
    * if it was cancelled, it leaves the queue (no retry).
    *
@@ -245,7 +274,7 @@ export class Delivery<T> {
       const delay =
         options?.delay === undefined
           ? 0
-          : checkDelay('Delivery.nack()', 'options.delay', options.delay);
+          : checkNumber('Delivery.nack()', 'options.delay', options.delay, 0);
       checkString('Delivery.nack()', 'options.reason', options?.reason);
       const host = this.#host;
       const args = [
@@ -260,6 +289,7 @@ export class Delivery<T> {
       ];
       return this.#settle('nack', NACK_SCRIPT, args, (r) => {
         if (r === 0) return this.#lostError();
+        this.#deadLettered = r === 3;
         this.#end(r === 2 || r === 3 ? ACKED : NACKED);
         if (r === 1 && delay > 0) host.due(Math.min(delay, host.visibility));
         return undefined;
@@ -287,7 +317,7 @@ export class Delivery<T> {
       undefined,
     )) as [number | string];
     this._renewed(status);
-    if (this.#state === LOST) throw new LeaseLostError(this.id, this.attempt);
+    if (this.#state === LOST) throw this.#leaseLost();
   }
 
   /** @internal A heartbeat's status for this delivery: 0 lost, 1 renewed, a string: cancelled (the reason). */
@@ -298,6 +328,11 @@ export class Delivery<T> {
     } else if (typeof status === 'string') {
       this._cancel(status);
     }
+  }
+
+  /** @internal serve() was cancelled while the job ran: its signal aborts with that reason. */
+  _abort(reason: CancelledError): void {
+    if (this.held()) this.#abort(reason);
   }
 
   /** @internal A remote `cancel(id)` reached this delivery. */
@@ -347,7 +382,7 @@ export class Delivery<T> {
   }
 
   #check(verb: string): void {
-    if (this.#state === LOST) throw new LeaseLostError(this.id, this.attempt);
+    if (this.#state === LOST) throw this.#leaseLost();
     if (this.#state !== HELD) {
       throw new InvalidStateError(
         `Delivery.${verb}(): job ${JSON.stringify(this.id)} is already ${STATES[this.#state]}`,
@@ -355,14 +390,20 @@ export class Delivery<T> {
     }
   }
 
+  // Its cause, when known: the group was recreated since this delivery was made.
+  #leaseLost(): LeaseLostError {
+    const groupRecreated = this.#host.commands.groupLosses > this.#groupLosses;
+    return new LeaseLostError(this.id, this.attempt, { groupRecreated });
+  }
+
   #lostError(): never {
     this.#lose();
-    throw new LeaseLostError(this.id, this.attempt);
+    throw this.#leaseLost();
   }
 
   #lose(): void {
     this.#end(LOST);
-    const lost = new LeaseLostError(this.id, this.attempt);
+    const lost = this.#leaseLost();
     this.#abort(
       new CancelledError(`job ${JSON.stringify(this.id)} lost its lease`, { cause: lost }),
     );

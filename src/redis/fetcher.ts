@@ -127,6 +127,7 @@ export class Fetcher {
   #blocking: Promise<NodeRedisClient> | null = null;
   #blockingId: string | null = null;
   #shut = false;
+  #closed = false;
 
   constructor(host: FetchHost) {
     this.#host = host;
@@ -181,6 +182,12 @@ export class Fetcher {
   }
 
   #park(max: number, signal: AbortSignal | undefined): Promise<Delivery<unknown>[]> {
+    // A fetch of a getter cancelled meanwhile may have come back while ours was on its
+    // way (Redis answers in order): what it kept is ours, not a reason to block.
+    if (this.#kept.length > 0 && this.#waiting === 0) {
+      this.#keptAt.splice(0, max);
+      return Promise.resolve(this.#kept.splice(0, max));
+    }
     const s = suspend<Delivery<unknown>[]>('WorkQueue.get()', this, GETTER, signal, max);
     s.prev = this.#last;
     if (this.#last === null) this.#first = s;
@@ -195,6 +202,10 @@ export class Fetcher {
   // A method, not the field: a read after an await must not be narrowed away.
   #isShut(): boolean {
     return this.#shut;
+  }
+
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   #unlink(s: Suspension<Delivery<unknown>[]>): void {
@@ -227,6 +238,9 @@ export class Fetcher {
       if (got.length > 0) this.#host.giveBack(got);
       return;
     }
+    // Kept entries are older than `got`: they go first (and none should be kept
+    // while a getter waits; this holds the invariant whichever path broke it).
+    this.#serveKept();
     let i = 0;
     while (i < got.length && this.#first !== null) {
       const s = this.#first;
@@ -316,6 +330,7 @@ export class Fetcher {
   }
 
   #connection(): Promise<NodeRedisClient> {
+    if (this.#closed) return Promise.reject(shutDown('get'));
     this.#blocking ??= (async () => {
       const conn = this.#host.commands.client.duplicate();
       conn.on('error', () => {
@@ -332,6 +347,11 @@ export class Fetcher {
         );
       });
       await conn.connect();
+      // Closed while it connected: close() found no connection to end.
+      if (this.#isClosed()) {
+        conn.destroy();
+        throw shutDown('get');
+      }
       return conn;
     })();
     return this.#blocking;
@@ -383,6 +403,7 @@ export class Fetcher {
 
   /** Closes the blocking connection. */
   close(): void {
+    this.#closed = true;
     const blocking = this.#blocking;
     this.#blocking = null;
     void blocking?.then(

@@ -32,6 +32,7 @@
  * ```
  * @module
  */
+import { MAX_TIMER_MS } from '../_internal/validate.js';
 import type { EventLoop } from '../index.js';
 import type { Commands } from './connection.js';
 import type { Delivery } from './delivery.js';
@@ -83,9 +84,12 @@ export class Leases {
   hold(delivery: Delivery<unknown>): void {
     this.#held.add(delivery);
     if (this.#timer === null) {
-      this.#timer = setInterval(() => {
-        this.#beat();
-      }, this.#every);
+      this.#timer = setInterval(
+        () => {
+          this.#beat();
+        },
+        Math.min(this.#every, MAX_TIMER_MS),
+      ); // checked at open; a timer past it fires every ms
       // The queue's connections keep the process alive while it is open; this
       // timer alone must not.
       this.#timer.unref();

@@ -8,10 +8,10 @@
  * |---|---|
  * | the handler returns | acks it |
  * | the handler throws | nacks it, retried after `backoff(attempt)` ms |
- * | … on its last attempt (`maxDeliveries`) | moves it to the dead-letter stream, reports the error |
+ * | … on its last attempt (`maxDeliveries`) | moves it to the dead-letter stream (no `backoff`), then reports the error |
  * | a `cancel(id)` reaches it | cancels the task, acks it: no retry |
  * | its lease is lost | cancels the task, reports `LeaseLostError`: the job is another worker's |
- * | `serve()` is cancelled | cancels the task, gives the job back at once, for another worker |
+ * | `serve()` is cancelled | aborts the job's signal, cancels the task, gives the job back at once, for another worker |
  *
  * `serve()` returns when the queue is shut down, once its jobs have ended.
  *
@@ -43,8 +43,10 @@
  * ```
  * @module
  */
+import { inspect } from 'node:util';
 import {
   CancelScope,
+  type CancelledError,
   Event,
   QueueShutDown,
   cancelScope,
@@ -59,7 +61,12 @@ import { Delivery, LeaseLostError } from './delivery.js';
 export interface ServeOptions {
   /** How many jobs run at once on this worker (default 1). */
   readonly concurrency?: number;
-  /** Ms before a job whose handler threw is retried, by attempt (1 for the first); default 0. */
+  /**
+   * Ms before a job whose handler threw is retried, by attempt (1 for the first);
+   * default 0. Called only when the job will be retried: not on its last attempt
+   * (`maxDeliveries`), which sends it to the dead-letter stream. Capped at the
+   * visibility timeout; a backoff that throws is reported and the job retried at once.
+   */
   readonly backoff?: (attempt: number) => number;
 }
 
@@ -134,11 +141,21 @@ async function runJob<T>(
     job._onStop((reason) => {
       scope.cancel(reason.message);
     });
+    // serve() cancelled: the task's cancellation reaches corio's waits only, so the
+    // job's signal must abort too, or work outside corio that honours it (the
+    // handler's fetch) runs to its end and the job stays held all that time.
+    const outerSignal = node?.signal;
+    const onOuter = (): void => {
+      job._abort(outerSignal?.reason as CancelledError);
+    };
+    outerSignal?.addEventListener('abort', onOuter);
     try {
+      if (outerSignal?.aborted === true) onOuter();
       await scope.run(() => handler(job.value, job));
     } catch (error) {
       failure = { error };
     } finally {
+      outerSignal?.removeEventListener('abort', onOuter);
       job._onStop(null);
     }
   }
@@ -164,16 +181,33 @@ async function runJob<T>(
     return;
   }
   const error = failure.error;
+  // On its last attempt the nack moves the job to the dead-letter stream: there is no
+  // retry to wait for, so backoff is not asked (and its failure would claim a retry).
   const last = host.maxDeliveries > 0 && job.attempt >= host.maxDeliveries;
-  if (last) {
+  const delay = last ? 0 : delayOf(host, backoff, job);
+  await settle(host, job, () => job.nack({ delay, reason: reasonOf(error) }));
+  // Said once it is true: a nack that failed was reported by settle(), and a job whose
+  // cancel landed meanwhile was finished, not dead-lettered.
+  if (job._deadLettered()) {
     host.report(
       `corio/redis: job ${JSON.stringify(job.id)} failed on its last attempt (${job.attempt}); ` +
         'it was moved to the dead-letter stream',
       error,
     );
   }
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  await settle(host, job, () => job.nack({ delay: delayOf(host, backoff, job), reason }));
+}
+
+/** The longest error text stored with a dead-lettered job. */
+const REASON_MAX = 1000;
+
+// What the dead-letter stream says of a handler's failure: an Error's name and
+// message; anything else thrown shown as util.inspect does (not "[object Object]").
+function reasonOf(error: unknown): string {
+  const text =
+    error instanceof Error
+      ? `${error.name}: ${error.message}`
+      : `a non-Error was thrown: ${inspect(error, { depth: 2, breakLength: Infinity })}`;
+  return text.length <= REASON_MAX ? text : `${text.slice(0, REASON_MAX - 1)}…`;
 }
 
 function delayOf<T>(

@@ -46,13 +46,14 @@ import {
   checkFunction,
   checkInstance,
   checkMadeBy,
-  checkNumber,
   checkObject,
   checkOptions,
   checkSignal,
   checkSize,
   checkString,
+  checkTimerMs,
   describe,
+  MAX_TIMER_MS,
   optionNames,
 } from '../_internal/validate.js';
 import {
@@ -102,9 +103,12 @@ export interface WorkQueueOptions<T> {
   readonly group?: string;
   /** This worker's name in the group (default `host:pid:random`, new for each open). */
   readonly consumer?: string;
-  /** Ms a job may go without a heartbeat before another worker takes it (default 30,000). */
+  /**
+   * Ms a job may go without a heartbeat before another worker takes it (default
+   * 30,000; from 10 to 2,147,483,647, a host timer's limit).
+   */
   readonly visibilityTimeout?: number;
-  /** Ms between two renewals of the leases held (default a third of the visibility timeout). */
+  /** Ms between two renewals of the leases held (default a third of the visibility timeout; shorter than it). */
   readonly heartbeat?: number;
   /** Deliveries a job gets before it goes to the dead-letter stream `corio:{name}:dead` (default 5). */
   readonly maxDeliveries?: number;
@@ -185,6 +189,8 @@ const TOMBSTONE_MAX = 7 * 24 * 3600_000;
  * (the group it may have created stays, as it would anyway).
  *
  * @throws {TypeError} if the client is not a node-redis client, or the server is older than Redis 7.
+ * @throws {RangeError} if an option is out of range: `visibilityTimeout` and
+ *   `heartbeat` feed host timers, so neither may pass 2,147,483,647 ms.
  */
 export async function openWorkQueue<T>(options: WorkQueueOptions<T>): Promise<WorkQueue<T>> {
   const queue = WorkQueue._create<T>(options);
@@ -270,6 +276,7 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
     const max = this.maxDeliveries === Infinity ? 0 : this.maxDeliveries;
     const tick = Math.max(10, Math.min(1000, Math.floor(this.visibilityTimeout / 4)));
     return {
+      name: this.name,
       commands: this.#commands,
       visibility: this.visibilityTimeout,
       maxDeliveries: max,
@@ -287,10 +294,13 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
       },
       due: (ms: number) => {
         // Without this the job is found at the next reclaim pass, up to a tick later.
-        setTimeout(() => {
-          if (this.#closed) return;
-          this.#commands.run(NUDGE_SCRIPT, []).catch(() => {});
-        }, ms + 1).unref();
+        setTimeout(
+          () => {
+            if (this.#closed) return;
+            this.#commands.run(NUDGE_SCRIPT, []).catch(() => {});
+          },
+          Math.min(ms + 1, MAX_TIMER_MS),
+        ).unref();
       },
     };
   }
@@ -304,9 +314,18 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
         `openWorkQueue(): the server runs Redis ${version}; corio/redis needs Redis 7.0 or newer`,
       );
     }
+    // A cancelled open closed the queue while a reply was on its way: it goes no further
+    // (and Control.start() opens nothing once closed).
+    if (this.#isClosed()) return;
     await this.#commands.createGroup();
+    if (this.#isClosed()) return;
     // Subscribed before the first delivery, so a cancel sent while it runs is heard.
     await this.#control.start();
+  }
+
+  // A method, not the field: a read after an await must not be narrowed away.
+  #isClosed(): boolean {
+    return this.#closed;
   }
 
   /** @internal */
@@ -385,10 +404,12 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * may or may not have been added (a put with an `id` can be repeated safely).
    *
    * @throws {QueueShutDown} if this queue handle was shut down.
+   * @throws {RangeError} if `options.id` is empty.
    */
   async put(value: T, options?: PutOptions): Promise<string> {
     checkOptions('WorkQueue.put()', 'options', options, PUT_OPTIONS);
-    checkString('WorkQueue.put()', 'options.id', options?.id);
+    // An empty id would be taken as none: the dedup its caller counts on, silently lost.
+    checkName('WorkQueue.put()', 'options.id', options?.id);
     if (options?.signal !== undefined) checkSignal('WorkQueue.put()', options.signal);
     const signal = options?.signal;
     throwIfCancelled(signal);
@@ -451,16 +472,27 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
 
   /**
    * Marks a job done: `delivery.ack()` (asyncio's `taskDone()`, for a job got
-   * from this queue).
+   * from this queue handle; a delivery of another one is refused).
    *
    * **Cancellation:** as `Delivery.ack()`.
    *
    * @throws {LeaseLostError} if the lease was lost: nothing was done.
+   * @throws {RangeError} if `delivery` was got from another queue handle: nothing was done.
    */
   async taskDone(delivery: Delivery<T>): Promise<void> {
     // The constructor is private: the check takes the class as a plain function.
     const made = Delivery as unknown as abstract new () => unknown;
     checkInstance('WorkQueue.taskDone()', 'delivery', delivery, made, 'a Delivery');
+    const from = delivery._host();
+    if (from !== this.#hosting) {
+      // Acking it would end a job of another queue (or another worker's lease) silently.
+      const other =
+        from.name === this.name ? 'another handle of it' : `the queue ${JSON.stringify(from.name)}`;
+      throw new RangeError(
+        `WorkQueue.taskDone(): \`delivery\` must be a delivery got from this handle of the queue ` +
+          `${JSON.stringify(this.name)}, got one of ${other}; call \`delivery.ack()\` to ack it there`,
+      );
+    }
     await delivery.ack();
   }
 
@@ -519,9 +551,10 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    * module `corio/redis` docs (ack on return, retry on throw, dead-letter on the
    * last attempt, no retry after a cancel, `LeaseLostError` reported).
    *
-   * **Cancellation:** cancelling `serve()` stops fetching, cancels the running
-   * jobs' tasks, waits for them, and gives their jobs back at once to the
-   * other workers; then it throws `CancelledError`.
+   * **Cancellation:** cancelling `serve()` stops fetching, aborts the running
+   * jobs' signals (with the `CancelledError` as reason), cancels their tasks,
+   * waits for them, and gives their jobs back at once to the other workers;
+   * then it throws `CancelledError`.
    */
   async serve(handler: JobHandler<T>, options?: ServeOptions): Promise<void> {
     checkFunction('WorkQueue.serve()', 'handler', handler);
@@ -561,9 +594,11 @@ export class WorkQueue<T> implements AsyncIterable<Delivery<T>>, AsyncDisposable
    *
    * **Cancellation:** a cancellation point; cancelled while the reply is on its
    * way, the cancel may or may not have happened.
+   *
+   * @throws {RangeError} if `id` is empty.
    */
   async cancel(id: string, reason?: string): Promise<boolean> {
-    checkString('WorkQueue.cancel()', 'id', id, true);
+    checkName('WorkQueue.cancel()', 'id', id, true);
     checkString('WorkQueue.cancel()', 'reason', reason);
     throwIfCancelled();
     const max = this.maxDeliveries === Infinity ? 1000 : this.maxDeliveries + 1;
@@ -688,11 +723,11 @@ function checkOpenOptions(options: WorkQueueOptions<unknown>): Resolved {
   const visibilityTimeout =
     options.visibilityTimeout === undefined
       ? 30_000
-      : checkNumber(fn, 'options.visibilityTimeout', options.visibilityTimeout, 10, true);
+      : checkTimerMs(fn, 'options.visibilityTimeout', options.visibilityTimeout, 10);
   const heartbeat =
     options.heartbeat === undefined
       ? Math.max(1, Math.floor(visibilityTimeout / 3))
-      : checkNumber(fn, 'options.heartbeat', options.heartbeat, 1, true);
+      : checkTimerMs(fn, 'options.heartbeat', options.heartbeat, 1);
   if (heartbeat >= visibilityTimeout) {
     throw new RangeError(
       `${fn}: \`options.heartbeat\` must be shorter than the visibility timeout (${visibilityTimeout} ms), got ${heartbeat}`,

@@ -5,10 +5,12 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { describe, test } from 'node:test';
 import {
+  CancelScope,
   CancelledError,
   QueueShutDown,
   cancelScope,
   createTask,
+  getRunningLoop,
   isCancellation,
   moveOnAfter,
   run,
@@ -16,7 +18,7 @@ import {
   taskGroup,
 } from 'corio';
 import { assertCheckpoints } from 'corio/testing';
-import { type Delivery, LeaseLostError, openWorkQueue } from 'corio/redis';
+import { type Delivery, LeaseLostError, type NodeRedisClient, openWorkQueue } from 'corio/redis';
 import { type Client, connect, fresh, pause, reports, skip, until, useRedis } from './_redis.js';
 
 const redis = useRedis();
@@ -88,6 +90,20 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
         { ...entry?.message, entry: undefined },
         { v: '"flaky"', id: 'f', attempts: '2', error: 'still broken', entry: undefined },
       );
+    }));
+
+  test('a nack delay past the visibility timeout is capped at it', () =>
+    withClient(async (client) => {
+      const name = fresh('nack-cap');
+      await using queue = await openWorkQueue<string>({ client, name, visibilityTimeout: 300 });
+      await queue.put('later');
+      await (await queue.get()).nack({ delay: 1e9 });
+      const start = performance.now();
+      const again = await moveOnAfter(3000, () => queue.get());
+      const waited = performance.now() - start;
+      assert.equal(again?.attempt, 2);
+      assert.ok(waited >= 250, `back after ${waited.toFixed(0)} ms`);
+      await again.ack();
     }));
 
   test('a value the codec cannot read goes to the dead-letter stream, reported', () =>
@@ -185,6 +201,97 @@ describe('WorkQueue: the Queue verbs', { skip }, () => {
       await queue.shutdown();
       assert.equal(String(queue), 'WorkQueue<"printed" shutdown>');
     }));
+});
+
+describe('WorkQueue: bad input', { skip }, () => {
+  test("a visibility timeout or heartbeat past a host timer's limit is a RangeError at open", () =>
+    withClient(async (client) => {
+      const name = fresh('timer-limit');
+      await assert.rejects(
+        openWorkQueue({ client, name, visibilityTimeout: 1e10 }),
+        /^RangeError: openWorkQueue\(\): `options.visibilityTimeout` must be a number >= 10 and <= 2147483647 \(a host timer's limit, about 24.8 days\), got 10000000000$/,
+      );
+      await assert.rejects(
+        openWorkQueue({ client, name, visibilityTimeout: 2 ** 31 - 1, heartbeat: 2 ** 31 }),
+        /^RangeError: openWorkQueue\(\): `options.heartbeat` must be a number >= 1 and <= 2147483647/,
+      );
+      await using longest = await openWorkQueue({ client, name, visibilityTimeout: 2 ** 31 - 1 });
+      assert.equal(longest.heartbeat, Math.floor((2 ** 31 - 1) / 3));
+    }));
+
+  test('taskDone() refuses a delivery of another queue handle, and leaves it held', () =>
+    withClient(async (client) => {
+      await using emails = await openWorkQueue<string>({ client, name: fresh('emails') });
+      await using images = await openWorkQueue<string>({ client, name: fresh('images') });
+      await using emails2 = await openWorkQueue<string>({ client, name: emails.name });
+      await emails.put('hello', { id: 'mail-1' });
+      const job = await emails.get();
+      await assert.rejects(
+        images.taskDone(job),
+        new RangeError(
+          `WorkQueue.taskDone(): \`delivery\` must be a delivery got from this handle of the queue "${images.name}", got one of the queue "${emails.name}"; call \`delivery.ack()\` to ack it there`,
+        ),
+      );
+      await assert.rejects(emails2.taskDone(job), /got one of another handle of it;/);
+      assert.equal(job.held(), true);
+      assert.equal((await emails.statistics()).length, 1);
+      await emails.taskDone(job);
+      assert.equal((await emails.statistics()).length, 0);
+    }));
+
+  test("an empty job id is a RangeError in put() and cancel(), not 'no id'", () =>
+    withClient(async (client) => {
+      await using queue = await openWorkQueue<string>({ client, name: fresh('empty-id') });
+      await assert.rejects(
+        queue.put('first', { id: '' }),
+        /^RangeError: WorkQueue.put\(\): `options.id` must be a non-empty string, got /,
+      );
+      await assert.rejects(
+        queue.cancel(''),
+        /^RangeError: WorkQueue.cancel\(\): `id` must be a non-empty string, got /,
+      );
+      assert.equal((await queue.statistics()).length, 0);
+    }));
+});
+
+describe('openWorkQueue() cancelled', { skip }, () => {
+  // The client, and the duplicates it makes, calling `step(name)` as each command
+  // or connect of the open goes out: a cancel can then land at every await of the open.
+  const spying = (client: Client, step: (name: string) => void): NodeRedisClient =>
+    new Proxy(client, {
+      get(target, key) {
+        const value = Reflect.get(target, key) as unknown;
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (key === 'duplicate') return spying(result as Client, step);
+          if (key === 'sendCommand') step(String((args[0] as string[])[0]));
+          if (key === 'connect' || key === 'SUBSCRIBE') step(key);
+          return result;
+        };
+      },
+    });
+
+  const connections = async (client: Client): Promise<number> =>
+    (await client.sendCommand<string>(['CLIENT', 'LIST'])).trim().split('\n').length;
+
+  for (const at of ['INFO', 'XGROUP', 'connect', 'SUBSCRIBE']) {
+    test(`cancelled as its ${at} is on the way, an open has opened nothing`, () =>
+      withClient(async (client) => {
+        const before = await connections(client);
+        const scope = new CancelScope();
+        const spy = spying(client, (name) => {
+          if (name === at) scope.cancel();
+        });
+        const queue = await scope.run(() =>
+          openWorkQueue<number>({ client: spy, name: fresh('open-cancel') }),
+        );
+        assert.equal(queue, undefined);
+        assert.equal(scope.cancelledCaught, true);
+        await pause(100); // what a leaked open would still do
+        assert.equal(await connections(client), before);
+      }));
+  }
 });
 
 describe('WorkQueue: leases', { skip }, () => {
@@ -320,6 +427,21 @@ describe('WorkQueue.get() is cancel-safe', { skip }, () => {
       await job.ack();
     }));
 
+  test('a job fetched for a cancelled get() goes to the very next get(), whose own fetch came back empty', () =>
+    withClient(async (client) => {
+      await using queue = await openWorkQueue<number>({ client, name: fresh('race-next') });
+      await queue.put(1);
+      await cancelScope(async (scope) => {
+        const get = queue.get();
+        scope.cancel();
+        await assert.rejects(get, CancelledError);
+      });
+      // Asked before the first fetch's reply is back: its own fetch, behind it, finds nothing.
+      const job = await moveOnAfter(1000, () => queue.get());
+      assert.deepEqual([job?.value, job?.attempt], [1, 1]);
+      await job?.ack();
+    }));
+
   test('a kept job nobody asks for goes back to the other workers within two heartbeats', () =>
     withClient(async (client) => {
       const name = fresh('kept');
@@ -443,6 +565,73 @@ describe('WorkQueue.serve()', { skip }, () => {
       assert.ok(seen[0]?.error instanceof RangeError);
     }));
 
+  test('backoff is not called on the last attempt; the dead-letter report comes after the move', () =>
+    withClient(async (client) => {
+      const name = fresh('backoff-last');
+      const seen: string[] = [];
+      let current: Delivery<number> | undefined;
+      getRunningLoop().setExceptionHandler(({ message }) => {
+        seen.push(`${message} (held: ${String(current?.held())})`);
+      });
+      await using queue = await openWorkQueue<number>({ client, name, maxDeliveries: 3 });
+      await queue.put(1, { id: 'b' });
+      const calls: number[] = [];
+      await taskGroup(async (tg) => {
+        tg.spawn(() =>
+          queue.serve(
+            (_n, job) => {
+              current = job;
+              throw new Error('boom');
+            },
+            {
+              backoff: (attempt) => {
+                calls.push(attempt);
+                throw new Error('backoff broke');
+              },
+            },
+          ),
+        );
+        await queue.join();
+        await queue.shutdown();
+      });
+      assert.deepEqual(calls, [1, 2]);
+      assert.deepEqual(seen, [
+        'corio/redis: the backoff function failed; the job is retried at once (held: true)',
+        'corio/redis: the backoff function failed; the job is retried at once (held: true)',
+        'corio/redis: job "b" failed on its last attempt (3); it was moved to the dead-letter stream (held: false)',
+      ]);
+      assert.equal((await queue.statistics()).dead, 1);
+    }));
+
+  test('a thrown non-Error is stored in the dead-letter stream as util.inspect shows it', () =>
+    withClient(async (client) => {
+      reports();
+      const name = fresh('non-error');
+      await using queue = await openWorkQueue<number>({ client, name, maxDeliveries: 1 });
+      const thrown: unknown[] = [{ code: 42 }, undefined, 'x'.repeat(5000)];
+      for (const [i] of thrown.entries()) await queue.put(i);
+      await taskGroup(async (tg) => {
+        tg.spawn(() =>
+          queue.serve((i) => {
+            throw thrown[i];
+          }),
+        );
+        await queue.join();
+        await queue.shutdown();
+      });
+      const dead = (await client.xRange(`corio:{${name}}:dead`, '-', '+')) as {
+        message: Record<string, string>;
+      }[];
+      const errors = dead.map((d) => d.message['error'] ?? '');
+      assert.deepEqual(errors.slice(0, 2), [
+        'a non-Error was thrown: { code: 42 }',
+        'a non-Error was thrown: undefined',
+      ]);
+      const long = errors[2] ?? '';
+      assert.equal(long.length, 1000);
+      assert.match(long, /^a non-Error was thrown: 'xxx.*…$/);
+    }));
+
   test('at most `concurrency` jobs run at once', () =>
     withClient(async (client) => {
       await using queue = await openWorkQueue<number>({ client, name: fresh('concurrency') });
@@ -505,6 +694,51 @@ describe('WorkQueue.serve()', { skip }, () => {
       }
       assert.ok(performance.now() - start < 2000, 'at once, not after the visibility timeout');
       assert.deepEqual(again, [2, 2, 2]);
+    }));
+
+  test("cancelling serve() aborts its jobs' signals: work outside corio that honours them stops at once", () =>
+    withClient(async (client) => {
+      const name = fresh('serve-cancel-signal');
+      await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
+      await using b = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
+      await a.put(1, { id: 'j' });
+      // Stands for fetch(url, { signal: job.signal }): a host promise, not a corio wait.
+      const external = (signal: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 5000);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason as Error);
+          });
+        });
+      let reason: unknown;
+      let started = false;
+      let cancelledAt = 0;
+      await cancelScope(async (scope) => {
+        await taskGroup(async (tg) => {
+          tg.spawn(() =>
+            a.serve(async (_n, job) => {
+              started = true;
+              try {
+                await external(job.signal);
+              } finally {
+                reason = job.signal.reason;
+              }
+            }),
+          );
+          await until(() => started);
+          cancelledAt = performance.now();
+          scope.cancel('stop serving');
+        });
+      });
+      const took = performance.now() - cancelledAt;
+      assert.ok(took < 1000, `serve() ended ${took.toFixed(0)} ms after its cancel`);
+      assert.ok(reason instanceof CancelledError);
+      assert.equal(reason.message, 'stop serving');
+      assert.equal((await a.statistics()).held, 0);
+      const again = await moveOnAfter(2000, () => b.get());
+      assert.deepEqual([again?.id, again?.attempt], ['j', 2]);
+      await again?.ack();
     }));
 
   test('a graceful shutdown lets the running jobs finish; serve() then returns', () =>
@@ -581,5 +815,25 @@ describe('WorkQueue after a Redis restart without persistence', { skip }, () => 
       assert.equal(job.value, 2);
       await job.ack();
       assert.ok(seen.some((r) => /consumer group 'workers' .* was missing/.test(r.message)));
+    }));
+
+  test('a job held across the restart: its ack throws LeaseLostError that names the recreated group', () =>
+    withClient(async (client) => {
+      reports();
+      await using queue = await openWorkQueue<number>({ client, name: fresh('restart-held') });
+      await queue.put(1, { id: 'held' });
+      const job = await queue.get();
+      await redis.server.restart();
+      await until(() => client.isReady);
+      await assert.rejects(job.ack(), (error: unknown) => {
+        assert.ok(error instanceof LeaseLostError);
+        assert.equal(error.groupRecreated, true);
+        assert.equal(
+          error.message,
+          'job "held" (attempt 1) lost its lease: the consumer group was missing (a Redis restart ' +
+            'without persistence?) and was recreated, which forgets the jobs held before',
+        );
+        return true;
+      });
     }));
 });
