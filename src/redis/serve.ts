@@ -95,33 +95,47 @@ export async function serveJobs<T>(
 ): Promise<void> {
   let running = 0;
   const room = new Event();
+  const inFlight = new Set<Delivery<T>>();
   await taskGroup(async (tg) => {
-    for (;;) {
-      while (running >= concurrency) {
-        room.clear();
-        await room.wait();
+    try {
+      for (;;) {
+        while (running >= concurrency) {
+          room.clear();
+          await room.wait();
+        }
+        let batch: Delivery<T>[];
+        try {
+          batch = await host.take(concurrency - running);
+        } catch (error) {
+          if (error instanceof QueueShutDown) return;
+          throw error;
+        }
+        for (const job of batch) {
+          running++;
+          inFlight.add(job);
+          tg.spawn(
+            async () => {
+              try {
+                await runJob(host, job, handler, backoff);
+              } finally {
+                inFlight.delete(job);
+                running--;
+                room.set();
+              }
+            },
+            { name: `job ${job.id}` },
+          );
+        }
       }
-      let batch: Delivery<T>[];
-      try {
-        batch = await host.take(concurrency - running);
-      } catch (error) {
-        if (error instanceof QueueShutDown) return;
-        throw error;
-      }
-      for (const job of batch) {
-        running++;
-        tg.spawn(
-          async () => {
-            try {
-              await runJob(host, job, handler, backoff);
-            } finally {
-              running--;
-              room.set();
-            }
-          },
-          { name: `job ${job.id}` },
-        );
-      }
+    } catch (error) {
+      // serve() cancelled: its jobs' tasks are cancelled with it, but that reaches
+      // corio's waits only, so their signals abort too, or work outside corio that
+      // honours them (the handler's fetch) runs to its end and the job stays held
+      // all that time. The body is always parked in a cancellable wait, so it hears
+      // of the cancellation in the same turn as the jobs; done here, once, rather
+      // than by a listener on each job task's signal (an AbortController per job).
+      if (isCancellation(error)) for (const job of inFlight) job._abort(error as CancelledError);
+      throw error;
     }
   });
 }
@@ -141,21 +155,11 @@ async function runJob<T>(
     job._onStop((reason) => {
       scope.cancel(reason.message);
     });
-    // serve() cancelled: the task's cancellation reaches corio's waits only, so the
-    // job's signal must abort too, or work outside corio that honours it (the
-    // handler's fetch) runs to its end and the job stays held all that time.
-    const outerSignal = node?.signal;
-    const onOuter = (): void => {
-      job._abort(outerSignal?.reason as CancelledError);
-    };
-    outerSignal?.addEventListener('abort', onOuter);
     try {
-      if (outerSignal?.aborted === true) onOuter();
       await scope.run(() => handler(job.value, job));
     } catch (error) {
       failure = { error };
     } finally {
-      outerSignal?.removeEventListener('abort', onOuter);
       job._onStop(null);
     }
   }
