@@ -107,8 +107,14 @@ export async function serveJobs<T>(
         try {
           batch = await host.take(concurrency - running);
         } catch (error) {
-          if (error instanceof QueueShutDown) return;
-          throw error;
+          if (!(error instanceof QueueShutDown)) throw error;
+          // Shut down: the body waits for the jobs in flight itself, so that a
+          // cancellation meanwhile still reaches the catch below.
+          while (running > 0) {
+            room.clear();
+            await room.wait();
+          }
+          return;
         }
         for (const job of batch) {
           running++;
@@ -131,8 +137,9 @@ export async function serveJobs<T>(
       // serve() cancelled: its jobs' tasks are cancelled with it, but that reaches
       // corio's waits only, so their signals abort too, or work outside corio that
       // honours them (the handler's fetch) runs to its end and the job stays held
-      // all that time. The body is always parked in a cancellable wait, so it hears
-      // of the cancellation in the same turn as the jobs; done here, once, rather
+      // all that time. The body is parked in a cancellable wait until no job is in
+      // flight, so it hears of the cancellation in the same turn as the jobs; done
+      // here, once, rather
       // than by a listener on each job task's signal (an AbortController per job).
       if (isCancellation(error)) for (const job of inFlight) job._abort(error as CancelledError);
       throw error;

@@ -9,6 +9,7 @@ import {
   CancelledError,
   QueueShutDown,
   cancelScope,
+  checkpoint,
   createTask,
   getRunningLoop,
   isCancellation,
@@ -739,6 +740,54 @@ describe('WorkQueue.serve()', { skip }, () => {
       const again = await moveOnAfter(2000, () => b.get());
       assert.deepEqual([again?.id, again?.attempt], ['j', 2]);
       await again?.ack();
+    }));
+
+  test('cancelling serve() while a graceful shutdown waits for its jobs still aborts their signals', () =>
+    withClient(async (client) => {
+      const name = fresh('serve-cancel-after-shutdown');
+      await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
+      await a.put(1, { id: 'j' });
+      const external = (signal: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, 5000);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(signal.reason as Error);
+          });
+        });
+      let reason: unknown;
+      let started = false;
+      let cancelledAt = 0;
+      await cancelScope(async (scope) => {
+        await taskGroup(async (tg) => {
+          tg.spawn(() =>
+            a.serve(
+              async (_n, job) => {
+                started = true;
+                try {
+                  await external(job.signal);
+                } finally {
+                  reason = job.signal.reason;
+                }
+              },
+              { concurrency: 2 },
+            ),
+          );
+          await until(() => started);
+          // serve() stops fetching and waits for the job it runs ...
+          await a.shutdown();
+          // A few turns: serve()'s fetch (a slot is free) hears of the shutdown, and
+          // only its job is left.
+          for (let i = 0; i < 5; i++) await checkpoint();
+          // ... and is cancelled while it waits.
+          cancelledAt = performance.now();
+          scope.cancel('stop serving');
+        });
+      });
+      const took = performance.now() - cancelledAt;
+      assert.ok(took < 1000, `serve() ended ${took.toFixed(0)} ms after its cancel`);
+      assert.ok(reason instanceof CancelledError);
+      assert.equal(reason.message, 'stop serving');
     }));
 
   test('a graceful shutdown lets the running jobs finish; serve() then returns', () =>
