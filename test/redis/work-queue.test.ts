@@ -33,6 +33,18 @@ const withClient = async (fn: (client: Client) => Promise<void>): Promise<void> 
   }
 };
 
+// Stands for fetch(url, { signal: job.signal }) in a handler: a host promise of
+// 5 s, not a corio wait, that ends early (rejected) when its signal aborts.
+function external(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, 5000);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    });
+  });
+}
+
 describe('WorkQueue: the Queue verbs', { skip }, () => {
   test('put, get and ack: the job leaves the stream; statistics count it', () =>
     withClient(async (client) => {
@@ -703,15 +715,6 @@ describe('WorkQueue.serve()', { skip }, () => {
       await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await using b = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await a.put(1, { id: 'j' });
-      // Stands for fetch(url, { signal: job.signal }): a host promise, not a corio wait.
-      const external = (signal: AbortSignal) =>
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, 5000);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(signal.reason as Error);
-          });
-        });
       let reason: unknown;
       let started = false;
       let cancelledAt = 0;
@@ -747,14 +750,6 @@ describe('WorkQueue.serve()', { skip }, () => {
       const name = fresh('serve-cancel-after-shutdown');
       await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await a.put(1, { id: 'j' });
-      const external = (signal: AbortSignal) =>
-        new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, 5000);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(signal.reason as Error);
-          });
-        });
       let reason: unknown;
       let started = false;
       let cancelledAt = 0;
