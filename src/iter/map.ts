@@ -275,11 +275,13 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   #keep(index: number, value: Awaited<R>): void {
     const s = this.#consumer;
     if (s !== null && (!this.#ordered || index === this.#nextOut)) {
-      this.#consumer = null;
-      if (this.#ordered) this.#nextOut++;
       this.#handed = value;
-      wake(s, HANDED);
-      return;
+      if (wake(s, HANDED)) {
+        this.#consumer = null;
+        if (this.#ordered) this.#nextOut++;
+        return;
+      }
+      this.#handed = undefined;
     }
     if (this.#ordered) this.#byIndex.set(index, value);
     else this.#arrived.push(value);
