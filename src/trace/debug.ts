@@ -76,7 +76,6 @@ const RECHECK_MS = 20;
 interface HostProcess {
   getActiveResourcesInfo?: () => string[];
   _getActiveHandles?: () => unknown[];
-  stdin?: unknown;
   stdout?: unknown;
   stderr?: unknown;
 }
@@ -94,12 +93,15 @@ function hostWork(): number | null {
   const proc = (globalThis as { process?: HostProcess }).process;
   if (typeof proc?.getActiveResourcesInfo !== 'function') return null;
   const types = proc.getActiveResourcesInfo();
-  let stdio: number;
+  // The process's own output streams among them. Not stdin: reading it is work
+  // that may wake a task, and reading the getter would open it (a handle of its
+  // own). Never more than the stdio-type entries listed: subtracting one that is
+  // not among them hid a real timer (a false DeadlockError, seen on Node 26).
+  const listed = types.filter((t) => STDIO_TYPES.has(t)).length;
+  let stdio = Math.min(2, listed);
   if (typeof proc._getActiveHandles === 'function') {
-    const own = [proc.stdin, proc.stdout, proc.stderr];
-    stdio = proc._getActiveHandles().filter((h) => own.includes(h)).length;
-  } else {
-    stdio = Math.min(3, types.filter((t) => STDIO_TYPES.has(t)).length);
+    const own = [proc.stdout, proc.stderr];
+    stdio = Math.min(listed, proc._getActiveHandles().filter((h) => own.includes(h)).length);
   }
   return types.length - stdio;
 }

@@ -245,6 +245,44 @@ test('debug mode does not call a program waiting on a timer or a host promise de
   assert.equal(value, 'woken from outside');
 });
 
+test('debug mode counts a host timer as host work when an opened stdin is not among the live resources', async () => {
+  // The state CI met on Node 26: stdin, stdout and stderr are active handles, but
+  // only two pipes are among the resources that keep the process alive (an
+  // opened stdin that is not reading is not). Counting three as the process's
+  // own stdio hid the timer below: a false DeadlockError. The host's two
+  // introspection calls are wrapped to give that state; everything else is real.
+  const proc = process as unknown as {
+    getActiveResourcesInfo: () => string[];
+    _getActiveHandles: () => unknown[];
+  };
+  const { getActiveResourcesInfo, _getActiveHandles } = proc;
+  proc.getActiveResourcesInfo = () =>
+    getActiveResourcesInfo
+      .call(process)
+      .filter((t) => t !== 'PipeWrap' && t !== 'TTYWrap')
+      .concat(['PipeWrap', 'PipeWrap']);
+  proc._getActiveHandles = () => [
+    ...new Set([..._getActiveHandles.call(process), process.stdin, process.stdout, process.stderr]),
+  ];
+  try {
+    const value = await run(
+      async () => {
+        const done = new Event();
+        setTimeout(() => {
+          done.set();
+        }, 5);
+        await done.wait();
+        return 'woken from outside';
+      },
+      { debug: true },
+    );
+    assert.equal(value, 'woken from outside');
+  } finally {
+    proc.getActiveResourcesInfo = getActiveResourcesInfo;
+    proc._getActiveHandles = _getActiveHandles;
+  }
+});
+
 test('debug mode does not call a program fed by a server made before run() deadlocked (#11)', async () => {
   // Scenario: a server listens before run() (at import time, say) and its
   // connections feed a Queue that main reads. While nobody connects, every task
