@@ -93,31 +93,30 @@ export async function serveJobs<T>(
   concurrency: number,
   backoff: (attempt: number) => number,
 ): Promise<void> {
-  let running = 0;
   const room = new Event();
+  // The jobs running here: their count is the concurrency in use.
   const inFlight = new Set<Delivery<T>>();
   await taskGroup(async (tg) => {
     try {
       for (;;) {
-        while (running >= concurrency) {
+        while (inFlight.size >= concurrency) {
           room.clear();
           await room.wait();
         }
         let batch: Delivery<T>[];
         try {
-          batch = await host.take(concurrency - running);
+          batch = await host.take(concurrency - inFlight.size);
         } catch (error) {
           if (!(error instanceof QueueShutDown)) throw error;
           // Shut down: the body waits for the jobs in flight itself, so that a
           // cancellation meanwhile still reaches the catch below.
-          while (running > 0) {
+          while (inFlight.size > 0) {
             room.clear();
             await room.wait();
           }
           return;
         }
         for (const job of batch) {
-          running++;
           inFlight.add(job);
           tg.spawn(
             async () => {
@@ -125,7 +124,6 @@ export async function serveJobs<T>(
                 await runJob(host, job, handler, backoff);
               } finally {
                 inFlight.delete(job);
-                running--;
                 room.set();
               }
             },
