@@ -157,6 +157,21 @@ function spawnJoin(n: number, trace: Instrument | undefined): Promise<CellResult
 }
 const triangle = (n: number): number => (n * (n - 1)) / 2;
 
+// W2's raw workers with the work as a callback: see W2's floor rows.
+async function callbackWorkers(n: number): Promise<CellResult> {
+  let next = 0;
+  let sum = 0;
+  const fn = async (i: number) => {
+    await tick();
+    sum += i;
+  };
+  const worker = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return { value: sum };
+}
+
 // W6: N integers from an async generator → map(x*2) → filter(x%3==0) → batches
 // of 100 → counted. The value packs the item and batch counts: items*1e4 + batches.
 // The anchors' source: an async generator that never waits.
@@ -214,6 +229,12 @@ const table: Record<string, Workload> = {
         await Promise.all(Array.from({ length: 16 }, worker));
         return { value: sum };
       },
+      // Floors for an API that takes the work as a callback (forEach, map, p-map):
+      // raw's 16 workers, each item an async function call they await; then the
+      // same inside one AsyncLocalStorage context, whose promise hook on Node 20
+      // runs for the callback's promises too.
+      'floor-callback': (n) => callbackWorkers(n),
+      'floor-callback-als': (n) => als.run(true, () => callbackWorkers(n)),
       async 'corio-forEach'(n) {
         return run(async () => {
           let sum = 0;
@@ -518,6 +539,22 @@ const table: Record<string, Workload> = {
         };
         const promises = new Array<Promise<number>>(n);
         for (let i = 0; i < n; i++) promises[i] = task(i);
+        const results = await Promise.all(promises);
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += results[i] as number;
+        return { value: sum };
+      },
+      // The floor for any library that gives each task a context of its own, as
+      // corio does (its current task and scope): raw's async functions, each
+      // started in an AsyncLocalStorage context of its own (one context frame per
+      // task, with no other bookkeeping).
+      async 'floor-context'(n) {
+        const task = async (i: number) => {
+          await resolved;
+          return i;
+        };
+        const promises = new Array<Promise<number>>(n);
+        for (let i = 0; i < n; i++) promises[i] = als.run(true, task, i);
         const results = await Promise.all(promises);
         let sum = 0;
         for (let i = 0; i < n; i++) sum += results[i] as number;
