@@ -91,3 +91,28 @@ export class RawMutex {
     else this.#locked = false;
   }
 }
+
+/** A counting semaphore: a release hands its permit straight to the first waiter. */
+export class RawSemaphore {
+  #free: number;
+  readonly #waiters = new Ring<() => void>();
+
+  constructor(permits: number) {
+    this.#free = permits;
+  }
+
+  acquire(): Promise<void> | undefined {
+    if (this.#free > 0) {
+      this.#free--;
+      return undefined;
+    }
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+    });
+  }
+
+  release(): void {
+    if (this.#waiters.size > 0) this.#waiters.shift()();
+    else this.#free++;
+  }
+}

@@ -18,7 +18,7 @@ import {
 import { effectionW1, effectionW3, effectionW7 } from './peers/effection.js';
 import { asyncio, corioW10, corioW9, rawW10, rawW9 } from './io.js';
 import { W11, W12 } from './processes.js';
-import { RawMutex, RawQueue } from './raw.js';
+import { RawMutex, RawQueue, RawSemaphore } from './raw.js';
 
 export interface CellResult {
   readonly value: number;
@@ -266,6 +266,26 @@ const table: Record<string, Workload> = {
           for await (const i of calls) sum += i;
           return { value: sum };
         });
+      },
+      // The floor for a task per item behind a limiter: each item an async
+      // function in an AsyncLocalStorage context of its own (a task's context,
+      // see W1's floor-context) waiting on a hand-written semaphore of 16.
+      async 'floor-task-limiter'(n) {
+        const semaphore = new RawSemaphore(16);
+        let sum = 0;
+        const item = async (i: number) => {
+          await semaphore.acquire();
+          try {
+            await tick();
+            sum += i;
+          } finally {
+            semaphore.release();
+          }
+        };
+        const promises = new Array<Promise<void>>(n);
+        for (let i = 0; i < n; i++) promises[i] = als.run(true, item, i);
+        await Promise.all(promises);
+        return { value: sum };
       },
       async 'corio-limiter'(n) {
         return run(async () => {
