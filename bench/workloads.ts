@@ -235,6 +235,34 @@ const table: Record<string, Workload> = {
       // runs for the callback's promises too.
       'floor-callback': (n) => callbackWorkers(n),
       'floor-callback-als': (n) => als.run(true, () => callbackWorkers(n)),
+      // The floor for results as an async iterable, as map() gives them: the
+      // callback workers put each result into a hand-written queue of 16 (in
+      // completion order; map keeps the source's), and the consumer takes them
+      // with for await through an async iterator.
+      async 'floor-map'(n) {
+        const q = new RawQueue<number>(16);
+        let next = 0;
+        const fn = async (i: number) => {
+          await tick();
+          return i;
+        };
+        const worker = async () => {
+          while (next < n) await q.put(await fn(next++));
+        };
+        const produced = Promise.all(Array.from({ length: 16 }, worker)).then(() => q.put(-1));
+        const results: AsyncIterable<number> = {
+          [Symbol.asyncIterator]: () => ({
+            next: async (): Promise<IteratorResult<number>> => {
+              const x = await q.get();
+              return x < 0 ? { done: true, value: undefined } : { done: false, value: x };
+            },
+          }),
+        };
+        let sum = 0;
+        for await (const x of results) sum += x;
+        await produced;
+        return { value: sum };
+      },
       async 'corio-forEach'(n) {
         return run(async () => {
           let sum = 0;
