@@ -392,12 +392,16 @@ describe('WorkQueue: leases', { skip }, () => {
 });
 
 describe('WorkQueue.get() is cancel-safe', { skip }, () => {
-  test('1,000 parked get()s cancelled: all return within 50 ms, and nothing is stranded', () =>
+  test('1,000 parked get()s cancelled: all return before the next host turn, and nothing is stranded', () =>
     withClient(async (client) => {
       const name = fresh('parked');
       await using queue = await openWorkQueue<number>({ client, name });
-      let cancelledAt = 0;
-      let lastOut = 0;
+      // A cancelled get() leaves corio's wait at once: it waits for no reply from
+      // Redis (the blocking read is ended behind it). So every get() is back
+      // before a host callback queued at the cancel runs: no time bound needed.
+      let hostTurned = false;
+      let late = 0;
+      let out = 0;
       await cancelScope(async (scope) => {
         await taskGroup(async (tg) => {
           for (let i = 0; i < 1000; i++) {
@@ -405,17 +409,19 @@ describe('WorkQueue.get() is cancel-safe', { skip }, () => {
               try {
                 await queue.get();
               } finally {
-                lastOut = performance.now();
+                out++;
+                if (hostTurned) late++;
               }
             });
           }
           await until(async () => (await queue.statistics()).gettersWaiting === 1000);
-          cancelledAt = performance.now();
+          setImmediate(() => {
+            hostTurned = true;
+          });
           scope.cancel();
         });
       });
-      const took = lastOut - cancelledAt;
-      assert.ok(took < 50, `the last get() returned after ${took.toFixed(1)} ms`);
+      assert.deepEqual([out, late], [1000, 0], 'every get() returned before the next host turn');
       const stats = await queue.statistics();
       assert.deepEqual([stats.gettersWaiting, stats.pending, stats.held], [0, 0, 0]);
       await queue.put(7);
@@ -717,7 +723,6 @@ describe('WorkQueue.serve()', { skip }, () => {
       await a.put(1, { id: 'j' });
       let reason: unknown;
       let started = false;
-      let cancelledAt = 0;
       await cancelScope(async (scope) => {
         await taskGroup(async (tg) => {
           tg.spawn(() =>
@@ -731,12 +736,10 @@ describe('WorkQueue.serve()', { skip }, () => {
             }),
           );
           await until(() => started);
-          cancelledAt = performance.now();
           scope.cancel('stop serving');
         });
       });
-      const took = performance.now() - cancelledAt;
-      assert.ok(took < 1000, `serve() ended ${took.toFixed(0)} ms after its cancel`);
+      // Unaborted, external() would have run its 5 s and left no reason.
       assert.ok(reason instanceof CancelledError);
       assert.equal(reason.message, 'stop serving');
       assert.equal((await a.statistics()).held, 0);
@@ -752,7 +755,6 @@ describe('WorkQueue.serve()', { skip }, () => {
       await a.put(1, { id: 'j' });
       let reason: unknown;
       let started = false;
-      let cancelledAt = 0;
       await cancelScope(async (scope) => {
         await taskGroup(async (tg) => {
           tg.spawn(() =>
@@ -775,12 +777,10 @@ describe('WorkQueue.serve()', { skip }, () => {
           // only its job is left.
           for (let i = 0; i < 5; i++) await checkpoint();
           // ... and is cancelled while it waits.
-          cancelledAt = performance.now();
           scope.cancel('stop serving');
         });
       });
-      const took = performance.now() - cancelledAt;
-      assert.ok(took < 1000, `serve() ended ${took.toFixed(0)} ms after its cancel`);
+      // Unaborted, external() would have run its 5 s and left no reason.
       assert.ok(reason instanceof CancelledError);
       assert.equal(reason.message, 'stop serving');
     }));
