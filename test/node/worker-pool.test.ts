@@ -210,7 +210,9 @@ test('a busy job that never checks is terminated after cancelGrace; the error co
     await sleep(20);
     assert.equal(Atomics.load(view, 1), turns, 'the thread no longer runs');
     assert.ok(elapsed >= grace - 1, `stopped after ${elapsed} ms, before the grace`);
-    assert.ok(elapsed < grace + 250, `stopped after ${elapsed} ms`);
+    // Not stopped at the grace, the busy job would run forever: the bound is
+    // loose, for a loaded machine, and only says "at the grace, not later".
+    assert.ok(elapsed < grace + 1000, `stopped after ${elapsed} ms`);
     assert.equal(await pool.run<number>(5), 10, 'a new thread takes the next job');
   }));
 
