@@ -157,6 +157,38 @@ function spawnJoin(n: number, trace: Instrument | undefined): Promise<CellResult
 }
 const triangle = (n: number): number => (n * (n - 1)) / 2;
 
+// W2's callback workers with the results as an async iterable: see W2's floor
+// rows. No await where the queue need not wait, and a next() that is not async.
+async function iteratorWorkers(n: number): Promise<CellResult> {
+  const q = new RawQueue<number>(1);
+  let next = 0;
+  const fn = async (i: number) => {
+    await tick();
+    return i;
+  };
+  const worker = async () => {
+    while (next < n) {
+      const put = q.put(await fn(next++));
+      if (put !== undefined) await put;
+    }
+  };
+  const produced = Promise.all(Array.from({ length: 16 }, worker)).then(() => q.put(-1));
+  const step = (x: number): IteratorResult<number> =>
+    x < 0 ? { done: true, value: undefined } : { done: false, value: x };
+  const results: AsyncIterable<number> = {
+    [Symbol.asyncIterator]: () => ({
+      next(): Promise<IteratorResult<number>> {
+        const x = q.get();
+        return typeof x === 'number' ? Promise.resolve(step(x)) : x.then(step);
+      },
+    }),
+  };
+  let sum = 0;
+  for await (const x of results) sum += x;
+  await produced;
+  return { value: sum };
+}
+
 // W2's raw workers with the work as a callback: see W2's floor rows.
 async function callbackWorkers(n: number): Promise<CellResult> {
   let next = 0;
@@ -235,34 +267,13 @@ const table: Record<string, Workload> = {
       // runs for the callback's promises too.
       'floor-callback': (n) => callbackWorkers(n),
       'floor-callback-als': (n) => als.run(true, () => callbackWorkers(n)),
-      // The floor for results as an async iterable, as map() gives them: the
-      // callback workers put each result into a hand-written queue of 16 (in
+      // Floors for results as an async iterable, as map() gives them: the
+      // callback workers put each result into a hand-written queue of 1 (in
       // completion order; map keeps the source's), and the consumer takes them
-      // with for await through an async iterator.
-      async 'floor-map'(n) {
-        const q = new RawQueue<number>(16);
-        let next = 0;
-        const fn = async (i: number) => {
-          await tick();
-          return i;
-        };
-        const worker = async () => {
-          while (next < n) await q.put(await fn(next++));
-        };
-        const produced = Promise.all(Array.from({ length: 16 }, worker)).then(() => q.put(-1));
-        const results: AsyncIterable<number> = {
-          [Symbol.asyncIterator]: () => ({
-            next: async (): Promise<IteratorResult<number>> => {
-              const x = await q.get();
-              return x < 0 ? { done: true, value: undefined } : { done: false, value: x };
-            },
-          }),
-        };
-        let sum = 0;
-        for await (const x of results) sum += x;
-        await produced;
-        return { value: sum };
-      },
+      // with for await through an async iterator; then the same inside one
+      // AsyncLocalStorage context (Node 20's promise hook, as for forEach).
+      'floor-map': (n) => iteratorWorkers(n),
+      'floor-map-als': (n) => als.run(true, () => iteratorWorkers(n)),
       async 'corio-forEach'(n) {
         return run(async () => {
           let sum = 0;
@@ -301,11 +312,14 @@ const table: Record<string, Workload> = {
       async 'floor-task-limiter'(n) {
         const semaphore = new RawSemaphore(16);
         let sum = 0;
+        const fn = async (i: number) => {
+          await tick();
+          sum += i;
+        };
         const item = async (i: number) => {
           await semaphore.acquire();
           try {
-            await tick();
-            sum += i;
+            await fn(i);
           } finally {
             semaphore.release();
           }
