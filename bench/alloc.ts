@@ -5,7 +5,7 @@
 // as in bench/cell.ts. Used in docs/performance.md to compare a corio row with
 // its floor row: where a cell's extra allocations come from, not its speed.
 import { Session } from 'node:inspector/promises';
-import { workloads } from './workloads.js';
+import { cellFromArgs } from './workloads.js';
 
 interface ProfileNode {
   readonly callFrame: { functionName: string; url: string; lineNumber: number };
@@ -13,14 +13,7 @@ interface ProfileNode {
   readonly children: readonly ProfileNode[];
 }
 
-const [workloadId = '', implName = '', size] = process.argv.slice(2);
-const workload = workloads[workloadId];
-const impl = workload?.impls[implName];
-if (workload === undefined || impl === undefined) {
-  console.error(`unknown cell ${workloadId}/${implName}`);
-  process.exit(2);
-}
-const n = size === undefined ? workload.n : Number(size);
+const { workloadId, implName, impl, n } = cellFromArgs(process.argv.slice(2));
 
 await impl(n);
 const session = new Session();

@@ -6,16 +6,9 @@
 // It runs one warm-up iteration, forces a GC, runs the measured iteration, checks
 // both results against the workload's expected value (a fast wrong answer is
 // reported as wrong, not as fast), and prints one JSON line.
-import { workloads } from './workloads.js';
+import { cellFromArgs } from './workloads.js';
 
-const [workloadId = '', implName = '', size] = process.argv.slice(2);
-const workload = workloads[workloadId];
-const impl = workload?.impls[implName];
-if (workload === undefined || impl === undefined) {
-  console.error(`unknown cell ${workloadId}/${implName}`);
-  process.exit(2);
-}
-const n = size === undefined ? workload.n : Number(size);
+const { workloadId, implName, workload, impl, n } = cellFromArgs(process.argv.slice(2));
 const expected = workload.expected(n);
 
 const once = async (): Promise<{

@@ -803,3 +803,27 @@ export const workloads: Record<string, Workload> = Object.fromEntries(
     return [id, { ...w, impls }];
   }),
 );
+
+/** A cell named on the command line: `<workload> <impl> [N]`; exits 2 if unknown. */
+export function cellFromArgs(args: readonly string[]): {
+  readonly workloadId: string;
+  readonly implName: string;
+  readonly workload: Workload;
+  readonly impl: (n: number) => Promise<CellResult>;
+  readonly n: number;
+} {
+  const [workloadId = '', implName = '', size] = args;
+  const workload = workloads[workloadId];
+  const impl = workload?.impls[implName];
+  if (workload === undefined || impl === undefined) {
+    console.error(`unknown cell ${workloadId}/${implName}`);
+    process.exit(2);
+  }
+  return {
+    workloadId,
+    implName,
+    workload,
+    impl,
+    n: size === undefined ? workload.n : Number(size),
+  };
+}
