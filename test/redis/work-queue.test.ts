@@ -45,6 +45,24 @@ function external(signal: AbortSignal): Promise<void> {
   });
 }
 
+// A serve() handler that runs external(job.signal) and records whether it
+// started and the signal's reason when that work ended (none if it ran its 5 s).
+function outsideWork(): {
+  readonly seen: { started: boolean; reason: unknown };
+  readonly handler: (value: number, job: Delivery<number>) => Promise<void>;
+} {
+  const seen = { started: false, reason: undefined as unknown };
+  const handler = async (_value: number, job: Delivery<number>): Promise<void> => {
+    seen.started = true;
+    try {
+      await external(job.signal);
+    } finally {
+      seen.reason = job.signal.reason;
+    }
+  };
+  return { seen, handler };
+}
+
 describe('WorkQueue: the Queue verbs', { skip }, () => {
   test('put, get and ack: the job leaves the stream; statistics count it', () =>
     withClient(async (client) => {
@@ -721,27 +739,17 @@ describe('WorkQueue.serve()', { skip }, () => {
       await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await using b = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await a.put(1, { id: 'j' });
-      let reason: unknown;
-      let started = false;
+      const { seen, handler } = outsideWork();
       await cancelScope(async (scope) => {
         await taskGroup(async (tg) => {
-          tg.spawn(() =>
-            a.serve(async (_n, job) => {
-              started = true;
-              try {
-                await external(job.signal);
-              } finally {
-                reason = job.signal.reason;
-              }
-            }),
-          );
-          await until(() => started);
+          tg.spawn(() => a.serve(handler));
+          await until(() => seen.started);
           scope.cancel('stop serving');
         });
       });
       // Unaborted, external() would have run its 5 s and left no reason.
-      assert.ok(reason instanceof CancelledError);
-      assert.equal(reason.message, 'stop serving');
+      assert.ok(seen.reason instanceof CancelledError);
+      assert.equal(seen.reason.message, 'stop serving');
       assert.equal((await a.statistics()).held, 0);
       const again = await moveOnAfter(2000, () => b.get());
       assert.deepEqual([again?.id, again?.attempt], ['j', 2]);
@@ -753,24 +761,11 @@ describe('WorkQueue.serve()', { skip }, () => {
       const name = fresh('serve-cancel-after-shutdown');
       await using a = await openWorkQueue<number>({ client, name, visibilityTimeout: 10_000 });
       await a.put(1, { id: 'j' });
-      let reason: unknown;
-      let started = false;
+      const { seen, handler } = outsideWork();
       await cancelScope(async (scope) => {
         await taskGroup(async (tg) => {
-          tg.spawn(() =>
-            a.serve(
-              async (_n, job) => {
-                started = true;
-                try {
-                  await external(job.signal);
-                } finally {
-                  reason = job.signal.reason;
-                }
-              },
-              { concurrency: 2 },
-            ),
-          );
-          await until(() => started);
+          tg.spawn(() => a.serve(handler, { concurrency: 2 }));
+          await until(() => seen.started);
           // serve() stops fetching and waits for the job it runs ...
           await a.shutdown();
           // A few turns: serve()'s fetch (a slot is free) hears of the shutdown, and
@@ -781,8 +776,8 @@ describe('WorkQueue.serve()', { skip }, () => {
         });
       });
       // Unaborted, external() would have run its 5 s and left no reason.
-      assert.ok(reason instanceof CancelledError);
-      assert.equal(reason.message, 'stop serving');
+      assert.ok(seen.reason instanceof CancelledError);
+      assert.equal(seen.reason.message, 'stop serving');
     }));
 
   test('a graceful shutdown lets the running jobs finish; serve() then returns', () =>
