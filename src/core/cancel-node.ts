@@ -13,6 +13,12 @@
  *   twice after they end.
  * - `cancelReason`, once set, never changes: cancellation is level-triggered and
  *   sticky, and the same `CancelledError` is thrown at every checkpoint inside.
+ * - A cancelled node is *in force* while it is live or has children, and
+ *   `cancelsInForce()` counts those nodes in the process. A live node cancelled
+ *   effectively has a cancelled node on its way up, and every node on that way
+ *   above it has a live child, so it is in force: when the count is 0, no live
+ *   node is cancelled, and a checkpoint need not look up where it runs (an
+ *   AsyncLocalStorage read, a third of a queue's put and get, bench W3, #16).
  *
  * @example
  * ```ts
@@ -60,6 +66,8 @@ export class CancelNode {
   /** @internal */ loop: EventLoop;
   /** @internal The task this node runs in: itself for a task; null for a loop's root. */
   task: Task | null;
+  /** @internal Counted in `cancelsInForce()` (see the invariants). */
+  inForce = false;
 
   /** @internal A node of its own (a nursery's, a loop's root). */
   static _new(loop: EventLoop, task: Task | null, shielded: boolean): CancelNode {
@@ -97,20 +105,42 @@ export function effectiveCancel(node: CancelNode): CancelledError | null {
   return null;
 }
 
+// Cancelled nodes in force, in every loop of the process (see the invariants).
+let inForce = 0;
+
+/**
+ * How many cancelled nodes are in force in the process: 0 means no live node is
+ * cancelled, so no code running in a task or scope is.
+ */
+export function cancelsInForce(): number {
+  return inForce;
+}
+
+/** Recounts `node` after it was cancelled, or its liveness or children changed. */
+export function recount(node: CancelNode): void {
+  const now = node.cancelReason !== null && (node.live || node.firstChild !== null);
+  if (now === node.inForce) return;
+  node.inForce = now;
+  inForce += now ? 1 : -1;
+}
+
 /** Links `node` as the last child of `parent` (or as a root) and marks it live. */
 export function attach(node: CancelNode, parent: CancelNode | null): void {
   node.parent = parent;
   node.live = true;
+  if (node.cancelReason !== null) recount(node);
   if (parent === null) return;
   node.prevSibling = parent.lastChild;
   node.nextSibling = null;
   if (parent.lastChild === null) parent.firstChild = node;
   else parent.lastChild.nextSibling = node;
   parent.lastChild = node;
+  if (parent.cancelReason !== null) recount(parent);
 }
 
 export function detach(node: CancelNode): void {
   node.live = false;
+  if (node.cancelReason !== null) recount(node);
   const parent = node.parent;
   if (parent === null) return;
   if (node.prevSibling === null) parent.firstChild = node.nextSibling;
@@ -120,6 +150,7 @@ export function detach(node: CancelNode): void {
   node.prevSibling = null;
   node.nextSibling = null;
   node.parent = null;
+  if (parent.cancelReason !== null) recount(parent);
 }
 
 /** A task's own node is the task itself; a scope's or group's node is not. */

@@ -24,7 +24,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { type CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
+import { type CancelNode, attach, detach, effectiveCancel, recount } from './cancel-node.js';
 import { type Suspension, abortSuspension } from './suspend.js';
 import type { Task } from './task.js';
 
@@ -44,6 +44,7 @@ export function reparent(node: CancelNode, parent: CancelNode): void {
 export function cancelNode(node: CancelNode, reason: CancelledError): boolean {
   if (node.cancelReason !== null) return false;
   node.cancelReason = reason;
+  recount(node);
   // An ancestor's cancellation already reached the subtree (unless we are shielded).
   if (!node.shielded && node.parent !== null && effectiveCancel(node.parent) !== null) return true;
   deliver(node, reason);

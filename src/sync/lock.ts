@@ -37,7 +37,7 @@ import {
   type SignalOptions,
   type Suspension,
 } from '../core/suspend.js';
-import type { Task } from '../core/task.js';
+import { type Task, currentTask } from '../core/task.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
 
@@ -78,10 +78,10 @@ export class Lock {
   acquire(options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): the contended path ends in one shared reaction.
     try {
-      const node = enterWait('Lock.acquire()', options);
+      enterWait('Lock.acquire()', options);
       if (!this.#locked) {
         this.#locked = true;
-        this.#holder = node === null ? null : node.task;
+        this.#holder = currentTask() ?? null;
         return Promise.resolve(Guard._for(this, undefined));
       }
       // release() hands ownership over without clearing #locked, so no task can

@@ -26,6 +26,7 @@ import {
   sleep,
 } from 'corio';
 import { VirtualClock, waitAllTasksBlocked } from 'corio/testing';
+import { cancelsInForce } from '../../src/core/cancel-node.js';
 import { describe } from './describe.js';
 import { atRest, quiescent } from './invariants.js';
 import { iterOp } from './iter-ops.js';
@@ -171,6 +172,9 @@ async function main(p: Program, w: World): Promise<void> {
   const stats = loop.statistics();
   w.check(stats.tasksLiving === 1, `${stats.tasksLiving - 1} task(s) still living at the end`);
   w.check(stats.timers === 0, `${stats.timers} timer(s) left behind`);
+  // Nothing is cancelled now: a count left above 0 would turn off the checkpoints'
+  // fast path for good (cancel-node.ts), and one below 0 would break it.
+  w.check(cancelsInForce() === 0, `${cancelsInForce()} cancelled node(s) still counted in force`);
 }
 
 function checkEndings(w: World): void {
