@@ -36,7 +36,7 @@ import {
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { cancelNode, deliver } from './cancel.js';
-import { context, currentNode } from './context.js';
+import { currentNode, runIn } from './context.js';
 import { currentLoop } from './loop.js';
 import type { TimerHandle } from './timers.js';
 
@@ -96,7 +96,7 @@ export class CancelScope extends CancelNode {
     this.loop._instrument?.scopeEntered?.(this, this.task);
     this.#arm();
     try {
-      return await context.run(this, fn, this);
+      return await runIn(this, fn, this, undefined);
     } catch (error) {
       if (this.#catches(error)) {
         this.#cancelledCaught = true;

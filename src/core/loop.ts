@@ -41,7 +41,7 @@ import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
 import type { Instrument } from './instrument.js';
-import { context, currentNode } from './context.js';
+import { currentNode, runIn } from './context.js';
 import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
 import { Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
@@ -267,7 +267,7 @@ export class EventLoop {
 
   #invoke(fn: (arg: unknown) => void, arg: unknown): void {
     try {
-      if (fn === runUserCallback) context.run(this._root, fn, arg);
+      if (fn === runUserCallback) runIn(this._root, fn, arg, undefined);
       else fn(arg);
     } catch (error) {
       this.callExceptionHandler({ message: 'a loop callback threw', error });

@@ -54,7 +54,7 @@ import {
 import { CancelledError, InvalidStateError } from '../errors.js';
 import { CancelNode, attach, childTasks, detach, effectiveCancel } from './cancel-node.js';
 import { cancelNode, reparent } from './cancel.js';
-import { context, currentNode } from './context.js';
+import { currentNode, runIn } from './context.js';
 import { currentLoop } from './loop.js';
 import {
   RESOLVED,
@@ -233,7 +233,7 @@ export class Nursery {
    */
   enter<A, R>(fn: (arg: A) => R, arg: A): R {
     this.#checkOpen('enter');
-    return context.run(this._node, fn, arg);
+    return runIn(this._node, fn, arg, undefined);
   }
 
   /**

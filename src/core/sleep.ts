@@ -20,7 +20,7 @@
  * @module
  */
 import { checkDelay, checkSignalOptions } from '../_internal/validate.js';
-import { currentLoop } from './loop.js';
+import { type EventLoop, currentLoop } from './loop.js';
 import type { TimerHandle } from './timers.js';
 import {
   endedFromOutside,
@@ -57,6 +57,13 @@ const SLEEP: WaitKind = {
 // between is thrown by resumed() when it runs.
 const YIELD: WaitKind = { abort: () => false, waitingOn: endedFromOutside };
 
+// The loop a wait was made in: its node's (suspend() has looked it up already),
+// or currentLoop()'s outside every task, without a second look-up.
+const loopOf = (s: Suspension): EventLoop => {
+  const node = s.node;
+  return node !== null && !node.loop.isClosed() ? node.loop : currentLoop();
+};
+
 const wakeUp = (s: unknown): void => {
   wake(s as Suspension, (s as Suspension).value);
 };
@@ -87,17 +94,14 @@ export function sleep<T>(ms: number, value?: T, options?: SignalOptions): Promis
 function sleepFor<T>(ms: number, value: T, signal: AbortSignal | undefined): Promise<T> {
   const s = suspend<T>('sleep', null, SLEEP, signal, ms);
   s.value = value;
-  if (ms !== Infinity) {
-    const loop = currentLoop();
-    s.owner = loop._scheduleIn(ms, wakeUp, s);
-  }
+  if (ms !== Infinity) s.owner = loopOf(s)._scheduleIn(ms, wakeUp, s);
   return s.promise as Promise<T>;
 }
 
 function yieldTurn<T>(signal: AbortSignal | undefined, value: T): Promise<T> {
   const s = suspend<T>('checkpoint', null, YIELD, signal);
   s.value = value;
-  currentLoop()._soon(wakeUp, s);
+  loopOf(s)._soon(wakeUp, s);
   return park(s);
 }
 
@@ -131,7 +135,7 @@ const SHIELDED_YIELD: WaitKind = {
  */
 export function cancelShieldedCheckpoint(): Promise<void> {
   const s = suspend<undefined>('cancelShieldedCheckpoint', null, SHIELDED_YIELD);
-  currentLoop()._soon(wakeUp, s);
+  loopOf(s)._soon(wakeUp, s);
   return park(s);
 }
 

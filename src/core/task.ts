@@ -35,7 +35,7 @@ import { CancelledError, InvalidStateError, isCancellation } from '../errors.js'
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { joinFrom } from './await-task.js';
 import { cancelNode, reapOrphans } from './cancel.js';
-import { context, currentNode } from './context.js';
+import { context, currentNode, runIn } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import { type Suspension, fail, rejected, wake } from './suspend.js';
 
@@ -195,7 +195,7 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     }
     this.#state = RUNNING;
     this.loop._instrument?.taskStarted?.(this);
-    context.run(this, runTask, this, fn);
+    runIn(this, runTask, this, fn);
   }
 
   /** @internal The function returned (`isError` false) or threw. */
