@@ -6,7 +6,9 @@
  * all follow from it, across every `await`.
  *
  * It is entered once per task and once per cancel scope, never per step, and
- * through `runIn()`, not `als.run`: see there (#16).
+ * through `runIn()`, not `als.run`: see there (#16). A task, and a callback the
+ * loop runs for the user, starts in the context of the code that made it (see
+ * `Origin`), so the user's own AsyncLocalStorage values reach it.
  *
  * @example
  * ```ts
@@ -50,28 +52,57 @@ function enterAndCall<A, B, R>(node: CancelNode, fn: (a: A, b: B) => R, a: A, b:
   return fn(a, b);
 }
 
+function runAndCall<A, B, R>(node: CancelNode, fn: (a: A, b: B) => R, a: A, b: B): R {
+  return context.run(node, fn, a, b);
+}
+
+const copied = framesAreCopied();
+const enter = copied ? enterAndCall : runAndCall;
+
+/**
+ * The context of the code that made a task (or scheduled a callback), captured
+ * then to start the task in later (asyncio's `create_task` copies the caller's
+ * context the same way). A task starts in a batch of the loop's, and without it
+ * would start in the context of whoever queued that batch: a request's task
+ * could see another request's AsyncLocalStorage values.
+ * @internal
+ */
+export type Origin = AsyncResource;
+
+/** Captures the calling code's context, for `startIn()`. @internal */
+export function captureOrigin(): Origin {
+  return new AsyncResource('corio.context');
+}
+
+/**
+ * Calls `fn(a, b)` in the context `origin` captured, with `node` as the current
+ * node, and gives the caller back its own context. @internal
+ */
+export function startIn<A, B, R>(
+  origin: Origin,
+  node: CancelNode,
+  fn: (a: A, b: B) => R,
+  a: A,
+  b: B,
+): R {
+  return origin.runInAsyncScope(enter<A, B, R>, null, node, fn, a, b);
+}
+
 /**
  * Calls `fn(a, b)` with `node` as the current node, and returns what it returns.
  *
  * In a frame `als.run(store, fn)` copies the frame twice, once to enter and once
- * to restore the prior store (0.23 µs on Node 24 and 26). An `AsyncResource`
- * holds the caller's frame itself and puts it back without a copy, so entering
- * costs one copy and the resource: 0.14 µs, per task and per cancel scope (bench
- * W1, W8). In the async_hooks model of Node 20, `als.run` is the cheap way (10 ns).
+ * to restore the prior store (0.23 µs on Node 24 and 26), and the copy it
+ * restores keeps whatever other stores the callee entered. An `AsyncResource`
+ * holds the caller's frame itself and puts it back exactly, without a copy, so
+ * entering costs one copy and the resource: 0.14 µs, per task and per cancel
+ * scope (bench W1, W8). In the async_hooks model of Node 20, `als.run` is the
+ * cheap way (10 ns).
  * @internal
  */
-export const runIn: <A, B, R>(node: CancelNode, fn: (a: A, b: B) => R, a: A, b: B) => R =
-  framesAreCopied()
-    ? <A, B, R>(node: CancelNode, fn: (a: A, b: B) => R, a: A, b: B): R =>
-        new AsyncResource('corio.context').runInAsyncScope(
-          enterAndCall<A, B, R>,
-          null,
-          node,
-          fn,
-          a,
-          b,
-        )
-    : (node, fn, a, b) => context.run(node, fn, a, b);
+export const runIn: <A, B, R>(node: CancelNode, fn: (a: A, b: B) => R, a: A, b: B) => R = copied
+  ? (node, fn, a, b) => startIn(captureOrigin(), node, fn, a, b)
+  : runAndCall;
 
 /**
  * The live node the calling code runs in, or `null` outside every loop (or in a

@@ -41,7 +41,7 @@ import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
 import type { Instrument } from './instrument.js';
-import { currentNode, runIn } from './context.js';
+import { type Origin, captureOrigin, currentNode, startIn } from './context.js';
 import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
 import { Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
@@ -69,9 +69,22 @@ export interface LoopStatistics {
   readonly callbacksPending: number;
 }
 
+// A user's callback runs in the context it was scheduled in, as asyncio's
+// call_soon() runs it in a copy of the caller's context: not in the context of
+// whatever queued the loop's turn (context.ts, Origin).
+interface UserCallback {
+  readonly callback: () => void;
+  readonly origin: Origin;
+}
+
 const runUserCallback = (cb: unknown): void => {
-  (cb as () => void)();
+  (cb as UserCallback).callback();
 };
+
+const userCallback = (callback: () => void): UserCallback => ({
+  callback,
+  origin: captureOrigin(),
+});
 
 export class EventLoop {
   readonly #clock: Clock;
@@ -148,21 +161,21 @@ export class EventLoop {
   /** Runs `callback` on the next turn of the event loop, after the current callbacks. */
   callSoon(callback: () => void): Handle {
     checkFunction('EventLoop.callSoon()', 'callback', callback);
-    return this._soon(runUserCallback, callback);
+    return this._soon(runUserCallback, userCallback(callback));
   }
 
   /** Runs `callback` once `ms` have passed on the loop's clock. */
   callLater(ms: number, callback: () => void): TimerHandle {
     checkDelay('EventLoop.callLater()', 'ms', ms);
     checkFunction('EventLoop.callLater()', 'callback', callback);
-    return this._scheduleIn(ms, runUserCallback, callback);
+    return this._scheduleIn(ms, runUserCallback, userCallback(callback));
   }
 
   /** Runs `callback` once the loop time reaches `when`. */
   callAt(when: number, callback: () => void): TimerHandle {
     checkDeadline('EventLoop.callAt()', 'when', when);
     checkFunction('EventLoop.callAt()', 'callback', callback);
-    return this._schedule(when, runUserCallback, callback);
+    return this._schedule(when, runUserCallback, userCallback(callback));
   }
 
   /**
@@ -267,7 +280,8 @@ export class EventLoop {
 
   #invoke(fn: (arg: unknown) => void, arg: unknown): void {
     try {
-      if (fn === runUserCallback) runIn(this._root, fn, arg, undefined);
+      if (fn === runUserCallback)
+        startIn((arg as UserCallback).origin, this._root, fn, arg, undefined);
       else fn(arg);
     } catch (error) {
       this.callExceptionHandler({ message: 'a loop callback threw', error });

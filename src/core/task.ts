@@ -35,7 +35,7 @@ import { CancelledError, InvalidStateError, isCancellation } from '../errors.js'
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { joinFrom } from './await-task.js';
 import { cancelNode, reapOrphans } from './cancel.js';
-import { context, currentNode, runIn } from './context.js';
+import { type Origin, captureOrigin, context, currentNode, runIn, startIn } from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import { type Suspension, fail, rejected, wake } from './suspend.js';
 
@@ -114,6 +114,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   #name: string | number;
   // Stored loosely so that Task<T> is covariant in T (a Task<number> is a Task<unknown>).
   #fn: ((task: never) => unknown) | null;
+  // The context of the code that made it, until it starts (context.ts).
+  #origin: Origin | null;
   #state = PENDING;
   // The value when SUCCEEDED, the error (or CancelledError) when FAILED or
   // CANCELLED: one field, as the state says which (a Task's fields are many).
@@ -156,8 +158,9 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     fn: TaskFunction<T>,
     name: string | undefined,
     parent: CancelNode | null,
+    origin: Origin | null,
   ): Task<T> {
-    return new Task(loop, fn, name, parent);
+    return new Task(loop, fn, name, parent, origin);
   }
 
   // Private: users make tasks with createTask() or TaskGroup.spawn(); a
@@ -167,11 +170,13 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     fn: TaskFunction<T>,
     name: string | undefined,
     parent: CancelNode | null,
+    origin: Origin | null,
   ) {
     super(loop, null, false);
     this.task = this;
     this.#name = name ?? ++taskCounter;
     this.#fn = fn;
+    this.#origin = origin;
     loop._addTask(this);
     attach(this, parent);
     loop._instrument?.taskCreated?.(this, parent === null ? null : parent.task);
@@ -189,13 +194,20 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     const fn = this.#fn as TaskFunction<T>;
     this.#fn = null;
     const reason = effectiveCancel(this);
+    if (reason !== null) this.#origin = null;
     if (reason !== null) {
       this.#finish(CANCELLED, undefined, reason);
       return;
     }
     this.#state = RUNNING;
     this.loop._instrument?.taskStarted?.(this);
-    runIn(this, runTask, this, fn);
+    const origin = this.#origin;
+    if (origin === null) {
+      runIn(this, runTask, this, fn);
+    } else {
+      this.#origin = null;
+      startIn(origin, this, runTask, this, fn);
+    }
   }
 
   /** @internal The function returned (`isError` false) or threw. */
@@ -456,7 +468,9 @@ export function startTask<T>(
   parent: CancelNode | null,
   eager = false,
 ): Task<T> {
-  const task = Task._create<T>(loop, fn, name, parent);
+  // A task queued to start later starts in its maker's context; an eager one
+  // starts now, in it.
+  const task = Task._create<T>(loop, fn, name, parent, eager ? null : captureOrigin());
   if (eager) {
     task._startedAt = Math.floor(loop.time());
     task._start();
