@@ -66,8 +66,8 @@ export class CancelNode {
   /** @internal */ loop: EventLoop;
   /** @internal The task this node runs in: itself for a task; null for a loop's root. */
   task: Task | null;
-  /** @internal Counted in `cancelsInForce()` (see the invariants). */
-  inForce = false;
+  /** @internal Its entry while counted in `cancelsInForce()` (see the invariants). */
+  inForce: { counted: boolean } | null = null;
 
   /** @internal A node of its own (a nursery's, a loop's root). */
   static _new(loop: EventLoop, task: Task | null, shielded: boolean): CancelNode {
@@ -116,12 +116,34 @@ export function cancelsInForce(): number {
   return inForce;
 }
 
+// A counted node that becomes garbage still counted (a Nursery never exited, a
+// map() iterator dropped without return()) stops counting when it is collected:
+// no code can run in it then, and no live node lies below it (a live child
+// keeps its parent reachable). Without this, one such node would turn the fast
+// path off for good, in every loop of the process.
+interface Counted {
+  counted: boolean;
+}
+const collected = new FinalizationRegistry<Counted>((entry) => {
+  if (entry.counted) inForce--;
+});
+
 /** Recounts `node` after it was cancelled, or its liveness or children changed. */
 export function recount(node: CancelNode): void {
   const now = node.cancelReason !== null && (node.live || node.firstChild !== null);
-  if (now === node.inForce) return;
-  node.inForce = now;
-  inForce += now ? 1 : -1;
+  const entry = node.inForce;
+  if (now === (entry !== null)) return;
+  if (now) {
+    const counted: Counted = { counted: true };
+    node.inForce = counted;
+    collected.register(node, counted, counted);
+    inForce++;
+  } else {
+    (entry as Counted).counted = false;
+    collected.unregister(entry as Counted);
+    node.inForce = null;
+    inForce--;
+  }
 }
 
 /** Links `node` as the last child of `parent` (or as a root) and marks it live. */

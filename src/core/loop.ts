@@ -164,6 +164,11 @@ export class EventLoop {
     return this._soon(runUserCallback, userCallback(callback));
   }
 
+  /** @internal `callSoon()` in a context captured before (a task's done callback). */
+  _callSoonIn(origin: Origin, callback: () => void): Handle {
+    return this._soon(runUserCallback, { callback, origin });
+  }
+
   /** Runs `callback` once `ms` have passed on the loop's clock. */
   callLater(ms: number, callback: () => void): TimerHandle {
     checkDelay('EventLoop.callLater()', 'ms', ms);
@@ -255,6 +260,8 @@ export class EventLoop {
       top.fn = null;
       this._instrument?.timerFired?.(top);
       this.#invoke(fn, top.arg);
+      // A handle the user keeps must not keep what its callback was given.
+      top.arg = null;
     }
     this.#timers.rearm();
   }
@@ -271,6 +278,7 @@ export class EventLoop {
     timer.fn = null;
     this._instrument?.timerFired?.(timer);
     this.#invoke(fn, timer.arg);
+    timer.arg = null;
   }
 
   /** @internal After a held step ran: with no task runnable, look for idleness again. */
@@ -308,6 +316,7 @@ export class EventLoop {
       const fn = handle.fn;
       handle.fn = null;
       if (fn !== null) this.#invoke(fn, handle.arg);
+      handle.arg = null;
     }
     if (this._runnable === 0) this.#scheduleIdle();
   }

@@ -152,8 +152,11 @@ export function cancelReasonOf(node: CancelNode): CancelledError | null {
 /**
  * Calls `fn(arg)` once the current loop's time reaches `when` (ms of loop time,
  * on its clock: virtual under a `VirtualClock`). For primitives: one shared
- * `fn` and its state in `arg` make no closure per timer. `fn` runs outside every
- * task and must not throw; `cancel()` the handle to remove it at once.
+ * `fn` and its state in `arg` make no closure per timer. `fn` runs where the
+ * loop's alarm fires, in no context of its own (unlike `callLater()`, it does not
+ * see the context it was set in: a primitive's `fn` wakes a wait, whose task
+ * resumes in its own), and must not throw; `cancel()` the handle to remove it
+ * at once.
  *
  * @example
  * ```ts

@@ -70,6 +70,10 @@ export interface TaskOwner {
 let taskCounter = 0;
 
 type Callback = (task: never) => void;
+interface DoneCallback {
+  readonly callback: Callback;
+  readonly origin: Origin;
+}
 
 // A native promise's reactions run in the context they were registered in, the
 // task's own (runTask runs inside it): they find their task there, so one pair
@@ -125,7 +129,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   #unretrieved: WeakRef<Task> | null = null;
   #retrieved = false;
   // Callbacks and resolvers are typed loosely for covariance too (see #fn).
-  #callbacks: Callback[] | null = null;
+  // Done callbacks, each with the context it was added in, where it runs.
+  #callbacks: DoneCallback[] | null = null;
   #deferred: {
     promise: Promise<T>;
     resolve: (v: never) => void;
@@ -194,8 +199,8 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     const fn = this.#fn as TaskFunction<T>;
     this.#fn = null;
     const reason = effectiveCancel(this);
-    if (reason !== null) this.#origin = null;
     if (reason !== null) {
+      this.#origin = null;
       this.#finish(CANCELLED, undefined, reason);
       return;
     }
@@ -349,8 +354,11 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
   addDoneCallback(callback: (task: Task<T>) => void): void {
     checkFunction('Task.addDoneCallback()', 'callback', callback);
     this.#markRetrieved();
-    if (this.#state >= SUCCEEDED) this.#scheduleCallbacks([callback]);
-    else (this.#callbacks ??= []).push(callback);
+    // It runs in the context it was added in (asyncio's add_done_callback), not
+    // in the one the task happens to finish in.
+    const done: DoneCallback = { callback, origin: captureOrigin() };
+    if (this.#state >= SUCCEEDED) this.#scheduleCallbacks([done]);
+    else (this.#callbacks ??= []).push(done);
   }
 
   /** Removes every registration of `callback`; returns how many there were. */
@@ -358,15 +366,15 @@ export class Task<T = unknown> extends CancelNode implements PromiseLike<T> {
     checkFunction('Task.removeDoneCallback()', 'callback', callback);
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
-    const kept = callbacks.filter((cb) => cb !== callback);
+    const kept = callbacks.filter((done) => done.callback !== callback);
     this.#callbacks = kept;
     return callbacks.length - kept.length;
   }
 
-  #scheduleCallbacks(callbacks: readonly Callback[]): void {
+  #scheduleCallbacks(callbacks: readonly DoneCallback[]): void {
     this.#callbacks = null;
-    for (const callback of callbacks) {
-      this.loop.callSoon(() => {
+    for (const { callback, origin } of callbacks) {
+      this.loop._callSoonIn(origin, () => {
         (callback as (task: Task<T>) => void)(this);
       });
     }

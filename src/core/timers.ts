@@ -55,6 +55,7 @@ export class Handle {
 
   cancel(): void {
     this.fn = null;
+    this.arg = null;
   }
 
   cancelled(): boolean {
@@ -111,6 +112,7 @@ export class TimerHandle extends Handle {
   override cancel(): void {
     if (this.fn === null) return;
     this.fn = null;
+    this.arg = null;
     this.#timers.remove(this);
   }
 

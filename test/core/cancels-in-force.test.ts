@@ -5,6 +5,8 @@
 // not lost for the rest of the process after a cancellation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   CancelScope,
   CancelledError,
@@ -158,3 +160,25 @@ test('the count comes back to zero after every way of cancelling', () =>
     });
     assert.equal(cancelsInForce(), 0);
   }));
+
+test('a cancelled node dropped without exiting stops counting once it is collected', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await vrun(async () => {
+    // A task opens a nursery and ends without exiting it: the nursery's node is
+    // cancelled with the task's leftovers, and stays live (never exited).
+    await Promise.resolve(
+      createTask(() => {
+        new Nursery().spawn(() => sleep(Infinity));
+      }),
+    );
+    await sleep(1);
+    assert.equal(cancelsInForce(), 1);
+  });
+  // Nothing refers to the nursery now; its node is collected, and with it its count.
+  for (let turn = 0; turn < 50 && cancelsInForce() !== 0; turn++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.equal(cancelsInForce(), 0);
+});

@@ -124,3 +124,43 @@ test('a loop callback runs in the context it was scheduled in: callSoon, callLat
     },
     { clock: new VirtualClock() },
   ));
+
+test("a task's done callback runs in the context it was added in, not the one the task ends in", () =>
+  run(
+    async () => {
+      const seen: string[] = [];
+      const task = user.run('maker', () => createTask(() => sleep(10)));
+      user.run('watcher', () => {
+        task.addDoneCallback(() => {
+          seen.push(`done sees ${user.getStore()}`);
+        });
+      });
+      await user.run('joiner', () => Promise.resolve(task));
+      await sleep(1);
+      // Added after the task ended: it runs in the context it is added in too.
+      user.run('late', () => {
+        task.addDoneCallback(() => {
+          seen.push(`late sees ${user.getStore()}`);
+        });
+      });
+      await sleep(1);
+      assert.deepEqual(seen, ['done sees watcher', 'late sees late']);
+    },
+    { clock: new VirtualClock() },
+  ));
+
+test('a handle does not keep what its callback was given once it has run or been cancelled', () =>
+  run(
+    async () => {
+      const loop = getRunningLoop();
+      const ran = loop.callSoon(() => {});
+      const cancelled = loop.callLater(10, () => {});
+      const fired = loop.callLater(5, () => {});
+      cancelled.cancel();
+      await sleep(20);
+      // `arg` is internal: the user callback and its captured context.
+      const argOf = (h: object) => (h as { arg: unknown }).arg;
+      assert.deepEqual([ran, cancelled, fired].map(argOf), [null, null, null]);
+    },
+    { clock: new VirtualClock() },
+  ));
