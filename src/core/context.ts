@@ -12,13 +12,28 @@
  *
  * @example
  * ```ts
- * import { currentTask, run, sleep } from 'corio';
+ * import { AsyncLocalStorage } from 'node:async_hooks';
+ * import { currentTask, run, sleep, taskGroup } from 'corio';
  *
+ * const requestId = new AsyncLocalStorage<string>();
  * await run(async () => {
  *   await sleep(1);
  *   console.log(currentTask()?.name);
+ *   await taskGroup((tg) => {
+ *     for (const id of ['r1', 'r2']) {
+ *       // Spawned in one tick, started in one batch: each sees its own request.
+ *       requestId.run(id, () => {
+ *         tg.spawn(async () => {
+ *           await sleep(id === 'r1' ? 20 : 10);
+ *           console.log(currentTask()?.name, 'handles', requestId.getStore());
+ *         }, { name: `handler-${id}` });
+ *       });
+ *     }
+ *   });
  * });
  * // => main
+ * // => handler-r2 handles r2
+ * // => handler-r1 handles r1
  * ```
  * @module
  */
