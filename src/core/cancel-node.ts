@@ -106,14 +106,14 @@ export function effectiveCancel(node: CancelNode): CancelledError | null {
 }
 
 // Cancelled nodes in force, in every loop of the process (see the invariants).
-let inForce = 0;
+let nodesInForce = 0;
 
 /**
  * How many cancelled nodes are in force in the process: 0 means no live node is
  * cancelled, so no code running in a task or scope is.
  */
 export function cancelsInForce(): number {
-  return inForce;
+  return nodesInForce;
 }
 
 // A counted node that becomes garbage still counted (a Nursery never exited, a
@@ -125,7 +125,7 @@ interface Counted {
   counted: boolean;
 }
 const collected = new FinalizationRegistry<Counted>((entry) => {
-  if (entry.counted) inForce--;
+  if (entry.counted) nodesInForce--;
 });
 
 /** Recounts `node` after it was cancelled, or its liveness or children changed. */
@@ -134,15 +134,15 @@ export function recount(node: CancelNode): void {
   const entry = node.inForce;
   if (now === (entry !== null)) return;
   if (now) {
-    const counted: Counted = { counted: true };
-    node.inForce = counted;
-    collected.register(node, counted, counted);
-    inForce++;
+    const fresh: Counted = { counted: true };
+    node.inForce = fresh;
+    collected.register(node, fresh, fresh);
+    nodesInForce++;
   } else {
     (entry as Counted).counted = false;
     collected.unregister(entry as Counted);
     node.inForce = null;
-    inForce--;
+    nodesInForce--;
   }
 }
 
