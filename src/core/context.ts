@@ -84,6 +84,12 @@ const enter = copied ? enterAndCall : runAndCall;
  */
 export type Origin = AsyncResource;
 
+/** A callback and the context it is to run in (a loop callback, a done callback). @internal */
+export interface InContext<F> {
+  readonly callback: F;
+  readonly origin: Origin;
+}
+
 /** Captures the calling code's context, for `startIn()`. @internal */
 export function captureOrigin(): Origin {
   return new AsyncResource('corio.context');

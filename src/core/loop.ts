@@ -41,7 +41,7 @@ import { InvalidStateError } from '../errors.js';
 import { CancelNode } from './cancel-node.js';
 import { type Clock, SystemClock } from './clock.js';
 import type { Instrument } from './instrument.js';
-import { type Origin, captureOrigin, currentNode, startIn } from './context.js';
+import { type InContext, type Origin, captureOrigin, currentNode, startIn } from './context.js';
 import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
 import { Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
@@ -72,10 +72,7 @@ export interface LoopStatistics {
 // A user's callback runs in the context it was scheduled in, as asyncio's
 // call_soon() runs it in a copy of the caller's context: not in the context of
 // whatever queued the loop's turn (context.ts, Origin).
-interface UserCallback {
-  readonly callback: () => void;
-  readonly origin: Origin;
-}
+type UserCallback = InContext<() => void>;
 
 const runUserCallback = (cb: unknown): void => {
   (cb as UserCallback).callback();
@@ -256,12 +253,8 @@ export class EventLoop {
         this._scheduler.hold(heldTimer(this, top, wait));
         continue;
       }
-      const fn = top.fn as (arg: unknown) => void;
-      top.fn = null;
       this._instrument?.timerFired?.(top);
-      this.#invoke(fn, top.arg);
-      // A handle the user keeps must not keep what its callback was given.
-      top.arg = null;
+      this.#fire(top);
     }
     this.#timers.rearm();
   }
@@ -273,17 +266,24 @@ export class EventLoop {
 
   /** @internal Runs a due timer its scheduler held (scheduler.ts), unless it was cancelled. */
   _runDueTimer(timer: TimerHandle): void {
-    const fn = timer.fn;
-    if (fn === null) return;
-    timer.fn = null;
+    if (timer.fn === null) return;
     this._instrument?.timerFired?.(timer);
-    this.#invoke(fn, timer.arg);
-    timer.arg = null;
+    this.#fire(timer);
   }
 
   /** @internal After a held step ran: with no task runnable, look for idleness again. */
   _afterHeldStep(): void {
     if (this._runnable === 0) this.#scheduleIdle();
+  }
+
+  // Runs a handle's callback once. The handle forgets it first, and what it was
+  // given: a handle the user keeps must not keep the callback's context alive.
+  #fire(handle: Handle): void {
+    const fn = handle.fn;
+    const arg = handle.arg;
+    handle.fn = null;
+    handle.arg = null;
+    if (fn !== null) this.#invoke(fn, arg);
   }
 
   #invoke(fn: (arg: unknown) => void, arg: unknown): void {
@@ -312,12 +312,7 @@ export class EventLoop {
     // Only what was queued before this turn runs now (asyncio's ready queue).
     const batch = this.#soon;
     this.#soon = [];
-    for (const handle of batch) {
-      const fn = handle.fn;
-      handle.fn = null;
-      if (fn !== null) this.#invoke(fn, handle.arg);
-      handle.arg = null;
-    }
+    for (const handle of batch) this.#fire(handle);
     if (this._runnable === 0) this.#scheduleIdle();
   }
 

@@ -35,7 +35,15 @@ import { CancelledError, InvalidStateError, isCancellation } from '../errors.js'
 import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { joinFrom } from './await-task.js';
 import { cancelNode, reapOrphans } from './cancel.js';
-import { type Origin, captureOrigin, context, currentNode, runIn, startIn } from './context.js';
+import {
+  type InContext,
+  type Origin,
+  captureOrigin,
+  context,
+  currentNode,
+  runIn,
+  startIn,
+} from './context.js';
 import { type EventLoop, currentLoop } from './loop.js';
 import { type Suspension, fail, rejected, wake } from './suspend.js';
 
@@ -70,10 +78,7 @@ export interface TaskOwner {
 let taskCounter = 0;
 
 type Callback = (task: never) => void;
-interface DoneCallback {
-  readonly callback: Callback;
-  readonly origin: Origin;
-}
+type DoneCallback = InContext<Callback>;
 
 // A native promise's reactions run in the context they were registered in, the
 // task's own (runTask runs inside it): they find their task there, so one pair
