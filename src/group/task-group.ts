@@ -69,28 +69,43 @@ const CLOSED = 2;
 class Starting<V> implements TaskStatus<V> {
   readonly #group: TaskGroup;
   readonly #waiter: Suspension<V>;
+  // The nursery in the caller's scope the child lives in until started().
+  readonly caller: Nursery;
   task: Task | null = null;
   #started = false;
 
   constructor(group: TaskGroup, waiter: Suspension<V>) {
     this.#group = group;
     this.#waiter = waiter;
+    this.caller = new Nursery({ onEnd: this.#ended });
   }
 
   started(value: V): void {
+    const task = this.task as Task;
     if (this.#started) {
       throw new InvalidStateError('TaskStatus.started(): started() was already called');
     }
+    // Moving an ended task into the group would have the group wait for it forever.
+    if (task.done()) {
+      throw new InvalidStateError(`TaskStatus.started(): ${task.name} has already ended`);
+    }
     this.#started = true;
-    this.#group._adopt(this.task as Task);
+    // A caller cancelled meanwhile is not told, and the child is not moved:
+    // moved, it would leave the cancellation that is ending it, and run on in
+    // the group after start() threw (Trio quietly does nothing here too).
+    if (this.caller.cancelReason !== null) return;
+    this.#group._adopt(task);
     wake(this.#waiter, value);
   }
 
-  // The child ended before started(): start() throws its error, or says why not.
-  readonly ended = (task: Task): void => {
+  // The child ended in the caller's scope: start() throws its error, the
+  // caller's cancellation (the child reported ready after it), or says why not.
+  readonly #ended = (task: Task): void => {
     const outcome = taskOutcome(task);
     if (outcome.state === 'error' || outcome.state === 'cancelled') {
       fail(this.#waiter, outcome.error);
+    } else if (this.#started && this.caller.cancelReason !== null) {
+      fail(this.#waiter, this.caller.cancelReason);
     } else {
       fail(
         this.#waiter,
@@ -169,7 +184,7 @@ export class TaskGroup {
     this.#checkOpen('start');
     const s = suspend<V>('TaskGroup.start', this, START_WAIT);
     const starting = new Starting<V>(this, s);
-    const caller = new Nursery({ onEnd: starting.ended });
+    const caller = starting.caller;
     starting.task = caller.spawn(() => fn(starting), options);
     try {
       await s.promise;

@@ -6,6 +6,7 @@ import {
   ExceptionGroup,
   InvalidStateError,
   type TaskGroup,
+  type TaskStatus,
   cancelScope,
   createTask,
   getRunningLoop,
@@ -240,6 +241,78 @@ test('a caller cancelled during start() cancels the child and waits for it', () 
       trace.log('caller done');
     });
     assert.deepEqual(trace.lines, ['10 starting child cancelled', '10 caller done']);
+  }));
+
+test('status.started() after its child ended throws InvalidStateError and moves nothing into the group', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    let kept: TaskStatus<number> | undefined;
+    await taskGroup(async (tg) => {
+      await assert.rejects(
+        tg.start<number>((status) => {
+          kept = status;
+        }),
+        { name: 'InvalidStateError' },
+      );
+      assert.throws(() => kept?.started(1), {
+        name: 'InvalidStateError',
+        message: /^TaskStatus\.started\(\): Task-\d+ has already ended$/,
+      });
+      tg.spawn(() => sleep(3));
+    });
+    trace.log('group done');
+    assert.deepEqual(trace.lines, ['3 group done']);
+  }));
+
+test('a child whose start() was cancelled stays out of the group when it calls started() (Trio)', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    await taskGroup(async (tg) => {
+      const caller = createTask(() =>
+        tg.start<number>(async (status) => {
+          try {
+            await sleep(100);
+          } finally {
+            // Cleanup that reports ready, as a server's shutdown path might.
+            status.started(1);
+            const where = await sleep(5).then(
+              () => 'child moved into the group, no longer cancelled',
+              () => 'child still in its cancelled caller',
+            );
+            trace.log(where);
+          }
+        }),
+      );
+      await sleep(10);
+      caller.cancel();
+      assert.equal(await outcome(caller), 'CancelledError');
+      trace.log('caller done');
+      tg.spawn(() => sleep(2));
+    });
+    trace.log('group done');
+    assert.deepEqual(trace.lines, [
+      '10 child still in its cancelled caller',
+      '10 caller done',
+      '12 group done',
+    ]);
+  }));
+
+test('a child whose start() was cancelled and that returns after started() gives start() the cancellation', () =>
+  vrun(async () => {
+    await taskGroup(async (tg) => {
+      const caller = createTask(() =>
+        tg.start<number>(async (status) => {
+          await sleep(100).catch(() => {});
+          status.started(1);
+        }),
+      );
+      await sleep(10);
+      caller.cancel('caller gave up');
+      await assert.rejects(async () => caller, {
+        name: 'CancelledError',
+        message: 'caller gave up',
+      });
+    });
   }));
 
 test('spawn on a finished or cancelling group throws InvalidStateError with advice', () =>
