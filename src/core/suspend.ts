@@ -160,11 +160,45 @@ export class Suspension<T = unknown> {
   get woken(): boolean {
     return this.state === WOKEN;
   }
+}
 
-  /** The signal's 'abort' listener: the Suspension is its own EventListener object. */
-  handleEvent(): void {
-    if (this.signal !== null) abortSuspension(this, signalCancel(this.signal));
+// The parked waits that use one AbortSignal, behind a single 'abort' listener.
+// A listener per wait made Node warn of a leak (MaxListenersExceededWarning)
+// once 11 waits shared a signal: 16 workers each waiting on one queue with the
+// job's signal is no leak. The listener leaves when its last wait does, so a
+// long-lived signal keeps none.
+class SignalWaits {
+  readonly #signal: AbortSignal;
+  readonly waits = new Set<Suspension>();
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
   }
+
+  // Aborts them in the order they parked, as listeners of their own would have
+  // run. Each leaves the set as it is released (a Set's iteration allows that).
+  handleEvent(): void {
+    for (const s of this.waits) abortSuspension(s, signalCancel(this.#signal));
+  }
+}
+
+const signalWaits = new WeakMap<AbortSignal, SignalWaits>();
+
+function watchSignal(signal: AbortSignal, s: Suspension): void {
+  let entry = signalWaits.get(signal);
+  if (entry === undefined) {
+    entry = new SignalWaits(signal);
+    signalWaits.set(signal, entry);
+    signal.addEventListener('abort', entry);
+  }
+  entry.waits.add(s);
+}
+
+function unwatchSignal(signal: AbortSignal, s: Suspension): void {
+  const entry = signalWaits.get(signal);
+  if (entry === undefined || !entry.waits.delete(s) || entry.waits.size > 0) return;
+  signalWaits.delete(signal);
+  signal.removeEventListener('abort', entry);
 }
 
 function linkWait(node: CancelNode, s: Suspension): void {
@@ -264,7 +298,7 @@ export function suspend<T>(
       task.loop._instrument?.taskSuspended?.(task, s);
     }
   }
-  if (signal != null) signal.addEventListener('abort', s);
+  if (signal != null) watchSignal(signal, s);
   return s;
 }
 
@@ -281,7 +315,7 @@ function release(s: Suspension, outcome: WaitOutcome): void {
       task.loop._instrument?.taskWoken?.(task, s, outcome);
     }
   }
-  if (s.signal !== null) s.signal.removeEventListener('abort', s);
+  if (s.signal !== null) unwatchSignal(s.signal, s);
 }
 
 /** Wakes a parked wait with a value. Returns false if it was no longer parked. */

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import {
   CancelledError,
+  Event,
+  Queue,
   cancelScope,
   checkpoint,
   createTask,
@@ -88,6 +91,61 @@ test('sleep removes its abort listener when it ends', () =>
     };
     await sleep(5, undefined, { signal });
     assert.deepEqual([added, removed], [1, 1]);
+  }));
+
+test('waits sharing one signal share one abort listener: no leak warning, aborted in the order they parked', () =>
+  vrun(async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const { signal } = controller;
+      const event = new Event();
+      const queue = new Queue<number>();
+      const trace = new Trace();
+      // 16 workers on one queue and 8 sleeps, all with the job's signal: 24 waits.
+      const waits = [
+        ...Array.from({ length: 16 }, (_, i) =>
+          queue.get({ signal }).then(String, () => `get ${i}`),
+        ),
+        ...Array.from({ length: 8 }, (_, i) =>
+          sleep(100 + i, undefined, { signal }).then(String, () => `sleep ${i}`),
+        ),
+        event.wait({ signal }).then(String, () => 'event'),
+      ];
+      assert.equal(getEventListeners(signal, 'abort').length, 1);
+      await sleep(5);
+      queue.putNowait(7);
+      assert.equal(await waits[0], '7');
+      assert.equal(getEventListeners(signal, 'abort').length, 1, 'the rest still wait');
+      controller.abort();
+      for (const w of waits.slice(1)) trace.log(await w);
+      assert.deepEqual(trace.lines, [
+        ...Array.from({ length: 15 }, (_, i) => `5 get ${i + 1}`),
+        ...Array.from({ length: 8 }, (_, i) => `5 sleep ${i}`),
+        '5 event',
+      ]);
+      assert.equal(getEventListeners(signal, 'abort').length, 0);
+      // A signal that outlives its waits keeps no listener either.
+      const long = new AbortController().signal;
+      const ended = Promise.all([
+        sleep(1, undefined, { signal: long }),
+        event.wait({ signal: long }),
+      ]);
+      assert.equal(getEventListeners(long, 'abort').length, 1);
+      event.set();
+      await ended;
+      assert.equal(getEventListeners(long, 'abort').length, 0);
+      await new Promise<void>((resolve) => {
+        setImmediate(resolve);
+      });
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   }));
 
 test('a Promise.race of corio waits does not leak the loser past its task', () =>
