@@ -371,13 +371,21 @@ export function fail(s: Suspension, error: unknown): boolean {
 
 // Woken waits whose caller's promise is settled by their onWoken, in wake order:
 // one microtask runs them all (a promise reaction per wait, and the promise it
-// makes, cost a third of a wait). Two arrays take turns, so a drain allocates none.
-let resumes: Suspension[] = [];
-let spare: Suspension[] = [];
+// makes, cost a third of a wait). Two arrays take turns, so a drain allocates
+// none: each keeps its capacity, with its own count (`length = 0` drops an
+// array's backing store, and the next push allocates one again: 150 bytes a
+// drain, and a contended lock's drain holds one wait, bench W4). Only an array
+// a burst made large is let go, so a burst does not hold memory for good.
+const KEPT_CAPACITY = 1024;
+let resumes: (Suspension | null)[] = [];
+let resumeCount = 0;
+let spare: (Suspension | null)[] = [];
 let drainQueued = false;
 
 function queueResume(s: Suspension): void {
-  resumes.push(s);
+  if (resumeCount < resumes.length) resumes[resumeCount] = s;
+  else resumes.push(s);
+  resumeCount++;
   if (!drainQueued) {
     drainQueued = true;
     // A promise reaction, not queueMicrotask: Node wraps each queued microtask
@@ -391,10 +399,13 @@ function queueResume(s: Suspension): void {
 // runs wait for the next drain, as a reaction queued then would run after these.
 function drainResumes(): void {
   const batch = resumes;
+  const count = resumeCount;
   resumes = spare;
+  resumeCount = 0;
   drainQueued = false;
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = 0; i < count; i++) {
     const s = batch[i] as Suspension;
+    batch[i] = null;
     let result: unknown;
     try {
       result = (s.onWoken as (s: Suspension) => unknown)(s);
@@ -404,7 +415,7 @@ function drainResumes(): void {
     }
     s.resolve(result);
   }
-  batch.length = 0;
+  if (batch.length > KEPT_CAPACITY) batch.length = 0;
   spare = batch;
 }
 
