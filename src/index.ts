@@ -72,7 +72,7 @@ export {
   type TaskFunction,
   type TaskOptions,
 } from './core/task.js';
-export { moveOnAfter, moveOnAt, type ScopeBody, timeout, timeoutAt } from './cancel/timeout.js';
+export { moveOnAfter, moveOnAt, type ScopeBody, timeout, timeoutAt } from './core/timeout.js';
 export { waitFor } from './cancel/wait-for.js';
 export { type SpawnOptions, TaskGroup, type TaskStatus, taskGroup } from './group/task-group.js';
 export {

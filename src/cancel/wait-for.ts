@@ -47,7 +47,7 @@ import {
   watchTask,
 } from '../core/lowlevel.js';
 import { Task } from '../core/task.js';
-import { timeout } from './timeout.js';
+import { timeout } from '../core/timeout.js';
 
 interface TaskWait {
   readonly task: Task;

@@ -31,7 +31,7 @@
  * @module
  */
 import { checkCount, checkDelay, checkOptions, optionNames } from '../_internal/validate.js';
-import { moveOnAt } from '../cancel/timeout.js';
+import { moveOnAt } from '../core/timeout.js';
 import { currentLoop } from '../core/loop.js';
 import { awaitPromise } from '../core/suspend.js';
 import { isCancellation } from '../errors.js';

@@ -51,7 +51,7 @@ import { ParkingLot } from '../core/parking-lot.js';
 import { type EventLoop, currentLoop } from '../core/loop.js';
 import type { TimerHandle } from '../core/timers.js';
 import { enterWait, RESOLVED, type SignalOptions } from '../core/suspend.js';
-import { timeout } from '../cancel/timeout.js';
+import { timeout } from '../core/timeout.js';
 import { Event } from '../sync/event.js';
 import { InvalidStateError, isCancellation } from '../errors.js';
 

@@ -28,8 +28,9 @@
  */
 import { checkDeadline, checkDelay, checkFunction } from '../_internal/validate.js';
 import { TimeoutError } from '../errors.js';
-import { CancelScope } from '../core/cancel-scope.js';
-import { currentLoop } from '../core/loop.js';
+import { CancelScope } from './cancel-scope.js';
+import { currentLoop } from './loop.js';
+import { rejected } from './suspend.js';
 
 /** The body of `timeout`, `moveOnAfter` and friends: it receives their `CancelScope`. */
 export type ScopeBody<T> = (scope: CancelScope) => T | PromiseLike<T>;
@@ -45,10 +46,16 @@ export type ScopeBody<T> = (scope: CancelScope) => T | PromiseLike<T>;
  * `CancelledError` as `cause`.
  * @throws {RangeError} if `ms` is negative or NaN.
  */
-export async function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
-  checkDelay('timeout()', 'ms', ms);
-  checkFunction('timeout()', 'fn', fn);
-  return failAt(currentLoop().time() + ms, fn, ms);
+export function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
+  // Not async, nor are the others here: the scope's run is the one async frame
+  // (CancelScope._run). Bad input still rejects rather than throws.
+  try {
+    checkDelay('timeout()', 'ms', ms);
+    checkFunction('timeout()', 'fn', fn);
+    return failAt(currentLoop().time() + ms, fn, ms);
+  } catch (error) {
+    return rejected(error);
+  }
 }
 
 /**
@@ -56,20 +63,23 @@ export async function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
  *
  * **Cancellation:** as `timeout()`.
  */
-export async function timeoutAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T> {
-  checkDeadline('timeoutAt()', 'deadline', deadline);
-  checkFunction('timeoutAt()', 'fn', fn);
-  return failAt(deadline, fn, undefined);
+export function timeoutAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T> {
+  try {
+    checkDeadline('timeoutAt()', 'deadline', deadline);
+    checkFunction('timeoutAt()', 'fn', fn);
+    return failAt(deadline, fn, undefined);
+  } catch (error) {
+    return rejected(error);
+  }
 }
 
-async function failAt<T>(deadline: number, fn: ScopeBody<T>, ms: number | undefined): Promise<T> {
-  const scope = new CancelScope({ deadline });
-  const value = await scope.run(fn);
-  if (scope.cancelledCaught) {
+// The scope throws the TimeoutError when it catches its own cancellation.
+function failAt<T>(deadline: number, fn: ScopeBody<T>, ms: number | undefined): Promise<T> {
+  const expired = (scope: CancelScope): TimeoutError => {
     const what = ms === undefined ? `the deadline ${deadline}` : `${ms} ms`;
-    throw new TimeoutError(`timed out after ${what}`, { ms, cause: scope.cancelReason });
-  }
-  return value as T;
+    return new TimeoutError(`timed out after ${what}`, { ms, cause: scope.cancelReason });
+  };
+  return CancelScope._until(deadline)._run(fn, expired) as Promise<T>;
 }
 
 /**
@@ -80,10 +90,14 @@ async function failAt<T>(deadline: number, fn: ScopeBody<T>, ms: number | undefi
  *
  * @throws {RangeError} if `ms` is negative or NaN.
  */
-export async function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | undefined> {
-  checkDelay('moveOnAfter()', 'ms', ms);
-  checkFunction('moveOnAfter()', 'fn', fn);
-  return new CancelScope({ deadline: currentLoop().time() + ms }).run(fn);
+export function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | undefined> {
+  try {
+    checkDelay('moveOnAfter()', 'ms', ms);
+    checkFunction('moveOnAfter()', 'fn', fn);
+    return CancelScope._until(currentLoop().time() + ms)._run(fn, null);
+  } catch (error) {
+    return rejected(error);
+  }
 }
 
 /**
@@ -91,8 +105,12 @@ export async function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | 
  *
  * **Cancellation:** as `moveOnAfter()`.
  */
-export async function moveOnAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T | undefined> {
-  checkDeadline('moveOnAt()', 'deadline', deadline);
-  checkFunction('moveOnAt()', 'fn', fn);
-  return new CancelScope({ deadline }).run(fn);
+export function moveOnAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T | undefined> {
+  try {
+    checkDeadline('moveOnAt()', 'deadline', deadline);
+    checkFunction('moveOnAt()', 'fn', fn);
+    return CancelScope._until(deadline)._run(fn, null);
+  } catch (error) {
+    return rejected(error);
+  }
 }
