@@ -36,6 +36,7 @@ import {
   type Suspension,
   type WaitKind,
   fail,
+  rejected,
   resumed,
   suspend,
   taskError,
@@ -295,9 +296,14 @@ export class TaskGroup {
  * @throws {ExceptionGroup} holding every real error of the children and the body.
  * @throws {TypeError} if `body` is not a function.
  */
-export async function taskGroup<T>(
-  body: (tg: TaskGroup) => T | PromiseLike<T>,
-): Promise<T | undefined> {
-  checkFunction('taskGroup()', 'body', body);
-  return TaskGroup._open()._run(body);
+export function taskGroup<T>(body: (tg: TaskGroup) => T | PromiseLike<T>): Promise<T | undefined> {
+  // Not async: the group's own run is the one async frame (an async wrapper
+  // returning its promise cost a frame, a promise and two hops per group).
+  // Bad input still rejects rather than throws.
+  try {
+    checkFunction('taskGroup()', 'body', body);
+    return TaskGroup._open()._run(body);
+  } catch (error) {
+    return rejected(error);
+  }
 }
