@@ -43,7 +43,7 @@ import { type Clock, SystemClock } from './clock.js';
 import type { Instrument } from './instrument.js';
 import { type InContext, type Origin, captureOrigin, currentNode, startIn } from './context.js';
 import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
-import { Suspension, wake } from './suspend.js';
+import { RESOLVED, Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
 import { Handle, type TimerHandle, Timers } from './timers.js';
 import { UnretrievedErrors } from './unretrieved.js';
@@ -325,7 +325,11 @@ export class EventLoop {
     this.#starting.push(task);
     if (!this.#startScheduled) {
       this.#startScheduled = true;
-      queueMicrotask(this.#drainStarts);
+      // A promise reaction, not queueMicrotask(), which Node wraps in an
+      // AsyncResource per call: a task spawned and awaited at a time starts a
+      // batch of its own. Either runs in the context it was queued in, at the
+      // same place in the microtask queue.
+      void RESOLVED.then(this.#drainStarts);
     }
   }
 
