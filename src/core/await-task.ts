@@ -24,7 +24,15 @@
 import { CancelledError } from '../errors.js';
 import { effectiveCancel, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
-import { type Suspension, type WaitKind, resumed, suspend, throwIfCancelled } from './suspend.js';
+import {
+  type Suspension,
+  type WaitKind,
+  parkThen,
+  rejected,
+  resumed,
+  suspend,
+  throwIfCancelled,
+} from './suspend.js';
 import type { Task } from './task.js';
 
 const describeAwait = (s: Suspension): string => `await ${(s.owner as Task).name}`;
@@ -116,32 +124,41 @@ const ignore = (): void => {};
 /**
  * `await task` from another task: a cancellation point that forwards the
  * caller's cancellation to the task (asyncio), or, `propagateCancel` false
- * (`shield(task)`), only stops waiting.
+ * (`shield(task)`), only stops waiting. Not async (see `parkThen`): no frame
+ * and no promise of its own per await.
  */
-export async function joinFrom<T>(task: Task<T>, propagateCancel: boolean): Promise<T> {
-  if (task.done()) {
-    throwIfCancelled();
-    return task.result();
-  }
-  if (propagateCancel) {
-    const node = currentNode();
-    const reason = node === null ? null : effectiveCancel(node);
-    if (reason !== null) return cancelAndJoin(task, reason);
-  }
-  const s = suspend<T>('await', task, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
-  linkAwaiter(task, s);
+export function joinFrom<T>(task: Task<T>, propagateCancel: boolean): Promise<T> {
   try {
-    await s.promise;
-  } catch (error) {
-    if (s.woken) {
-      resumed(s);
-      task._retrieve();
+    if (task.done()) {
+      throwIfCancelled();
+      return Promise.resolve(task.result());
     }
-    throw error;
+    if (propagateCancel) {
+      const node = currentNode();
+      const reason = node === null ? null : effectiveCancel(node);
+      if (reason !== null) return cancelAndJoin(task, reason);
+    }
+    const s = suspend<T>('await', task, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
+    linkAwaiter(task, s);
+    return parkThen(s, joined, joinFailed) as Promise<T>;
+  } catch (error) {
+    return rejected(error);
   }
-  resumed(s);
-  return s.value as T;
 }
+
+const joined = (s: Suspension): unknown => {
+  resumed(s);
+  return s.value;
+};
+
+// The awaited task failed or was cancelled: its error, now retrieved, unless
+// the awaiting task was cancelled meanwhile. A wait withdrawn by a cancellation
+// rejects without coming here.
+const joinFailed = (error: unknown, s: Suspension): never => {
+  resumed(s);
+  (s.owner as Task)._retrieve();
+  throw error;
+};
 
 /**
  * The caller is already cancelled with `reason`: cancel `task` as the

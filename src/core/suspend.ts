@@ -127,7 +127,7 @@ export class Suspension<T = unknown> {
   /** What ends the wait once woken (see parkThen): its result fulfils `promise`. */
   onWoken: ((s: never) => unknown) | null = null;
   /** What a failed wait's error becomes, if not a rejection (see parkThen). */
-  onFailed: ((error: unknown) => unknown) | null = null;
+  onFailed: ((error: unknown, s: never) => unknown) | null = null;
 
   constructor(
     node: CancelNode | null,
@@ -345,7 +345,7 @@ function resumeFailed(s: Suspension, error: unknown): void {
     return;
   }
   try {
-    s.resolve(onFailed(error));
+    s.resolve(onFailed(error, s as never));
   } catch (thrown) {
     s.reject(thrown);
   }
@@ -474,8 +474,10 @@ const afterWait = (s: unknown): unknown => {
 /**
  * The one way a waiting method ends its wait: it returns the wait's own promise to
  * its caller, and once the wait is woken `onWoken(s)` runs (in one microtask with
- * every other wait woken meanwhile) and fulfils it with its result; a failed wait
- * becomes `onFailed(error)`'s result, or a rejection. `onWoken` starts with
+ * every other wait woken meanwhile) and fulfils it with its result; a wait its
+ * owner failed (`fail(s, error)`) becomes `onFailed(error, s)`'s result, run at
+ * once, or a rejection with `error`. A wait a cancellation withdrew rejects
+ * with the `CancelledError` and calls neither. `onWoken` starts with
  * `resumed(s)`; one shared function per kind of wait, so no closure is made per
  * wait, and no second promise or promise reaction either. Not an `async`
  * function: an async frame per wait cost a third of W5's time.
@@ -488,7 +490,7 @@ const afterWait = (s: unknown): unknown => {
 export function parkThen<R>(
   s: Suspension,
   onWoken: (s: never) => R,
-  onFailed?: (error: unknown) => R,
+  onFailed?: (error: unknown, s: never) => R,
 ): Promise<R> {
   s.onWoken = onWoken;
   if (onFailed !== undefined) s.onFailed = onFailed;
