@@ -246,7 +246,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
       this.#slots.wakeAll(undefined);
       return null;
     }
-    return { value: next.value };
+    return next;
   }
 
   // The next item of an async source, one worker at a time; null at its end or
@@ -261,7 +261,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
         this.#slots.wakeAll(undefined);
         return null;
       }
-      return this.#isClosing() ? null : { value: next.value };
+      return this.#isClosing() ? null : next;
     } finally {
       held.release();
     }

@@ -137,8 +137,15 @@ class IntegerRange implements AsyncIterable<number> {
   }
 }
 
-function* integers(start: number, end: number): Generator<number, void, undefined> {
-  for (let n = start; n < end; n++) yield n;
+// A plain iterator rather than a generator: no generator frame to resume per item.
+function integers(start: number, end: number): IterableIterator<number> {
+  let n = start;
+  const iterator: IterableIterator<number> = {
+    next: (): IteratorResult<number, undefined> =>
+      n < end ? { done: false, value: n++ } : { done: true, value: undefined },
+    [Symbol.iterator]: () => iterator,
+  };
+  return iterator;
 }
 
 /**
