@@ -176,9 +176,32 @@ class SignalWaits {
   }
 
   // Aborts them in the order they parked, as listeners of their own would have
-  // run. Each leaves the set as it is released (a Set's iteration allows that).
+  // run (all at the place of the first one's, among the signal's other
+  // listeners). Each leaves the set as it is released (a Set's iteration allows
+  // that). A wait whose abort throws (a third party's kind, an instrument) does
+  // not keep the others parked: its loop's exception handler gets the error
+  // (outside every loop, the signal reports it once all are aborted, as it
+  // would a listener's own).
   handleEvent(): void {
-    for (const s of this.waits) abortSuspension(s, signalCancel(this.#signal));
+    let failed = false;
+    let first: unknown;
+    for (const s of this.waits) {
+      try {
+        abortSuspension(s, signalCancel(this.#signal));
+      } catch (error) {
+        if (s.node !== null) {
+          s.node.loop.callExceptionHandler({
+            message: 'a wait threw when its signal aborted it',
+            error,
+            ...(s.task === null ? {} : { task: s.task }),
+          });
+        } else if (!failed) {
+          failed = true;
+          first = error;
+        }
+      }
+    }
+    if (failed) throw first;
   }
 }
 

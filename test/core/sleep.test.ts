@@ -13,6 +13,7 @@ import {
   sleep,
   waitFor,
 } from 'corio';
+import { type WaitKind, park, suspend, wake } from 'corio/lowlevel';
 import { VirtualClock } from 'corio/testing';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
@@ -146,6 +147,34 @@ test('waits sharing one signal share one abort listener: no leak warning, aborte
     } finally {
       process.off('warning', onWarning);
     }
+  }));
+
+test('a wait whose abort throws does not keep the other waits on its signal parked; its loop reports the error', () =>
+  vrun(async () => {
+    const reports: string[] = [];
+    getRunningLoop().setExceptionHandler((ctx) =>
+      reports.push(`${ctx.message}: ${String(ctx.error)}`),
+    );
+    const controller = new AbortController();
+    const { signal } = controller;
+    // A third party's primitive whose abort hook is broken.
+    const broken: WaitKind = {
+      abort() {
+        throw new Error('broken abort hook');
+      },
+    };
+    const stuck = suspend('broken', null, broken, signal);
+    void park(stuck).catch(() => {});
+    const event = new Event();
+    const waits = [event.wait({ signal }), sleep(50, undefined, { signal })].map((w) =>
+      w.then(String, (e: unknown) => (e as Error).name),
+    );
+    controller.abort();
+    assert.deepEqual(await Promise.all(waits), ['CancelledError', 'CancelledError']);
+    assert.deepEqual(reports, [
+      'a wait threw when its signal aborted it: Error: broken abort hook',
+    ]);
+    wake(stuck, undefined);
   }));
 
 test('a Promise.race of corio waits does not leak the loser past its task', () =>
