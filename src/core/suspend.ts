@@ -361,18 +361,21 @@ function resumeWoken(s: Suspension): void {
   else queueResume(s);
 }
 
+// A failed wait's caller goes on: a rejection now, or its onFailed in the next
+// drain, as a woken wait's onWoken (the resumption check then runs when the
+// caller resumes, not when the owner failed it). The error rides in `value`.
 function resumeFailed(s: Suspension, error: unknown): void {
-  const onFailed = s.onFailed;
-  if (onFailed === null) {
+  if (s.onFailed === null) {
     s.reject(error);
     return;
   }
-  try {
-    s.resolve(onFailed(error, s as never));
-  } catch (thrown) {
-    s.reject(thrown);
-  }
+  s.value = error;
+  s.onWoken = runOnFailed;
+  queueResume(s);
 }
+
+const runOnFailed = (s: Suspension): unknown =>
+  (s.onFailed as (error: unknown, s: Suspension) => unknown)(s.value, s);
 
 // A resumption a scheduler held (scheduler.ts) goes on: 0 woken, 1 failed, 2 aborted.
 function resumeHeld(s: Suspension, outcome: number, error: unknown): void {
@@ -498,9 +501,9 @@ const afterWait = (s: unknown): unknown => {
  * The one way a waiting method ends its wait: it returns the wait's own promise to
  * its caller, and once the wait is woken `onWoken(s)` runs (in one microtask with
  * every other wait woken meanwhile) and fulfils it with its result; a wait its
- * owner failed (`fail(s, error)`) becomes `onFailed(error, s)`'s result, run at
- * once, or a rejection with `error`. A wait a cancellation withdrew rejects
- * with the `CancelledError` and calls neither. `onWoken` starts with
+ * owner failed (`fail(s, error)`) becomes `onFailed(error, s)`'s result, run in
+ * the same drain, or a rejection with `error`. A wait a cancellation withdrew
+ * rejects with the `CancelledError` and calls neither. `onWoken` starts with
  * `resumed(s)`; one shared function per kind of wait, so no closure is made per
  * wait, and no second promise or promise reaction either. Not an `async`
  * function: an async frame per wait cost a third of W5's time.
