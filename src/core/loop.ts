@@ -341,10 +341,26 @@ export class EventLoop {
     for (let i = 0; i < queue.length; i++) {
       const task = queue[i] as Task;
       task._startedAt = now;
-      task._start();
+      // A start throws only if an instrument's hook does. The task then fails
+      // with that error, and the rest of the batch still starts: thrown from
+      // this promise reaction, it would be a rejection nobody handles, the task
+      // would never end, and the loop would start no task again.
+      try {
+        task._start();
+      } catch (error) {
+        this.#startFailed(task, error);
+      }
     }
     this.#starting = [];
     this.#startScheduled = false;
+  }
+
+  #startFailed(task: Task, error: unknown): void {
+    try {
+      if (!task.done()) task._settle(error, true);
+    } catch (again) {
+      this.callExceptionHandler({ message: 'starting a task threw', error: again, task });
+    }
   }
 
   /** @internal A new task: tracked, runnable until it first parks. */

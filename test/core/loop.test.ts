@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { test } from 'node:test';
-import { InvalidStateError, checkpoint, getRunningLoop, sleep } from 'corio';
+import { InvalidStateError, checkpoint, createTask, getRunningLoop, run, sleep } from 'corio';
+import { VirtualClock } from 'corio/testing';
 import { Trace, vrun } from '../_helpers.js';
 
 test('callSoon runs on the next turn, callLater/callAt at their time, in order', () =>
@@ -66,6 +67,36 @@ test('a throwing callback is reported to the exception handler and the loop goes
     loop.setExceptionHandler(null);
     assert.equal(loop.getExceptionHandler(), null);
   }));
+
+test('a task whose start an instrument hook breaks fails with its error; the rest of its batch starts', async () => {
+  const ran: string[] = [];
+  const outcomes = await run(
+    async () => {
+      const tasks = ['first', 'broken', 'last'].map((name) =>
+        createTask(
+          () => {
+            ran.push(name);
+            return name;
+          },
+          { name },
+        ),
+      );
+      return Promise.all(tasks.map((t) => t.then(String, (e: unknown) => (e as Error).message)));
+    },
+    {
+      clock: new VirtualClock(),
+      trace: {
+        taskStarted(task) {
+          if (task.name === 'broken') throw new Error('hook failed');
+        },
+      },
+    },
+  );
+  assert.deepEqual(outcomes, ['first', 'hook failed', 'last']);
+  assert.deepEqual(ran, ['first', 'last']);
+  // The loop still starts tasks after it.
+  assert.equal(await run(() => createTask(() => 7), { clock: new VirtualClock() }), 7);
+});
 
 test('the loop validates callbacks and delays, and reports its statistics', () =>
   vrun(() => {
