@@ -56,7 +56,15 @@ const SPAWN_OPTIONS = optionNames<SpawnOptions>({ name: true });
 
 /** Handed to a function run by `tg.start()`: it calls `started(value)` once ready. */
 export interface TaskStatus<V> {
-  /** Reports that the child is ready: `tg.start()` then resolves with `value`. */
+  /**
+   * Reports that the child is ready: it moves into the group, and `tg.start()`
+   * resolves with `value`. If the caller of `start()` was cancelled meanwhile,
+   * it does nothing: the child stays in the caller's cancelled scope, and
+   * `start()` throws the caller's `CancelledError` once the child has ended.
+   *
+   * @throws {InvalidStateError} if `started()` was already called, or the child
+   * has already ended.
+   */
   started(value: V): void;
 }
 
@@ -68,24 +76,31 @@ const CLOSED = 2;
 // nursery in the caller's scope, so a cancelled caller cancels it too, and its
 // outcome goes to the start() caller, not to the group (Trio).
 class Starting<V> implements TaskStatus<V> {
-  readonly #group: TaskGroup;
-  readonly #waiter: Suspension<V>;
+  // Let go once the child has moved into the group: the status the child keeps
+  // must not keep the caller's scope and task alive for the child's lifetime.
+  #group: TaskGroup | null;
+  #waiter: Suspension<V> | null;
   // The nursery in the caller's scope the child lives in until started().
-  readonly caller: Nursery;
+  #caller: Nursery | null;
   task: Task | null = null;
   #started = false;
 
   constructor(group: TaskGroup, waiter: Suspension<V>) {
     this.#group = group;
     this.#waiter = waiter;
-    this.caller = new Nursery({ onEnd: this.#ended });
+    this.#caller = new Nursery({ onEnd: this.#ended });
+  }
+
+  /** The nursery in the caller's scope (read by start() before the child runs). */
+  get caller(): Nursery {
+    return this.#caller as Nursery;
   }
 
   started(value: V): void {
-    const task = this.task as Task;
     if (this.#started) {
       throw new InvalidStateError('TaskStatus.started(): started() was already called');
     }
+    const task = this.task as Task;
     // Moving an ended task into the group would have the group wait for it forever.
     if (task.done()) {
       throw new InvalidStateError(`TaskStatus.started(): ${task.name} has already ended`);
@@ -94,22 +109,28 @@ class Starting<V> implements TaskStatus<V> {
     // A caller cancelled meanwhile is not told, and the child is not moved:
     // moved, it would leave the cancellation that is ending it, and run on in
     // the group after start() threw (Trio quietly does nothing here too).
-    if (this.caller.cancelReason !== null) return;
-    this.#group._adopt(task);
-    wake(this.#waiter, value);
+    if ((this.#caller as Nursery).cancelReason !== null) return;
+    (this.#group as TaskGroup)._adopt(task);
+    wake(this.#waiter as Suspension<V>, value);
+    this.#group = this.#waiter = this.#caller = this.task = null;
   }
 
   // The child ended in the caller's scope: start() throws its error, the
-  // caller's cancellation (the child reported ready after it), or says why not.
+  // caller's cancellation (it cut the child short, even if the child then
+  // returned), or says why not.
   readonly #ended = (task: Task): void => {
+    const waiter = this.#waiter;
+    const caller = this.#caller;
+    // Once moved into the group, the child is no longer the caller's helper.
+    if (waiter === null || caller === null) return;
     const outcome = taskOutcome(task);
     if (outcome.state === 'error' || outcome.state === 'cancelled') {
-      fail(this.#waiter, outcome.error);
-    } else if (this.#started && this.caller.cancelReason !== null) {
-      fail(this.#waiter, this.caller.cancelReason);
+      fail(waiter, outcome.error);
+    } else if (caller.cancelReason !== null) {
+      fail(waiter, caller.cancelReason);
     } else {
       fail(
-        this.#waiter,
+        waiter,
         new InvalidStateError(
           `TaskGroup.start(): ${task.name} returned without calling status.started()`,
         ),
@@ -119,8 +140,12 @@ class Starting<V> implements TaskStatus<V> {
 }
 
 // While start() waits, the child lives in the caller's scope, so a cancelled
-// caller cancels it too; start() then waits for it to end.
-const START_WAIT: WaitKind = { abort: () => false };
+// caller cancels it too; start() then waits for it to end. Once started() has
+// moved the child into the group, start() returns its value even if the caller
+// is cancelled before it resumes (the cancellation comes at its next
+// checkpoint): thrown there, it would lose the value of a child that now runs
+// on in the group.
+const START_WAIT: WaitKind = { abort: () => false, committed: true };
 
 /** The handle a `taskGroup` body receives. */
 export class TaskGroup {
@@ -172,7 +197,10 @@ export class TaskGroup {
    * its errors are thrown here, not by the group.
    *
    * **Cancellation:** always a cancellation point. A cancelled caller cancels the
-   * child and waits for it to end before throwing.
+   * child and waits for it to end before throwing its `CancelledError` (a
+   * `started()` call in between changes nothing). Once `started()` has moved the
+   * child into the group, `start()` returns its value even if the caller is
+   * cancelled before it resumes; the cancellation comes at its next checkpoint.
    *
    * @throws {InvalidStateError} if the child returns without calling `started()`,
    * or if the group has finished or is being cancelled.

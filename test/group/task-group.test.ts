@@ -5,9 +5,11 @@ import {
   CancelledError,
   ExceptionGroup,
   InvalidStateError,
+  type Task,
   type TaskGroup,
   type TaskStatus,
   cancelScope,
+  checkpoint,
   createTask,
   getRunningLoop,
   sleep,
@@ -304,6 +306,44 @@ test('a child whose start() was cancelled and that returns after started() gives
         tg.start<number>(async (status) => {
           await sleep(100).catch(() => {});
           status.started(1);
+        }),
+      );
+      await sleep(10);
+      caller.cancel('caller gave up');
+      await assert.rejects(async () => caller, {
+        name: 'CancelledError',
+        message: 'caller gave up',
+      });
+    });
+  }));
+
+test('a caller cancelled while the child calls started() still gets the value; its next checkpoint throws', () =>
+  vrun(async () => {
+    const trace = new Trace();
+    await taskGroup(async (tg) => {
+      const caller: Task = createTask(async () => {
+        const port = await tg.start<number>(async (status) => {
+          await sleep(5);
+          status.started(8080);
+          // Cancelled after the hand-over, before start() resumes.
+          caller.cancel();
+          await sleep(10);
+          trace.log('server ran on in the group');
+        });
+        trace.log(`start() returned ${port}`);
+        await checkpoint();
+      });
+      assert.equal(await outcome(caller), 'CancelledError');
+    });
+    assert.deepEqual(trace.lines, ['5 start() returned 8080', '15 server ran on in the group']);
+  }));
+
+test('a child cut short by the cancellation of its caller that returns without started() gives start() the cancellation', () =>
+  vrun(async () => {
+    await taskGroup(async (tg) => {
+      const caller = createTask(() =>
+        tg.start(async () => {
+          await sleep(100).catch(() => {});
         }),
       );
       await sleep(10);
