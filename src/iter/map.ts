@@ -261,7 +261,9 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
         this.#slots.wakeAll(undefined);
         return null;
       }
-      return this.#isClosing() ? null : next;
+      // A copy: the worker reads it after the turn has passed to another, and a
+      // source may reuse its result object (or give one with a `then`).
+      return this.#isClosing() ? null : { value: next.value };
     } finally {
       held.release();
     }
