@@ -27,6 +27,7 @@ import { currentNode } from './context.js';
 import {
   type Suspension,
   type WaitKind,
+  afterWait,
   parkThen,
   rejected,
   resumed,
@@ -140,16 +141,11 @@ export function joinFrom<T>(task: Task<T>, propagateCancel: boolean): Promise<T>
     }
     const s = suspend<T>('await', task, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);
     linkAwaiter(task, s);
-    return parkThen(s, joined, joinFailed) as Promise<T>;
+    return parkThen(s, afterWait, joinFailed) as Promise<T>;
   } catch (error) {
     return rejected(error);
   }
 }
-
-const joined = (s: Suspension): unknown => {
-  resumed(s);
-  return s.value;
-};
 
 // The awaited task failed or was cancelled: its error, now retrieved, unless
 // the awaiting task was cancelled meanwhile. A wait withdrawn by a cancellation

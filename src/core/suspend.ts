@@ -492,7 +492,8 @@ export const UNABORTABLE: WaitKind = { abort: () => false, uncancellable: true }
  */
 export const endedFromOutside = (): null => null;
 
-const afterWait = (s: unknown): unknown => {
+/** @internal The onWoken of a plain wait: the resumption check, then the wake value. */
+export const afterWait = (s: unknown): unknown => {
   resumed(s as Suspension);
   return (s as Suspension).value;
 };

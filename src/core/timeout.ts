@@ -52,7 +52,7 @@ export function timeout<T>(ms: number, fn: ScopeBody<T>): Promise<T> {
   try {
     checkDelay('timeout()', 'ms', ms);
     checkFunction('timeout()', 'fn', fn);
-    return failAt(currentLoop().time() + ms, fn, ms);
+    return CancelScope._until(currentLoop().time() + ms)._run(fn, expiredAfter, ms) as Promise<T>;
   } catch (error) {
     return rejected(error);
   }
@@ -67,20 +67,21 @@ export function timeoutAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T> {
   try {
     checkDeadline('timeoutAt()', 'deadline', deadline);
     checkFunction('timeoutAt()', 'fn', fn);
-    return failAt(deadline, fn, undefined);
+    return CancelScope._until(deadline)._run(fn, expiredAt, deadline) as Promise<T>;
   } catch (error) {
     return rejected(error);
   }
 }
 
-// The scope throws the TimeoutError when it catches its own cancellation.
-function failAt<T>(deadline: number, fn: ScopeBody<T>, ms: number | undefined): Promise<T> {
-  const expired = (scope: CancelScope): TimeoutError => {
-    const what = ms === undefined ? `the deadline ${deadline}` : `${ms} ms`;
-    return new TimeoutError(`timed out after ${what}`, { ms, cause: scope.cancelReason });
-  };
-  return CancelScope._until(deadline)._run(fn, expired) as Promise<T>;
-}
+// What the scope throws when it catches its own cancellation: the message names
+// what the caller gave (a moved deadline does not change it).
+const expiredAfter = (scope: CancelScope, ms: number | undefined): TimeoutError =>
+  new TimeoutError(`timed out after ${String(ms)} ms`, { ms, cause: scope.cancelReason });
+const expiredAt = (scope: CancelScope, deadline: number | undefined): TimeoutError =>
+  new TimeoutError(`timed out after the deadline ${String(deadline)}`, {
+    ms: undefined,
+    cause: scope.cancelReason,
+  });
 
 /**
  * Runs `fn` with a deadline `ms` from now; returns `undefined` if the deadline cut
@@ -94,7 +95,7 @@ export function moveOnAfter<T>(ms: number, fn: ScopeBody<T>): Promise<T | undefi
   try {
     checkDelay('moveOnAfter()', 'ms', ms);
     checkFunction('moveOnAfter()', 'fn', fn);
-    return CancelScope._until(currentLoop().time() + ms)._run(fn, null);
+    return CancelScope._until(currentLoop().time() + ms)._run(fn, null, undefined);
   } catch (error) {
     return rejected(error);
   }
@@ -109,7 +110,7 @@ export function moveOnAt<T>(deadline: number, fn: ScopeBody<T>): Promise<T | und
   try {
     checkDeadline('moveOnAt()', 'deadline', deadline);
     checkFunction('moveOnAt()', 'fn', fn);
-    return CancelScope._until(deadline)._run(fn, null);
+    return CancelScope._until(deadline)._run(fn, null, undefined);
   } catch (error) {
     return rejected(error);
   }
