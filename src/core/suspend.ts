@@ -108,7 +108,6 @@ export class Suspension<T = unknown> {
   reject!: (error: unknown) => void;
   /** The node the wait began in; null outside every loop. */
   readonly node: CancelNode | null;
-  readonly task: Task | null;
   prevWait: Suspension | null = null;
   nextWait: Suspension | null = null;
   /** Links for the owner's list (a ParkingLot, a task's awaiters). */
@@ -124,6 +123,12 @@ export class Suspension<T = unknown> {
   value: T | undefined = undefined;
   /** What the waiter brings (the item a putter waits to put, a limiter's borrower). */
   ticket: unknown = undefined;
+  /**
+   * What the waiting method needs again once woken, when that is more than the
+   * wake value and the ticket (the function a primitive's `run()` is to call):
+   * kept here, a reaction shared by every wait finds it with no closure per wait.
+   */
+  arg: unknown = undefined;
   /** What ends the wait once woken (see parkThen): its result fulfils `promise`. */
   onWoken: ((s: never) => unknown) | null = null;
   /** What a failed wait's error becomes, if not a rejection (see parkThen). */
@@ -137,7 +142,6 @@ export class Suspension<T = unknown> {
     signal: AbortSignal | null,
   ) {
     this.node = node;
-    this.task = node === null ? null : node.task;
     this.owner = owner;
     this.kind = kind;
     this.#what = description;
@@ -146,6 +150,14 @@ export class Suspension<T = unknown> {
       this.resolve = resolve;
       this.reject = reject;
     });
+  }
+
+  /**
+   * The task that waits; null outside every loop. Read from the node, not kept:
+   * a field per wait costs every wait (bench W5, a sleep per item).
+   */
+  get task(): Task | null {
+    return this.node === null ? null : this.node.task;
   }
 
   /** What the task awaits, for humans: `sleep(500)`, `Lock.acquire`, `await Task-3`. */
@@ -328,9 +340,10 @@ export function suspend<T>(
 // Ends a parked wait's bookkeeping (every way out of PARKED goes through here),
 // and tells the loop's instrument how it ended.
 function release(s: Suspension, outcome: WaitOutcome): void {
-  if (s.node !== null) {
-    unlinkWait(s.node, s);
-    const task = s.task;
+  const node = s.node;
+  if (node !== null) {
+    unlinkWait(node, s);
+    const task = node.task;
     if (task !== null) {
       // A task that ended with a wait still parked (reaped, unabortable) is no
       // longer counted by its loop.

@@ -38,7 +38,13 @@ import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkSignalOptions, checkSize } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
 import { currentTask } from '../core/task.js';
-import { enterWait, parkThen, rejected, type SignalOptions } from '../core/suspend.js';
+import {
+  enterWait,
+  parkThen,
+  rejected,
+  type SignalOptions,
+  type Suspension,
+} from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
 
@@ -110,30 +116,42 @@ export class CapacityLimiter {
   acquireOnBehalfOf(borrower: unknown, options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
-      enterWait('CapacityLimiter.acquireOnBehalfOf()', options);
-      if (this.#borrowers.has(borrower)) {
-        throw new InvalidStateError(
-          'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
-        );
-      }
-      if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
-        this.#borrowers.add(borrower);
-        return Promise.resolve(Guard._for(this, borrower));
-      }
-      this.#waiters ??= new ParkingLot({
-        onUnclaimed: (_, borrower) => {
-          this.releaseOnBehalfOf(borrower);
-        },
-        host: this,
-      });
-      // The borrower rides as the ticket, and becomes the guard's token.
-      return parkThen(
-        this.#waiters.enqueue('CapacityLimiter.acquire', options?.signal, borrower),
-        guardOnWake,
-      );
+      const got = this.#acquireOrPark(borrower, options);
+      return got instanceof Guard ? Promise.resolve(got) : parkThen(got, guardOnWake);
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /** @internal A token for the current task, or the caller parked for one (see `holding()`). */
+  _acquireOrPark(options: SignalOptions | undefined): Guard | Suspension {
+    return this.#acquireOrPark(currentTask() ?? Symbol('CapacityLimiter borrower'), options);
+  }
+
+  /** @internal */
+  _guardOnWake(s: Suspension): Guard {
+    return guardOnWake(s);
+  }
+
+  #acquireOrPark(borrower: unknown, options: SignalOptions | undefined): Guard | Suspension {
+    enterWait('CapacityLimiter.acquireOnBehalfOf()', options);
+    if (this.#borrowers.has(borrower)) {
+      throw new InvalidStateError(
+        'CapacityLimiter.acquire(): this borrower already holds a token; a limiter lends one token per borrower',
+      );
+    }
+    if (this.#borrowers.size < this.#total && (this.#waiters?.size ?? 0) === 0) {
+      this.#borrowers.add(borrower);
+      return Guard._for(this, borrower);
+    }
+    this.#waiters ??= new ParkingLot({
+      onUnclaimed: (_, borrower) => {
+        this.releaseOnBehalfOf(borrower);
+      },
+      host: this,
+    });
+    // The borrower rides as the ticket, and becomes the guard's token.
+    return this.#waiters.enqueue('CapacityLimiter.acquire', options?.signal, borrower);
   }
 
   /**
@@ -174,7 +192,7 @@ export class CapacityLimiter {
    * `fn` throws.
    */
   run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
-    return holding('CapacityLimiter.run()', this, fn, options);
+    return holding('CapacityLimiter.run()', this, CapacityLimiter.prototype, fn, options);
   }
 
   /** @internal */

@@ -93,7 +93,7 @@ export class Condition {
    * **Cancellation:** as `Lock.run()`.
    */
   run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
-    return holding('Condition.run()', this.#lock, fn, options);
+    return holding('Condition.run()', this.#lock, Lock.prototype, fn, options);
   }
 
   /**

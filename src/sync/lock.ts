@@ -78,25 +78,36 @@ export class Lock {
   acquire(options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): the contended path ends in one shared reaction.
     try {
-      enterWait('Lock.acquire()', options);
-      if (!this.#locked) {
-        this.#locked = true;
-        this.#holder = currentTask() ?? null;
-        return Promise.resolve(Guard._for(this, undefined));
-      }
-      // release() hands ownership over without clearing #locked, so no task can
-      // slip in between the release and the woken waiter's resumption.
-      this.#waiters ??= new ParkingLot({
-        onUnclaimed: () => {
-          this.release();
-        },
-        holders: () => (this.#holder === null ? [] : [this.#holder]),
-        host: this,
-      });
-      return parkThen(this.#waiters.enqueue('Lock.acquire', options?.signal), Lock.#handedOver);
+      const got = this._acquireOrPark(options);
+      return got instanceof Guard ? Promise.resolve(got) : parkThen(got, Lock.#handedOver);
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /** @internal The lock, or the caller parked for it (see `holding()`). */
+  _acquireOrPark(options: SignalOptions | undefined): Guard | Suspension {
+    enterWait('Lock.acquire()', options);
+    if (!this.#locked) {
+      this.#locked = true;
+      this.#holder = currentTask() ?? null;
+      return Guard._for(this, undefined);
+    }
+    // release() hands ownership over without clearing #locked, so no task can
+    // slip in between the release and the woken waiter's resumption.
+    this.#waiters ??= new ParkingLot({
+      onUnclaimed: () => {
+        this.release();
+      },
+      holders: () => (this.#holder === null ? [] : [this.#holder]),
+      host: this,
+    });
+    return this.#waiters.enqueue('Lock.acquire', options?.signal);
+  }
+
+  /** @internal */
+  _guardOnWake(s: Suspension): Guard {
+    return Lock.#handedOver(s);
   }
 
   static #handedOver(s: unknown): Guard {
@@ -122,7 +133,7 @@ export class Lock {
    * **Cancellation:** as `acquire()`, then `fn`'s own.
    */
   run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
-    return holding('Lock.run()', this, fn, options);
+    return holding('Lock.run()', this, Lock.prototype, fn, options);
   }
 
   /** @internal */

@@ -33,7 +33,13 @@
 import { inspectSymbol, show } from '../_internal/inspect.js';
 import { checkCount } from '../_internal/validate.js';
 import { ParkingLot } from '../core/parking-lot.js';
-import { enterWait, parkThen, rejected, type SignalOptions } from '../core/suspend.js';
+import {
+  enterWait,
+  parkThen,
+  rejected,
+  type SignalOptions,
+  type Suspension,
+} from '../core/suspend.js';
 import { InvalidStateError } from '../errors.js';
 import { Guard, guardOnWake, holding } from './guard.js';
 
@@ -84,22 +90,33 @@ export class Semaphore {
   acquire(options?: SignalOptions): Promise<Guard> {
     // Not async (see sleep()): no frame per acquire.
     try {
-      // The name is formatted only when there are options to check.
-      enterWait(this.#acquireName, options);
-      if (this.#value > 0) {
-        this.#value--;
-        return Promise.resolve(Guard._for(this, undefined));
-      }
-      this.#waiters ??= new ParkingLot({
-        onUnclaimed: () => {
-          this.release();
-        },
-        host: this,
-      });
-      return parkThen(this.#waiters.enqueue(this.#waitName, options?.signal), guardOnWake);
+      const got = this._acquireOrPark(options);
+      return got instanceof Guard ? Promise.resolve(got) : parkThen(got, guardOnWake);
     } catch (error) {
       return rejected(error);
     }
+  }
+
+  /** @internal A permit, or the caller parked for one (see `holding()`). */
+  _acquireOrPark(options: SignalOptions | undefined): Guard | Suspension {
+    // The name is formatted only when there are options to check.
+    enterWait(this.#acquireName, options);
+    if (this.#value > 0) {
+      this.#value--;
+      return Guard._for(this, undefined);
+    }
+    this.#waiters ??= new ParkingLot({
+      onUnclaimed: () => {
+        this.release();
+      },
+      host: this,
+    });
+    return this.#waiters.enqueue(this.#waitName, options?.signal);
+  }
+
+  /** @internal */
+  _guardOnWake(s: Suspension): Guard {
+    return guardOnWake(s);
   }
 
   /** Returns a permit: to the first waiter if any, else to the count. */
@@ -115,7 +132,7 @@ export class Semaphore {
    * `fn` throws.
    */
   run<T>(fn: () => T | PromiseLike<T>, options?: SignalOptions): Promise<T> {
-    return holding(`${this.constructor.name}.run()`, this, fn, options);
+    return holding(`${this.constructor.name}.run()`, this, Semaphore.prototype, fn, options);
   }
 
   /** @internal */
