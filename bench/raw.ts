@@ -93,6 +93,62 @@ export class RawMutex {
   }
 }
 
+/**
+ * The floor of a lock with asyncio's hand-over (W4's `floor-checked`): the FIFO
+ * mutex above, with what the contract adds and nothing of corio. A waiter woken
+ * with the lock resumes through a reaction that first checks whether it was
+ * cancelled meanwhile (it would pass the lock on), so a hand-over is a wake-up
+ * plus that reaction, not the wake-up alone; and `acquire()` gives a guard that
+ * `using` disposes. Nothing here is ever cancelled: the check costs what it
+ * costs when nothing is.
+ */
+export class RawCheckedMutex {
+  #locked = false;
+  readonly #waiters = new Ring<(m: RawCheckedMutex) => void>();
+  /** Would be a waiter's own cancellation state; never set in the bench. */
+  static abandoned = false;
+
+  acquire(): Promise<RawGuard> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return Promise.resolve(new RawGuard(this));
+    }
+    return new Promise<RawCheckedMutex>((resolve) => {
+      this.#waiters.push(resolve);
+    }).then(claim);
+  }
+
+  unlock(): void {
+    if (this.#waiters.size > 0) this.#waiters.shift()(this);
+    else this.#locked = false;
+  }
+}
+
+// The resumption check: a waiter cancelled after the wake-up passes the lock on.
+const claim = (m: RawCheckedMutex): RawGuard => {
+  if (RawCheckedMutex.abandoned) {
+    m.unlock();
+    throw new Error('cancelled');
+  }
+  return new RawGuard(m);
+};
+
+/** What `RawCheckedMutex.acquire()` gives: unlocks once, at the end of a `using` block. */
+export class RawGuard implements Disposable {
+  #mutex: RawCheckedMutex | null;
+
+  constructor(mutex: RawCheckedMutex) {
+    this.#mutex = mutex;
+  }
+
+  [Symbol.dispose](): void {
+    const mutex = this.#mutex;
+    if (mutex === null) return;
+    this.#mutex = null;
+    mutex.unlock();
+  }
+}
+
 /** A counting semaphore: a release hands its permit straight to the first waiter. */
 export class RawSemaphore {
   #free: number;

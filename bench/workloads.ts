@@ -18,7 +18,7 @@ import {
 import { effectionW1, effectionW3, effectionW7 } from './peers/effection.js';
 import { asyncio, corioW10, corioW9, rawW10, rawW9 } from './io.js';
 import { W11, W12 } from './processes.js';
-import { RawMutex, RawQueue, RawSemaphore, contextEntry } from './raw.js';
+import { RawCheckedMutex, RawMutex, RawQueue, RawSemaphore, contextEntry } from './raw.js';
 
 export interface CellResult {
   readonly value: number;
@@ -550,6 +550,24 @@ const table: Record<string, Workload> = {
             } finally {
               m.unlock();
             }
+          }
+        };
+        await Promise.all(Array.from({ length: 100 }, task));
+        return { value: counter };
+      },
+      // The floor of the contract's lock (bench/raw.ts, RawCheckedMutex): raw's
+      // mutex plus the resumption check a woken waiter runs before it holds the
+      // lock (a promise reaction per hand-over), and a guard for `using`, as
+      // corio's cell writes it.
+      async 'floor-checked'(n) {
+        const m = new RawCheckedMutex();
+        let counter = 0;
+        const task = async () => {
+          for (let k = 0; k < n / 100; k++) {
+            using _held = await m.acquire();
+            const v = counter;
+            await resolved;
+            counter = v + 1;
           }
         };
         await Promise.all(Array.from({ length: 100 }, task));
