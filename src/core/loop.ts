@@ -242,9 +242,20 @@ export class EventLoop {
   }
 
   // The clock's alarm rang: run the timers that are due, in deadline order.
+  // The clock is read once for the timers due together, not once per timer (a
+  // twentieth of W5's time went to performance.now()), and once more when they are
+  // done, so that one that came due while they ran fires now too, as before.
   #fireTimers(): void {
-    for (let top = this.#timers.nextDue(); top !== null; top = this.#timers.nextDue()) {
-      if (this._scheduler !== null && (this._scheduler.busy() || this.#timers.hasDue())) {
+    const timers = this.#timers;
+    let now = this.#clock.now();
+    for (;;) {
+      let top = timers.nextDue(now);
+      if (top === null) {
+        const later = this.#clock.now();
+        if (later === now || (top = timers.nextDue(later)) === null) break;
+        now = later;
+      }
+      if (this._scheduler !== null && (this._scheduler.busy() || timers.hasDue(now))) {
         // One of several things to order (another timer is due too, or steps
         // are held already): held, not run. Its callback runs when the
         // scheduler takes the step, unless it is cancelled before. A lone due
@@ -256,7 +267,7 @@ export class EventLoop {
       this._instrument?.timerFired?.(top);
       this.#fire(top);
     }
-    this.#timers.rearm();
+    timers.rearm();
   }
 
   // A timer was set while every task is blocked: a virtual clock may now jump to it.

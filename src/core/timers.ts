@@ -245,13 +245,13 @@ export class Timers {
   }
 
   /**
-   * The earliest timer that is due, taken out of the heap; null when none is.
-   * The caller runs it (and may set new timers meanwhile), then calls `rearm()`
-   * once it has run every due one.
+   * The earliest timer due at loop time `now`, taken out of the heap; null when
+   * none is. The caller runs it (and may set new timers meanwhile), then calls
+   * `rearm()` once it has run every due one.
    */
-  nextDue(): TimerHandle | null {
+  nextDue(now: number): TimerHandle | null {
     const top = this.#heap.peek();
-    if (top === undefined || top.when > this.#clock.now()) return null;
+    if (top === undefined || top.when > now) return null;
     this.#count--;
     if (top instanceof TimerList) {
       const handle = top.head as TimerHandle;
@@ -262,10 +262,10 @@ export class Timers {
     return top;
   }
 
-  /** Whether another live timer is due now: a tie a loop's scheduler orders (scheduler.ts). */
-  hasDue(): boolean {
+  /** Whether another live timer is due at `now`: a tie a loop's scheduler orders (scheduler.ts). */
+  hasDue(now: number): boolean {
     const top = this.#heap.peek();
-    return top !== undefined && top.when <= this.#clock.now();
+    return top !== undefined && top.when <= now;
   }
 
   /** Gives the clock the next deadline, after the due timers have run. */

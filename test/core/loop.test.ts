@@ -142,3 +142,47 @@ test('cancelled timers below the top are pruned in bulk; the heap stays bounded'
     assert.deepEqual(fired, [0, 1000, 2000, 3000, 4000]);
     assert.equal(loop.statistics().timers, 0);
   }));
+
+// The loop reads its clock once for the timers due together. A timer that comes
+// due while they run (the time moved on meanwhile) still fires in the same round,
+// in deadline order, without another alarm.
+test('a timer that comes due while due timers run fires in the same round', async () => {
+  let time = 0;
+  const alarms: number[] = [];
+  let wake: (() => void) | null = null;
+  const clock = {
+    now: () => time,
+    setAlarm(deadline: number, onAlarm: () => void) {
+      alarms.push(deadline);
+      wake = deadline === Infinity ? null : onAlarm;
+    },
+  };
+  const order: string[] = [];
+  await run(
+    async () => {
+      const loop = getRunningLoop();
+      loop.callAt(10, () => {
+        order.push(`10 at ${time}`);
+        time = 25; // this callback took 15 ms
+      });
+      loop.callAt(20, () => order.push(`20 at ${time}`));
+      loop.callAt(30, () => order.push(`30 at ${time}`));
+      const done = sleep(30);
+      // The host would ring the alarm at 10; here the test does.
+      await checkpoint();
+      time = 10;
+      (wake as unknown as () => void)();
+      assert.deepEqual(order, ['10 at 10', '20 at 25']);
+      time = 30;
+      (wake as unknown as () => void)();
+      await done;
+    },
+    { clock },
+  );
+  assert.deepEqual(order, ['10 at 10', '20 at 25', '30 at 30']);
+  // After the first round the next alarm asked for is 30: 20 needed none.
+  assert.deepEqual(
+    alarms.filter((a) => a !== Infinity),
+    [10, 30],
+  );
+});
