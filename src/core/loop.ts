@@ -245,6 +245,8 @@ export class EventLoop {
   // The clock is read once for the timers due together, not once per timer (a
   // twentieth of W5's time went to performance.now()), and once more when they are
   // done, so that one that came due while they ran fires now too, as before.
+  // The scheduler's tie check reads it afresh: a callback may move a virtual
+  // clock, and a timer due meanwhile is a tie to order (explore()).
   #fireTimers(): void {
     const timers = this.#timers;
     let now = this.#clock.now();
@@ -255,7 +257,10 @@ export class EventLoop {
         if (later === now || (top = timers.nextDue(later)) === null) break;
         now = later;
       }
-      if (this._scheduler !== null && (this._scheduler.busy() || timers.hasDue(now))) {
+      if (
+        this._scheduler !== null &&
+        (this._scheduler.busy() || timers.hasDue(this.#clock.now()))
+      ) {
         // One of several things to order (another timer is due too, or steps
         // are held already): held, not run. Its callback runs when the
         // scheduler takes the step, unless it is cancelled before. A lone due

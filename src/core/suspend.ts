@@ -98,8 +98,9 @@ export class Suspension<T = unknown> {
   state = PARKED;
   /**
    * Settles when the wait ends, rejected when aborted or failed. When the waiting
-   * method ended it with `parkThen`, it is the caller's own promise, fulfilled
-   * with what `onWoken` returns; otherwise it is fulfilled with the Suspension
+   * method ended it with `parkThen`, it is the caller's own promise (or, for a
+   * primitive's `run()`, the one its reaction hangs on), fulfilled with what
+   * `onWoken` returns; otherwise it is fulfilled with the Suspension
    * itself (the wake value travels in `value`: resolving a promise with a
    * thenable, a Task or a queued promise, would adopt it).
    */
@@ -127,6 +128,7 @@ export class Suspension<T = unknown> {
    * What the waiting method needs again once woken, when that is more than the
    * wake value and the ticket (the function a primitive's `run()` is to call):
    * kept here, a reaction shared by every wait finds it with no closure per wait.
+   * The kernel never reads it.
    */
   arg: unknown = undefined;
   /** What ends the wait once woken (see parkThen): its result fulfils `promise`. */

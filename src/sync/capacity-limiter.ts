@@ -133,6 +133,11 @@ export class CapacityLimiter {
     return guardOnWake(s);
   }
 
+  /** @internal `acquire()` goes through `acquireOnBehalfOf()`, which a subclass may override. */
+  _overridden(): boolean {
+    return this.acquireOnBehalfOf !== CapacityLimiter.prototype.acquireOnBehalfOf;
+  }
+
   #acquireOrPark(borrower: unknown, options: SignalOptions | undefined): Guard | Suspension {
     enterWait('CapacityLimiter.acquireOnBehalfOf()', options);
     if (this.#borrowers.has(borrower)) {

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { checkFunction, checkSignalOptions } from '../_internal/validate.js';
+import { checkFunction, checkSignalOptions, isThenable } from '../_internal/validate.js';
 import { hostOf } from '../core/parking-lot.js';
 import {
   RESOLVED,
@@ -101,6 +101,8 @@ export interface Holdable {
   _acquireOrPark(options: SignalOptions | undefined): Guard | Suspension;
   /** A woken wait's guard, after the resumption check (`resumed(s)`). */
   _guardOnWake(s: Suspension): Guard;
+  /** True when a subclass overrides another method `acquire()` goes through. */
+  _overridden?(): boolean;
 }
 
 /**
@@ -108,10 +110,11 @@ export interface Holdable {
  * ends. A caller that has to wait is one wait and one promise reaction, with no
  * frame until it holds the primitive: a `CapacityLimiter` in front of a task per
  * item parks most of them at once (bench W2's limiter, where an async frame per
- * parked task was a quarter of its heap: 1,466 -> 1,098 bytes per parked task). The reaction is registered here, so
- * `fn` runs in the caller's context, not in the drain's that woke the wait.
- * `own` is the class's prototype: a subclass that overrides its `acquire` has
- * `run()` go through the override, as `async with` does in asyncio.
+ * parked task was a quarter of its heap: 1,466 -> 1,098 bytes per parked task).
+ * The reaction is registered here, so `fn` runs in the caller's context, not in
+ * the drain's that woke the wait. `own` is the class's prototype: a subclass
+ * that overrides its `acquire` (or a limiter's `acquireOnBehalfOf`) has `run()`
+ * go through the override, as `async with` does in asyncio.
  */
 export function holding<T>(
   name: string,
@@ -124,12 +127,14 @@ export function holding<T>(
   try {
     checkFunction(name, 'fn', fn);
     checkSignalOptions(name, options);
-    if (holdable.acquire !== own.acquire) return holdingVia(holdable, fn, options);
+    if (holdable.acquire !== own.acquire || holdable._overridden?.() === true) {
+      return holdingVia(holdable, fn, options);
+    }
     got = holdable._acquireOrPark(options);
   } catch (error) {
     return rejected(error);
   }
-  if (got instanceof Guard) return callHoldingNext(got, fn);
+  if (got instanceof Guard) return callHolding(got, fn, true);
   got.arg = fn;
   return parkThen(got, guardInValue).then(callWoken) as Promise<T>;
 }
@@ -147,29 +152,87 @@ async function holdingVia<T>(
   fn: () => T | PromiseLike<T>,
   options: SignalOptions | undefined,
 ): Promise<T> {
-  return callHolding(await holdable.acquire(options), fn);
+  return callHolding(await holdable.acquire(options), fn, false);
 }
 
-const callWoken = (s: Suspension): Promise<unknown> =>
-  callHolding(s.value as Guard, s.arg as () => unknown);
-
-// Taken at once: `fn` still starts a microtask later, as after `await acquire()`,
-// so that tasks started together all acquire before the first one's `fn` runs.
-async function callHoldingNext<T>(guard: Guard, fn: () => T | PromiseLike<T>): Promise<T> {
+// The woken caller, in its own context: calls fn holding the guard. The wait
+// forgets both, so nothing that keeps the wait (an instrument) keeps them.
+const callWoken = (s: Suspension): unknown => {
+  const guard = s.value as Guard;
+  const fn = s.arg as () => unknown;
+  s.value = s.arg = undefined;
+  let result: unknown;
   try {
-    await RESOLVED;
-    return await fn();
-  } finally {
+    result = fn();
+  } catch (error) {
     guard[Symbol.dispose]();
+    throw error;
+  }
+  if (!isThenable(result)) {
+    guard[Symbol.dispose]();
+    return result;
+  }
+  return new Releasing(guard, result);
+};
+
+/**
+ * What a woken caller's promise adopts: fn's promise, with the release in the
+ * one reaction that settles the caller's promise, in that order, as an async
+ * function's `finally` does. Adopting fn's promise itself would settle the
+ * caller's a step after the release, and the caller would resume after the
+ * next waiter's `fn` started, where asyncio (and `acquire()` with `using`)
+ * resumes it first. A release that throws (the primitive was released by hand
+ * inside fn) rejects the caller's promise, as that `finally` would.
+ */
+class Releasing<T> implements PromiseLike<T> {
+  readonly #guard: Guard;
+  readonly #result: PromiseLike<T>;
+
+  constructor(guard: Guard, result: PromiseLike<T>) {
+    this.#guard = guard;
+    this.#result = result;
+  }
+
+  // Called once, by the adoption, with the caller's promise's resolving functions.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    const guard = this.#guard;
+    return this.#result.then(
+      (value) => {
+        try {
+          guard[Symbol.dispose]();
+        } catch (error) {
+          return (onRejected as (reason: unknown) => R2)(error);
+        }
+        return (onFulfilled as (value: T) => R1)(value);
+      },
+      (error: unknown) => {
+        try {
+          guard[Symbol.dispose]();
+        } catch (releaseError) {
+          return (onRejected as (reason: unknown) => R2)(releaseError);
+        }
+        return (onRejected as (reason: unknown) => R2)(error);
+      },
+    );
   }
 }
 
 /**
  * Written out rather than with `using`, which the ES2022 build lowers to a
- * disposal stack and two helper calls per call.
+ * disposal stack and two helper calls per call. Taken at once (`next`), `fn`
+ * still starts a microtask later, as after `await acquire()`, so that tasks
+ * started together all acquire before the first one's `fn` runs.
  */
-async function callHolding<T>(guard: Guard, fn: () => T | PromiseLike<T>): Promise<T> {
+async function callHolding<T>(
+  guard: Guard,
+  fn: () => T | PromiseLike<T>,
+  next: boolean,
+): Promise<T> {
   try {
+    if (next) await RESOLVED;
     return await fn();
   } finally {
     guard[Symbol.dispose]();

@@ -135,6 +135,73 @@ for (const [kind, make] of Object.entries(makers)) {
     }));
 }
 
+for (const [kind, make] of Object.entries(makers)) {
+  // asyncio's order, and acquire()'s with `using`: the caller resumes from run()
+  // before the next waiter's fn starts, whatever fn returned.
+  test(`${kind}.run(): a caller that waited resumes before the next waiter's fn starts`, () =>
+    vrun(async () => {
+      const primitive = make();
+      const trace: string[] = [];
+      const holder = await primitive.acquire();
+      const fns: Record<string, () => unknown> = {
+        awaits: async () => {
+          await sleep(1);
+        },
+        'never awaits': async () => {},
+        'returns a value': () => 1,
+        'returns a thenable': () => ({
+          then(resolve: (value: number) => void) {
+            resolve(2);
+          },
+        }),
+      };
+      const tasks = Object.entries(fns).flatMap(([what, fn]) => [
+        createTask(async () => {
+          await primitive.run(() => {
+            trace.push(`${what}: fn`);
+            return fn();
+          });
+          trace.push(`${what}: after`);
+        }),
+      ]);
+      await waitAllTasksBlocked();
+      holder.release();
+      await Promise.all(tasks);
+      assert.deepEqual(trace, [
+        'awaits: fn',
+        'awaits: after',
+        'never awaits: fn',
+        'never awaits: after',
+        'returns a value: fn',
+        'returns a value: after',
+        'returns a thenable: fn',
+        'returns a thenable: after',
+      ]);
+    }));
+}
+
+test('run(): a release that throws (released by hand inside fn) rejects run(), waited or not', () =>
+  vrun(async () => {
+    for (const waited of [false, true]) {
+      const lock = new Lock();
+      const holder = waited ? await lock.acquire() : null;
+      const caller = createTask(() =>
+        lock.run(async () => {
+          lock.release();
+          await sleep(1);
+          return 'value';
+        }),
+      );
+      await waitAllTasksBlocked();
+      holder?.release();
+      await assert.rejects(Promise.resolve(caller), {
+        name: 'InvalidStateError',
+        message: 'Lock.release(): the lock is not held',
+      });
+      assert.equal(lock.locked(), false);
+    }
+  }));
+
 test("run() goes through a subclass's own acquire()", () =>
   vrun(async () => {
     const calls: string[] = [];
@@ -150,7 +217,15 @@ test("run() goes through a subclass's own acquire()", () =>
         return super.acquire(options);
       }
     }
+    // acquire() goes through acquireOnBehalfOf(): overriding that one is enough.
+    class QuotaLimiter extends CapacityLimiter {
+      override acquireOnBehalfOf(borrower: unknown, options?: SignalOptions): Promise<Guard> {
+        calls.push(`quota for ${String((borrower as { name?: string }).name)}`);
+        return super.acquireOnBehalfOf(borrower, options);
+      }
+    }
     assert.equal(await new CountingLock().run(() => 1), 1);
     assert.equal(await new CountingLimiter(1).run(() => 2), 2);
-    assert.deepEqual(calls, ['lock', 'limiter']);
+    assert.equal(await new QuotaLimiter(1).run(() => 3), 3);
+    assert.deepEqual(calls, ['lock', 'limiter', `quota for ${currentTask()?.name}`]);
   }));
