@@ -52,7 +52,9 @@ function leavesOf(family: Family): W<Leaf>[] {
     case 'semaphore':
     case 'limiter': {
       const op = ({ lock: 'lock', semaphore: 'sem', limiter: 'limiter' } as const)[family];
-      return [w(4, fc.record({ op: fc.constant(op), hold: ms(4), then, abortAt }))];
+      return [
+        w(4, fc.record({ op: fc.constant(op), hold: ms(4), run: fc.boolean(), then, abortAt })),
+      ];
     }
     case 'condition':
       return [

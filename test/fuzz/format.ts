@@ -22,7 +22,7 @@ function opText(o: Op, indent: string): string {
     case 'lock':
     case 'sem':
     case 'limiter':
-      return `${indent}${o.op} hold ${o.hold}${abortText(o.abortAt)}${thenText(o.then)}`;
+      return `${indent}${o.op}${o.run ? '.run' : ''} hold ${o.hold}${abortText(o.abortAt)}${thenText(o.then)}`;
     case 'condWait':
       return `${indent}condWait${abortText(o.abortAt)}${thenText(o.then)}`;
     case 'condNotify':

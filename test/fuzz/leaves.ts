@@ -127,10 +127,26 @@ export async function leaf(w: World, o: Leaf, ctx: Ctx, opts: Opts): Promise<voi
 type HoldOp = Extract<Leaf, { op: 'lock' | 'sem' | 'limiter' }>;
 
 async function hold(w: World, o: HoldOp, opts: Opts): Promise<void> {
+  const primitive = o.op === 'lock' ? w.lock : o.op === 'sem' ? w.sem : w.limiter;
+  if (o.run) {
+    // The release is run()'s own, when fn ends: the hand-off's cancellation
+    // comes once run() has returned, by when the next waiter may have resumed.
+    await w.waitOn(o.op, () => primitive.run(() => held(w, o), opts));
+    w.handoff(o.then, o.op);
+    return;
+  }
+  const guard = await w.waitOn(o.op, () => primitive.acquire(opts));
+  try {
+    await held(w, o);
+  } finally {
+    guard.release();
+    w.handoff(o.then, o.op);
+  }
+}
+
+// The critical section: counts the holders while it sleeps.
+async function held(w: World, o: HoldOp): Promise<void> {
   const c = w.config;
-  const guard = await w.waitOn(o.op, () =>
-    (o.op === 'lock' ? w.lock : o.op === 'sem' ? w.sem : w.limiter).acquire(opts),
-  );
   if (o.op === 'lock') w.check(++w.lockHolders === 1, 'Lock: two tasks hold the lock at once');
   else if (o.op === 'sem') {
     w.check(
@@ -149,8 +165,6 @@ async function hold(w: World, o: HoldOp, opts: Opts): Promise<void> {
     if (o.op === 'lock') w.lockHolders--;
     else if (o.op === 'sem') w.semHolders--;
     else w.limiterHolders--;
-    guard.release();
-    w.handoff(o.then, o.op);
   }
 }
 

@@ -50,6 +50,8 @@ export type Leaf =
   | {
       readonly op: 'lock' | 'sem' | 'limiter';
       readonly hold: number;
+      /** Held through `run(fn)` rather than `acquire()` and `release()`. */
+      readonly run: boolean;
       readonly then: Then;
       readonly abortAt: AbortAt;
     }
