@@ -162,17 +162,20 @@ const callWoken = (s: Suspension): unknown => {
   const fn = s.arg as () => unknown;
   s.value = s.arg = undefined;
   let result: unknown;
+  let thenable: boolean;
   try {
     result = fn();
+    // Inside the try: a `then` getter may throw too.
+    thenable = isThenable(result);
   } catch (error) {
     guard[Symbol.dispose]();
     throw error;
   }
-  if (!isThenable(result)) {
+  if (!thenable) {
     guard[Symbol.dispose]();
     return result;
   }
-  return new Releasing(guard, result);
+  return new Releasing(guard, result as PromiseLike<unknown>);
 };
 
 /**
@@ -199,24 +202,34 @@ class Releasing<T> implements PromiseLike<T> {
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
     const guard = this.#guard;
-    return this.#result.then(
-      (value) => {
-        try {
-          guard[Symbol.dispose]();
-        } catch (error) {
+    try {
+      return this.#result.then(
+        (value) => {
+          try {
+            guard[Symbol.dispose]();
+          } catch (error) {
+            return (onRejected as (reason: unknown) => R2)(error);
+          }
+          return (onFulfilled as (value: T) => R1)(value);
+        },
+        (error: unknown) => {
+          try {
+            guard[Symbol.dispose]();
+          } catch (releaseError) {
+            return (onRejected as (reason: unknown) => R2)(releaseError);
+          }
           return (onRejected as (reason: unknown) => R2)(error);
-        }
-        return (onFulfilled as (value: T) => R1)(value);
-      },
-      (error: unknown) => {
-        try {
-          guard[Symbol.dispose]();
-        } catch (releaseError) {
-          return (onRejected as (reason: unknown) => R2)(releaseError);
-        }
-        return (onRejected as (reason: unknown) => R2)(error);
-      },
-    );
+        },
+      );
+    } catch (error) {
+      // fn returned a thenable whose then() threw: fn failed, as `await` says.
+      try {
+        guard[Symbol.dispose]();
+      } catch (releaseError) {
+        return Promise.resolve((onRejected as (reason: unknown) => R2)(releaseError));
+      }
+      return Promise.resolve((onRejected as (reason: unknown) => R2)(error));
+    }
   }
 }
 

@@ -202,6 +202,33 @@ test('run(): a release that throws (released by hand inside fn) rejects run(), w
     }
   }));
 
+test('run(): fn returning a thenable whose then() throws fails run() and releases, waited or not', () =>
+  vrun(async () => {
+    const broken = {
+      'then() throws': () => ({
+        then() {
+          throw new RangeError('then() throws');
+        },
+      }),
+      'its then getter throws': () => ({
+        get then(): never {
+          throw new RangeError('its then getter throws');
+        },
+      }),
+    };
+    for (const waited of [false, true]) {
+      for (const [what, fn] of Object.entries(broken)) {
+        const limiter = new CapacityLimiter(1);
+        const holder = waited ? await limiter.acquireOnBehalfOf('holder') : null;
+        const caller = createTask(() => limiter.run(fn));
+        await waitAllTasksBlocked();
+        holder?.release();
+        await assert.rejects(Promise.resolve(caller), { name: 'RangeError', message: what });
+        assert.equal(limiter.borrowedTokens, 0, `${what}, waited: ${waited}`);
+      }
+    }
+  }));
+
 test("run() goes through a subclass's own acquire()", () =>
   vrun(async () => {
     const calls: string[] = [];
