@@ -128,11 +128,6 @@ export class CapacityLimiter {
     return this.#acquireOrPark(currentTask() ?? Symbol('CapacityLimiter borrower'), options);
   }
 
-  /** @internal */
-  _guardOnWake(s: Suspension): Guard {
-    return guardOnWake(s);
-  }
-
   /** @internal `acquire()` goes through `acquireOnBehalfOf()`, which a subclass may override. */
   _overridden(): boolean {
     return this.acquireOnBehalfOf !== CapacityLimiter.prototype.acquireOnBehalfOf;

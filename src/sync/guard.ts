@@ -95,12 +95,15 @@ export interface Holdable {
   acquire(options?: SignalOptions): Promise<Guard>;
   /**
    * Takes the primitive and returns its guard, or parks the caller and returns
-   * its wait, which `_guardOnWake` turns into the guard once woken. Throws what
+   * its wait, which becomes the guard once woken (`_guardOnWake`). Throws what
    * `acquire()` rejects with.
    */
   _acquireOrPark(options: SignalOptions | undefined): Guard | Suspension;
-  /** A woken wait's guard, after the resumption check (`resumed(s)`). */
-  _guardOnWake(s: Suspension): Guard;
+  /**
+   * A woken wait's guard, after the resumption check (`resumed(s)`), when the
+   * primitive does more than `guardOnWake` (a lock records its holder).
+   */
+  _guardOnWake?(s: Suspension): Guard;
   /** True when a subclass overrides another method `acquire()` goes through. */
   _overridden?(): boolean;
 }
@@ -143,7 +146,8 @@ export function holding<T>(
 // throw), kept in the wait for callWoken. The wait resolves with itself: not a
 // thenable, so nothing adopts it.
 const guardInValue = (s: Suspension): Suspension => {
-  s.value = (hostOf(s) as Holdable)._guardOnWake(s);
+  const host = hostOf(s) as Holdable;
+  s.value = host._guardOnWake === undefined ? guardOnWake(s) : host._guardOnWake(s);
   return s;
 };
 
@@ -202,35 +206,34 @@ class Releasing<T> implements PromiseLike<T> {
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
     const guard = this.#guard;
+    const resolve = onFulfilled as (value: unknown) => R1;
+    const reject = onRejected as (reason: unknown) => R2;
     try {
       return this.#result.then(
-        (value) => {
-          try {
-            guard[Symbol.dispose]();
-          } catch (error) {
-            return (onRejected as (reason: unknown) => R2)(error);
-          }
-          return (onFulfilled as (value: T) => R1)(value);
-        },
-        (error: unknown) => {
-          try {
-            guard[Symbol.dispose]();
-          } catch (releaseError) {
-            return (onRejected as (reason: unknown) => R2)(releaseError);
-          }
-          return (onRejected as (reason: unknown) => R2)(error);
-        },
+        (value) => releaseThen(guard, resolve, value, reject),
+        (error: unknown) => releaseThen(guard, reject, error, reject),
       );
     } catch (error) {
       // fn returned a thenable whose then() threw: fn failed, as `await` says.
-      try {
-        guard[Symbol.dispose]();
-      } catch (releaseError) {
-        return Promise.resolve((onRejected as (reason: unknown) => R2)(releaseError));
-      }
-      return Promise.resolve((onRejected as (reason: unknown) => R2)(error));
+      return Promise.resolve(releaseThen(guard, reject, error, reject));
     }
   }
+}
+
+// Releases, then settles with fn's outcome; a release that throws wins, as in
+// a `finally` block.
+function releaseThen<A, B>(
+  guard: Guard,
+  settle: (outcome: unknown) => A,
+  outcome: unknown,
+  reject: (reason: unknown) => B,
+): A | B {
+  try {
+    guard[Symbol.dispose]();
+  } catch (error) {
+    return reject(error);
+  }
+  return settle(outcome);
 }
 
 /**

@@ -114,11 +114,6 @@ export class Semaphore {
     return this.#waiters.enqueue(this.#waitName, options?.signal);
   }
 
-  /** @internal */
-  _guardOnWake(s: Suspension): Guard {
-    return guardOnWake(s);
-  }
-
   /** Returns a permit: to the first waiter if any, else to the count. */
   release(): void {
     if (this.#waiters?.wakeOne(undefined) !== true) this.#value++;
