@@ -705,6 +705,48 @@ const table: Record<string, Workload> = {
         for (const c of await Promise.all(tasks)) count += c;
         return { value: count, ms: performance.now() - t1 };
       },
+      // The floor of corio's cell: raw's cancel, but each sleeper is what the
+      // cell's tasks are, an async function in a context of its own (made inside
+      // a context, as W1's floor-context) that catches the cancellation, counts
+      // it and rethrows; joined by a count. An async function resumed with a
+      // rejection, its catch and its rethrow cost more than raw's one `.then`
+      // handler per sleeper, on every Node.
+      async 'floor-rethrow'(n) {
+        const cancelled = new Error('cancelled');
+        const cancels = new Array<() => void>(n);
+        let count = 0;
+        // Joined as a group joins its tasks: a count of those still running.
+        let running = n;
+        let allEnded!: () => void;
+        const ended = new Promise<void>((resolve) => {
+          allEnded = resolve;
+        });
+        const end = () => {
+          if (--running === 0) allEnded();
+        };
+        const sleeper = async (i: number) => {
+          try {
+            await new Promise<void>((resolve, reject) => {
+              const timer = setTimeout(resolve, HOUR);
+              cancels[i] = () => {
+                clearTimeout(timer);
+                reject(cancelled);
+              };
+            });
+          } catch (err) {
+            count++;
+            throw err;
+          }
+        };
+        als.run(true, () => {
+          for (let i = 0; i < n; i++) enterContext(true, sleeper, i).then(end, end);
+        });
+        await new Promise((resolve) => setImmediate(resolve));
+        const t1 = performance.now();
+        for (let i = 0; i < n; i++) (cancels[i] as () => void)();
+        await ended;
+        return { value: count, ms: performance.now() - t1 };
+      },
       async corio(n) {
         return run(async () => {
           let count = 0;
