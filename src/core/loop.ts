@@ -45,7 +45,7 @@ import { type InContext, type Origin, captureOrigin, currentNode, startIn } from
 import { type Scheduler, heldStart, heldTimer } from './scheduler.js';
 import { RESOLVED, Suspension, wake } from './suspend.js';
 import type { Task } from './task.js';
-import { Handle, type TimerHandle, Timers } from './timers.js';
+import { Handle, type TimedWait, TimerHandle, Timers } from './timers.js';
 import { UnretrievedErrors } from './unretrieved.js';
 
 /** What the exception handler is told (asyncio's exception handler context). */
@@ -82,6 +82,12 @@ const userCallback = (callback: () => void): UserCallback => ({
   callback,
   origin: captureOrigin(),
 });
+
+// A sleep's timer fired: its wait is woken with what the sleep returns (a wait
+// no longer parked, cancelled while a scheduler held the step, stays as it is).
+const wakeTimed = (s: unknown): void => {
+  wake(s as Suspension, (s as Suspension).value);
+};
 
 export class EventLoop {
   readonly #clock: Clock;
@@ -241,6 +247,16 @@ export class EventLoop {
     return handle;
   }
 
+  /**
+   * @internal Wakes `s` with its `value` once `ms` have passed (a sleep). The
+   * wait is its own timer entry; with instruments, which are told of timers by
+   * their handles, it gets a TimerHandle as any timer.
+   */
+  _wakeIn(ms: number, s: TimedWait): void {
+    if (this._instrument === null) this.#timers.wakeIn(ms, s);
+    else s.owner = this._scheduleIn(ms, wakeTimed, s);
+  }
+
   // The clock's alarm rang: run the timers that are due, in deadline order.
   // The clock is read once for the timers due together, not once per timer (a
   // twentieth of W5's time went to performance.now()), and once more when they are
@@ -265,12 +281,20 @@ export class EventLoop {
         // are held already): held, not run. Its callback runs when the
         // scheduler takes the step, unless it is cancelled before. A lone due
         // timer just fires.
-        const wait = top.arg instanceof Suspension ? top.arg : null;
-        this._scheduler.hold(heldTimer(this, top, wait));
+        this._scheduler.hold(
+          top instanceof TimerHandle
+            ? heldTimer(this, top, top.arg instanceof Suspension ? top.arg : null)
+            : // A sleep's own entry: the step gets a handle, as instruments' timers do.
+              heldTimer(this, TimerHandle._at(timers, top.when, top.seq, wakeTimed, top), top),
+        );
         continue;
       }
-      this._instrument?.timerFired?.(top);
-      this.#fire(top);
+      if (top instanceof TimerHandle) {
+        this._instrument?.timerFired?.(top);
+        this.#fire(top);
+      } else {
+        this.#invoke(wakeTimed, top);
+      }
     }
     timers.rearm();
   }

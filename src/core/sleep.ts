@@ -21,10 +21,12 @@
  */
 import { checkDelay, checkSignalOptions } from '../_internal/validate.js';
 import { type EventLoop, currentLoop } from './loop.js';
-import type { TimerHandle } from './timers.js';
+import { TimedWait, TimerHandle, Timers } from './timers.js';
 import {
   endedFromOutside,
   park,
+  parkingNode,
+  register,
   rejected,
   type SignalOptions,
   suspend,
@@ -42,9 +44,13 @@ export type SleepOptions = SignalOptions;
 // cancelled in between, and the cancellation comes at the next checkpoint
 // (Trio's rule for a rescheduled task). So its promise is the caller's, with no
 // resumption reaction: one promise and one microtask fewer per sleep (#16, W5).
+// Its owner is the loop's Timers, where the wait is its own timer entry, or a
+// TimerHandle (a loop with instruments: see EventLoop._wakeIn), or null (Infinity).
 const SLEEP: WaitKind = {
   abort(s) {
-    (s.owner as TimerHandle | null)?.cancel();
+    const owner = s.owner;
+    if (owner instanceof TimerHandle) owner.cancel();
+    else if (owner instanceof Timers && s instanceof TimedWait) owner.remove(s);
     return true;
   },
   committed: true,
@@ -92,9 +98,10 @@ export function sleep<T>(ms: number, value?: T, options?: SignalOptions): Promis
 }
 
 function sleepFor<T>(ms: number, value: T, signal: AbortSignal | undefined): Promise<T> {
-  const s = suspend<T>('sleep', null, SLEEP, signal, ms);
+  const node = parkingNode(SLEEP, signal);
+  const s = register(new TimedWait<T>(node, null, SLEEP, 'sleep', signal ?? null), ms);
   s.value = value;
-  if (ms !== Infinity) s.owner = loopOf(s)._scheduleIn(ms, wakeUp, s);
+  if (ms !== Infinity) loopOf(s)._wakeIn(ms, s);
   return s.promise as Promise<T>;
 }
 

@@ -316,6 +316,16 @@ export function suspend<T>(
   signal?: AbortSignal | null,
   ticket?: unknown,
 ): Suspension<T> {
+  const node = parkingNode(kind, signal);
+  return register(new Suspension<T>(node, owner, kind, description, signal ?? null), ticket);
+}
+
+/**
+ * `suspend()` in two halves, for a wait that is a subclass of Suspension (a
+ * sleep's own timer entry, timers.ts): the node the calling code would park in,
+ * after the same check (it throws, registering nothing, when already cancelled).
+ */
+export function parkingNode(kind: WaitKind, signal?: AbortSignal | null): CancelNode | null {
   const node = currentNode();
   if (kind.uncancellable !== true) {
     if (node !== null && cancelsInForce() !== 0) {
@@ -324,9 +334,14 @@ export function suspend<T>(
     }
     if (signal != null && signal.aborted) throw signalCancel(signal);
   }
-  const s = new Suspension<T>(node, owner, kind, description, signal ?? null);
+  return node;
+}
+
+/** The other half: parks `s`, made for the node `parkingNode()` gave. */
+export function register<S extends Suspension>(s: S, ticket: unknown): S {
   // Set before the instrument sees the wait: a kind's describe() may read it.
   s.ticket = ticket;
+  const node = s.node;
   if (node !== null) {
     linkWait(node, s);
     const task = node.task;
@@ -335,7 +350,7 @@ export function suspend<T>(
       task.loop._instrument?.taskSuspended?.(task, s);
     }
   }
-  if (signal != null) watchSignal(signal, s);
+  if (s.signal !== null) watchSignal(s.signal, s);
   return s;
 }
 

@@ -171,3 +171,37 @@ test('setScheduler validates its argument and needs a running loop', async () =>
     setScheduler(null);
   }, InvalidStateError);
 });
+
+test('a held sleep’s timer step carries the sleep’s deadline and wait; a sleep cancelled while held stays cancelled', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    const scheduler = new HoldTimers();
+    setScheduler(scheduler);
+    const a = createTask(() => sleep(10, 'a'), { name: 'a' });
+    const b = createTask(() => sleep(10, 'b'), { name: 'b' });
+    const go = new Event();
+    const poll = (): void => {
+      if (scheduler.timers.length < 2) {
+        setImmediate(poll);
+        return;
+      }
+      setImmediate(() => {
+        const steps = scheduler.timers.splice(0);
+        assert.deepEqual(
+          steps.map((s) => [s.task?.name, s.wait?.description, s.timer?.deadline]),
+          [
+            ['a', 'sleep(10)', 10],
+            ['b', 'sleep(10)', 10],
+          ],
+        );
+        assert.equal(loop.statistics().timers, 0);
+        a.cancel();
+        for (const step of steps) step.run();
+        go.set();
+      });
+    };
+    poll();
+    await go.wait();
+    await assert.rejects(Promise.resolve(a), { name: 'CancelledError' });
+    assert.equal(await b, 'b');
+  }));

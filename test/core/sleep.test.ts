@@ -9,6 +9,7 @@ import {
   checkpoint,
   createTask,
   getRunningLoop,
+  moveOnAfter,
   run,
   sleep,
   waitFor,
@@ -280,3 +281,61 @@ test('a sleep whose timer fired returns even if its task is cancelled before it 
     await sleeper;
     assert.deepEqual(trace.lines, ['10 sleep returned rested', '10 checkpoint: CancelledError']);
   }));
+
+test('sleeps and callLater timers of one duration share its list: they fire in the order set, and a cancelled one leaves at once', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    const trace = new Trace();
+    const handle = loop.callLater(10, () => {
+      trace.log('callLater');
+    });
+    const cancelled = createTask(() => sleep(10), { name: 'cancelled' });
+    const first = sleep(10, 'first');
+    const dropped = loop.callLater(10, () => {
+      trace.log('dropped');
+    });
+    await checkpoint();
+    assert.equal(loop.statistics().timers, 4);
+    cancelled.cancel();
+    dropped.cancel();
+    assert.equal(loop.statistics().timers, 2);
+    await assert.rejects(Promise.resolve(cancelled), CancelledError);
+    trace.log(`sleep ${await first}`);
+    assert.deepEqual(trace.lines, ['10 callLater', '10 sleep first']);
+    assert.ok(handle.cancelled(), 'a fired handle reads as cancelled');
+    assert.equal(loop.statistics().timers, 0);
+  }));
+
+test('instruments are told of a sleep’s timer by its handle: set, then fired at its deadline', async () => {
+  const events: string[] = [];
+  const value = await run(
+    async () => {
+      const loop = getRunningLoop();
+      const slept = await sleep(30, 'woke');
+      // A sleep cancelled: its timer is set, never fired.
+      await moveOnAfter(5, () => sleep(100));
+      events.push(`at ${loop.time()}`);
+      return slept;
+    },
+    {
+      clock: new VirtualClock(),
+      trace: {
+        timerSet(timer) {
+          events.push(`set ${timer.deadline} at ${timer.loop.time()}`);
+        },
+        timerFired(timer) {
+          events.push(`fired ${timer.deadline} at ${timer.loop.time()}`);
+        },
+      },
+    },
+  );
+  assert.equal(value, 'woke');
+  assert.deepEqual(events, [
+    'set 30 at 0',
+    'fired 30 at 30',
+    'set 35 at 30',
+    'set 130 at 30',
+    'fired 35 at 35',
+    'at 35',
+  ]);
+});
