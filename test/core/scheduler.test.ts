@@ -130,6 +130,31 @@ class HoldTimers implements Scheduler {
   busy(): boolean {
     return this.timers.length > 0;
   }
+
+  // Once `count` timers are held, takes them all and hands them to `use`, on a
+  // host turn of its own (outside the loop's tasks); resolves when `use` has
+  // run, or rejects with what it threw.
+  async release(count: number, use: (steps: ScheduledStep[]) => void): Promise<void> {
+    const done = new Event();
+    const failures: unknown[] = [];
+    const poll = (): void => {
+      if (this.timers.length < count) {
+        setImmediate(poll);
+        return;
+      }
+      setImmediate(() => {
+        try {
+          use(this.timers.splice(0));
+        } catch (error) {
+          failures.push(error);
+        }
+        done.set();
+      });
+    };
+    poll();
+    await done.wait();
+    if (failures.length > 0) throw failures[0];
+  }
 }
 
 test('held timers keep virtual time still; a timer cancelled while held does not run', () =>
@@ -141,21 +166,11 @@ test('held timers keep virtual time still; a timer cancelled while held does not
     loop.callLater(20, () => ran.push(`alone at ${loop.time()}`));
     const scheduler = new HoldTimers();
     setScheduler(scheduler);
-    const go = new Event();
-    const poll = (): void => {
-      if (scheduler.timers.length < 2) {
-        setImmediate(poll);
-        return;
-      }
-      setImmediate(() => {
-        ran.push(`held at ${loop.time()}`);
-        first.cancel();
-        for (const step of scheduler.timers.splice(0).reverse()) step.run();
-        go.set();
-      });
-    };
-    poll();
-    await go.wait();
+    await scheduler.release(2, (steps) => {
+      ran.push(`held at ${loop.time()}`);
+      first.cancel();
+      for (const step of steps.reverse()) step.run();
+    });
     await sleep(15);
     assert.deepEqual(ran, ['held at 10', 'second', 'alone at 20']);
   }));
@@ -179,29 +194,18 @@ test('a held sleep’s timer step carries the sleep’s deadline and wait; a sle
     setScheduler(scheduler);
     const a = createTask(() => sleep(10, 'a'), { name: 'a' });
     const b = createTask(() => sleep(10, 'b'), { name: 'b' });
-    const go = new Event();
-    const poll = (): void => {
-      if (scheduler.timers.length < 2) {
-        setImmediate(poll);
-        return;
-      }
-      setImmediate(() => {
-        const steps = scheduler.timers.splice(0);
-        assert.deepEqual(
-          steps.map((s) => [s.task?.name, s.wait?.description, s.timer?.deadline]),
-          [
-            ['a', 'sleep(10)', 10],
-            ['b', 'sleep(10)', 10],
-          ],
-        );
-        assert.equal(loop.statistics().timers, 0);
-        a.cancel();
-        for (const step of steps) step.run();
-        go.set();
-      });
-    };
-    poll();
-    await go.wait();
+    await scheduler.release(2, (steps) => {
+      assert.deepEqual(
+        steps.map((s) => [s.task?.name, s.wait?.description, s.timer?.deadline]),
+        [
+          ['a', 'sleep(10)', 10],
+          ['b', 'sleep(10)', 10],
+        ],
+      );
+      assert.equal(loop.statistics().timers, 0);
+      a.cancel();
+      for (const step of steps) step.run();
+    });
     await assert.rejects(Promise.resolve(a), { name: 'CancelledError' });
     assert.equal(await b, 'b');
   }));
