@@ -1,0 +1,316 @@
+// `npm run bench:instructions`: what corio and the rows it is compared with cost
+// in machine instructions, counted by valgrind's callgrind. The timed benchmark
+// (bench/run.ts) is what users feel, but on a shared machine one run moves by a
+// quarter; the count per item here is the same from run to run to a few parts
+// in ten thousand, whatever else the machine does. So it settles how much of a
+// gap is corio's own work and how much the promise machinery, the write barrier
+// and the collector that any code of that shape pays (docs/performance.md,
+// "Instructions"). Instructions are not time: a cache miss costs more than an
+// add, and the timed benchmark's compiler and collector work partly on the
+// other core. Read the two side by side.
+//
+// Each cell runs in a process of its own, twice, in the shape of bench/cell.ts:
+// `--warm` iterations and two forced collections, then the same and `--measure`
+// more iterations; the difference is what the measured iterations cost, as the
+// timed benchmark's measured iteration runs (start-up and module loading cancel
+// out). Node runs `--predictable`: one thread (no concurrent compiler or
+// collector, whose share of the work depends on timing), no memory reducer, and
+// fixed random seeds. The forced collections matter: they free the maps of
+// objects that all died, and the code compiled against those maps is thrown
+// away and compiled again in the measured iteration (the "compiler and parser"
+// column). Every row pays that, and the rows with more code to compile again
+// pay more: corio more than raw. Spread over more iterations (`--measure`), it
+// shrinks per item. `--no-gc` leaves the collections out; then the count moves
+// with where each iteration falls in the collector's cycle (an old-generation
+// collection in one iteration and not in the next), most in the cells that
+// keep 100,000 objects alive (W1, W5, W7). The count covers the whole
+// iteration: for W5 and W7 that is more than the part the timed benchmark
+// measures (W7 there times only the cancelling).
+//
+//   npm run bench:instructions                    the default cells, on this Node
+//   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
+//
+// Needs valgrind (Debian: apt-get install valgrind). Under callgrind a cell runs
+// about fifty times slower: the default set takes about 40 minutes.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { workloads } from './workloads.js';
+
+// Each workload's raw row, the floor of corio's shape where it has one, and
+// corio's rows (docs/performance.md, "Floors"). Only W1–W8: the I/O workloads
+// find files next to their module, which the bundle below moves.
+const defaultCells: Readonly<Record<string, readonly string[]>> = {
+  W1: ['raw', 'floor-context', 'corio'],
+  W2: [
+    'raw',
+    'floor-callback-als',
+    'corio-forEach',
+    'floor-map-als',
+    'corio-map',
+    'floor-task-limiter',
+    'corio-limiter',
+  ],
+  W3a: ['raw', 'corio-queue', 'corio-channel'],
+  W3b: ['raw', 'corio-queue', 'corio-channel'],
+  W4: ['raw', 'floor-checked', 'corio'],
+  W5: ['raw', 'corio-sleep'],
+  W7: ['raw', 'floor-rethrow', 'corio'],
+  W8: ['raw', 'corio'],
+};
+// The floor each corio row is read against.
+const floorOf: Readonly<Record<string, string>> = {
+  'W1/corio': 'floor-context',
+  'W2/corio-forEach': 'floor-callback-als',
+  'W2/corio-map': 'floor-map-als',
+  'W2/corio-limiter': 'floor-task-limiter',
+  'W4/corio': 'floor-checked',
+  'W7/corio': 'floor-rethrow',
+};
+
+// The arguments, checked before the first cell runs: a typo found twenty
+// minutes in costs twenty minutes.
+const args = process.argv.slice(2);
+const options = new Map<string, string | true>();
+for (let i = 0; i < args.length; i++) {
+  const name = args[i] as string;
+  if (name === '--no-gc') {
+    options.set(name, true);
+  } else if (name === '--only' || name === '--warm' || name === '--measure') {
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new TypeError(`${name} needs a value`);
+    options.set(name, value);
+    i++;
+  } else {
+    throw new TypeError(
+      `unknown argument ${JSON.stringify(name)}: the options are --only W1,W4, --warm K, --measure M and --no-gc`,
+    );
+  }
+}
+const count = (name: string, fallback: number): number => {
+  const text = options.get(name) ?? String(fallback);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, not ${JSON.stringify(text)}`);
+  }
+  return value;
+};
+const warm = count('--warm', 1);
+const measure = count('--measure', 1);
+const forcedGc = !options.has('--no-gc');
+const onlyOption = options.get('--only');
+const only = typeof onlyOption === 'string' ? onlyOption.split(',') : undefined;
+for (const id of only ?? []) {
+  if (!Object.hasOwn(defaultCells, id)) {
+    throw new RangeError(`--only: ${id} is not one of ${Object.keys(defaultCells).join(', ')}`);
+  }
+}
+const selected = Object.entries(defaultCells).filter(
+  ([id]) => only === undefined || only.includes(id),
+);
+for (const [id, impls] of selected) {
+  for (const impl of impls) {
+    if (workloads[id]?.impls[impl] === undefined)
+      throw new Error(`bench/workloads.ts has no ${id}/${impl}`);
+  }
+}
+
+for (const tool of ['valgrind', 'callgrind_annotate']) {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'ignore' });
+  } catch (error) {
+    // callgrind_annotate exits 255 on --version; only a missing program matters.
+    if ((error as { code?: unknown }).code === 'ENOENT') {
+      console.error(`bench:instructions needs ${tool} (Debian: apt-get install valgrind)`);
+      process.exit(1);
+    }
+  }
+}
+
+// Where the instructions go, by the name callgrind gives each function of the
+// node binary (V8's builtins are named Builtins_*). Code V8 compiled at run time
+// has no name: it is JavaScript, the cell's, corio's and Node's own (lib/, and
+// on Node 20 the AsyncLocalStorage promise hooks).
+const categories = [
+  'JavaScript (compiled)',
+  'promises and await',
+  'interpreter',
+  'inline caches',
+  'other builtins',
+  'write barrier',
+  'collector',
+  'compiler and parser',
+  'runtime (C++)',
+] as const;
+type Category = (typeof categories)[number];
+const categorize = (fn: string): Category => {
+  if (/^\?\?\?:0x[0-9a-f]+ \[\?\?\?\]$/.test(fn)) return 'JavaScript (compiled)';
+  if (fn.includes('Builtins_RecordWrite')) return 'write barrier';
+  if (fn.includes('Builtins_')) {
+    // The bytecodes that suspend and resume a generator or an async function
+    // count as await, not as the interpreter.
+    if (/Promise|Async|Await|Microtask|Generator|Resume/.test(fn)) return 'promises and await';
+    if (/Handler\b|Builtins_Interpreter/.test(fn)) return 'interpreter';
+    if (/IC(_|\b|Trampoline|Baseline)/.test(fn)) return 'inline caches';
+    return 'other builtins';
+  }
+  if (/compiler::|maglev::|baseline::|Parser|Scanner|Compil|Zone/.test(fn)) {
+    return 'compiler and parser';
+  }
+  if (
+    /heap::|Heap::|Scaveng|Mark|Sweep|Evacuat|GC|IterateObjectCache|RememberedSet|SlotSet|SizeFromMap/.test(
+      fn,
+    )
+  ) {
+    return 'collector';
+  }
+  return 'runtime (C++)';
+};
+
+interface Count {
+  readonly total: number;
+  readonly by: Record<Category, number>;
+}
+
+// The cells run as plain JavaScript: through tsx, start-up would cost three times
+// an iteration under callgrind. The bundle is written outside the project, so
+// its imports of packages (corio's dist/ through its exports, the peers) point
+// at the files they resolve to from here; `keepNames` as tsx compiles the
+// bench for bench/run.ts, so the cells' own code is the same.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const scratch = mkdtempSync(join(tmpdir(), 'corio-instructions-'));
+const cellFile = join(scratch, 'instr-cell.mjs');
+
+const countCell = (id: string, impl: string, measured: number): Count => {
+  const out = join(scratch, `${id}-${impl}-${measured}.out`);
+  try {
+    execFileSync(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--quiet',
+        `--callgrind-out-file=${out}`,
+        // Code V8 writes at run time, and rewrites in place, is re-read.
+        '--smc-check=all-non-file',
+        process.execPath,
+        '--predictable',
+        '--expose-gc',
+        cellFile,
+        id,
+        impl,
+        String(warm),
+        String(measured),
+        forcedGc ? 'gc' : 'no-gc',
+      ],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
+    );
+  } catch (error) {
+    const { stderr } = error as { stderr?: Buffer | string };
+    const tail = String(stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-20)
+      .join('\n');
+    throw new Error(`${id}/${impl} failed under callgrind:\n${tail}`, { cause: error });
+  }
+  // Every function (a threshold of 100 %), and no source annotation: its inclusive
+  // lines would count callees twice.
+  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', '--auto=no', out], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  rmSync(out);
+  const by = Object.fromEntries(categories.map((c) => [c, 0])) as Record<Category, number>;
+  let total = -1;
+  let sum = 0;
+  for (const line of annotated.split('\n')) {
+    const m = /^\s*([\d,]+)(?: \([^)]*\))?\s+(\S.*)$/.exec(line);
+    if (m === null) continue;
+    const ir = Number((m[1] as string).replaceAll(',', ''));
+    const fn = m[2] as string;
+    if (fn.includes('PROGRAM TOTALS')) {
+      total = ir;
+      continue;
+    }
+    by[categorize(fn)] += ir;
+    sum += ir;
+  }
+  // A format this parser does not know would print zeros, not fail.
+  if (total <= 0 || Math.abs(sum - total) > total * 0.001) {
+    throw new Error(
+      `${id}/${impl}: callgrind_annotate's functions add up to ${sum}, its total is ${total}`,
+    );
+  }
+  return { total, by };
+};
+
+const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
+try {
+  await build({
+    entryPoints: [join(root, 'bench', 'instr-cell.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node.split('.')[0]}`,
+    keepNames: true,
+    outfile: cellFile,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'packages-from-here',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, (a) => {
+            if (a.path.startsWith('node:')) return { path: a.path, external: true };
+            const path = import.meta.resolve(a.path);
+            // Under --conditions=corio-source, corio resolves to its TypeScript,
+            // which plain Node cannot run: the benchmark measures dist/.
+            if (path.endsWith('.ts')) {
+              throw new Error(`${a.path} resolves to ${path}: run without corio-source`);
+            }
+            return { path, external: true };
+          });
+        },
+      },
+    ],
+  });
+  const started = performance.now();
+  console.log('# corio instruction counts\n');
+  console.log(
+    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind.\n`,
+  );
+  for (const [id, impls] of selected) {
+    const w = workloads[id];
+    if (w === undefined) throw new Error(`no workload ${id}`);
+    const perItem = new Map<string, Count>();
+    for (const impl of impls) {
+      const a = countCell(id, impl, 0);
+      const b = countCell(id, impl, measure);
+      const items = measure * w.n;
+      const by = Object.fromEntries(
+        categories.map((c) => [c, (b.by[c] - a.by[c]) / items]),
+      ) as Record<Category, number>;
+      perItem.set(impl, { total: (b.total - a.total) / items, by });
+      process.stderr.write(`${id} ${impl}: ${fmt((b.total - a.total) / items)} per item\n`);
+    }
+    console.log(`## ${id} ${w.title} (N = ${w.n.toLocaleString('en')})\n`);
+    console.log(`| impl | per item | ÷ raw | ÷ floor | ${categories.join(' | ')} |`);
+    console.log(`|---|---:|---:|---:|${categories.map(() => '---:').join('|')}|`);
+    const raw = perItem.get('raw')?.total ?? Number.NaN;
+    const floorCell = (impl: string, c: Count): string => {
+      const floor = perItem.get(floorOf[`${id}/${impl}`] ?? '');
+      return floor === undefined ? '' : `${(c.total / floor.total).toFixed(2)}x`;
+    };
+    for (const [impl, c] of perItem) {
+      console.log(
+        `| ${impl} | ${fmt(c.total)} | ${(c.total / raw).toFixed(2)}x | ${floorCell(impl, c)} | ${categories.map((k) => fmt(c.by[k])).join(' | ')} |`,
+      );
+    }
+    console.log('');
+  }
+  console.log(`${((performance.now() - started) / 1000).toFixed(0)} s in all.`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
