@@ -25,7 +25,9 @@
 // collection in one iteration and not in the next), most in the cells that
 // keep 100,000 objects alive (W1, W5, W7). The count covers the whole
 // iteration: for W5 and W7 that is more than the part the timed benchmark
-// measures (W7 there times only the cancelling).
+// measures (W7 there times only the cancelling). W5 also depends on the real
+// clock (which sleeps fall due together), so its count is steady only to
+// about 10 %.
 //
 //   npm run bench:instructions                    the default cells, on this Node
 //   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
