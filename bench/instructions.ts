@@ -1,7 +1,7 @@
 // `npm run bench:instructions`: what corio and the rows it is compared with cost
 // in machine instructions, counted by valgrind's callgrind. The timed benchmark
-// (bench/run.ts) is what users feel, but on a shared machine one run moves by a
-// quarter; the count per item here is the same from run to run to a few parts
+// (bench/run.ts) is what users feel, but on a shared machine one run moves by
+// 20 % or more; the count per item here is the same from run to run to a few parts
 // in a thousand, whatever else the machine does. So it settles how much of a
 // gap is corio's own work and how much the promise machinery, the write barrier
 // and the collector that any code of that shape pays (docs/performance.md,
