@@ -291,7 +291,7 @@ test('a slow-loris peer is ended by a timeout() around the read', () =>
     assert.ok(elapsed >= 190 && elapsed < 2000, `${elapsed} ms`);
   }));
 
-test('10 MB echoed to a client that does not read: every buffer stays near 2 × limit', () =>
+test('128 MiB echoed to a client that does not read: every buffer stays near 2 × limit', () =>
   run(async () => {
     const limit = 16_384;
     let serverReader: StreamReader | null = null;
@@ -314,8 +314,13 @@ test('10 MB echoed to a client that does not read: every buffer stays near 2 × 
     const rss = process.memoryUsage().rss;
     let sent = 0;
     const piece = Buffer.alloc(65_536, 'e');
+    // More than the kernel can hold between the two ends (Linux autotunes each
+    // receive buffer up to net.ipv4.tcp_rmem's 32 MiB and each send buffer up
+    // to tcp_wmem's 4 MiB: 72 MiB at most). 10 MiB was once absorbed whole, so
+    // that the sender never blocked.
+    const cap = 128 << 20;
     await moveOnAfter(1500, async () => {
-      while (sent < 10 << 20) {
+      while (sent < cap) {
         // Counted first: a writeAll cut short by the deadline has queued its bytes.
         sent += piece.length;
         await conn.writer.writeAll(piece);
@@ -327,7 +332,7 @@ test('10 MB echoed to a client that does not read: every buffer stays near 2 × 
     const w = (serverWriter as StreamWriter | null)?.statistics();
     const c = conn.reader.statistics();
     const peak = Math.max(r?.buffered ?? 0, c.buffered);
-    assert.ok(sent < 10 << 20, `all ${sent} bytes were sent to a client that reads nothing`);
+    assert.ok(sent < cap, `all ${sent} bytes were sent to a client that reads nothing`);
     assert.equal(c.paused, true);
     assert.ok(peak <= 2 * limit + 65_536, `a reader held ${peak} bytes`);
     assert.ok((w?.bufferedWrite ?? 0) <= 2 * 65_536, `the server queued ${w?.bufferedWrite} bytes`);
