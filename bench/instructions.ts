@@ -29,13 +29,24 @@
 // clock (which sleeps fall due together), so its count is steady only to
 // about 10 %.
 //
+// `--functions` names the compiled JavaScript: Node writes a map of the code it
+// compiles (`--perf-basic-prof-only-functions`), and each row gets a table of
+// the functions that cost most per item, and of how much ran in each
+// compiler's code (TurboFan, Maglev, Sparkplug). callgrind counts by address,
+// and a collection frees code whose place later code takes: what ran at such
+// a place is named by the code written there last, and the table says how
+// much that is. Writing the map costs instructions of its own and changes
+// when the collector runs: the counts come out several percent higher, so
+// read the totals from a run without it.
+//
 //   npm run bench:instructions                    the default cells, on this Node
 //   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
+//   npm run bench:instructions -- --only W1 --functions
 //
 // Needs valgrind (Debian: apt-get install valgrind). Under callgrind a cell runs
 // about fifty times slower: the default set takes about 40 minutes.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +90,7 @@ const args = process.argv.slice(2);
 const options = new Map<string, string | true>();
 for (let i = 0; i < args.length; i++) {
   const name = args[i] as string;
-  if (name === '--no-gc') {
+  if (name === '--no-gc' || name === '--functions') {
     options.set(name, true);
   } else if (name === '--only' || name === '--warm' || name === '--measure') {
     const value = args[i + 1];
@@ -88,7 +99,7 @@ for (let i = 0; i < args.length; i++) {
     i++;
   } else {
     throw new TypeError(
-      `unknown argument ${JSON.stringify(name)}: the options are --only W1,W4, --warm K, --measure M and --no-gc`,
+      `unknown argument ${JSON.stringify(name)}: the options are --only W1,W4, --warm K, --measure M, --no-gc and --functions`,
     );
   }
 }
@@ -103,6 +114,7 @@ const count = (name: string, fallback: number): number => {
 const warm = count('--warm', 1);
 const measure = count('--measure', 1);
 const forcedGc = !options.has('--no-gc');
+const byFunction = options.has('--functions');
 const onlyOption = options.get('--only');
 const only = typeof onlyOption === 'string' ? onlyOption.split(',') : undefined;
 for (const id of only ?? []) {
@@ -175,7 +187,103 @@ const categorize = (fn: string): Category => {
 interface Count {
   readonly total: number;
   readonly by: Record<Category, number>;
+  /**
+   * With --functions: compiled JavaScript by function, keyed `compiler\tname\tplace`;
+   * `shared` is the part that ran where other functions' code also started (a
+   * count in one process, a share of it per item).
+   */
+  readonly functions: Map<string, { ir: number; shared: number }>;
 }
+
+// With --functions, Node writes each piece of code it compiles to
+// /tmp/perf-<pid>.map (start, size, name): the code callgrind cannot name.
+// Node 20's V8 has no flag to write it elsewhere. A name reads `JS:*'fn
+// file:///…:line:col`; the mark says which compiler made the code: TurboFan
+// (*), Maglev (+) or Sparkplug (^); bytecode the interpreter runs is counted
+// under "interpreter", not here.
+const tiers: Readonly<Record<string, string>> = {
+  '*': 'TurboFan',
+  '+': 'Maglev',
+  '^': 'Sparkplug',
+};
+interface CodeMap {
+  readonly starts: number[];
+  readonly ends: number[];
+  readonly names: string[];
+  readonly orders: number[];
+  readonly longest: number;
+}
+const readCodeMap = (path: string): CodeMap => {
+  const entries = readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((line, order) => {
+      const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+      if (m === null) return [];
+      return [
+        {
+          start: parseInt(m[1] as string, 16),
+          size: parseInt(m[2] as string, 16),
+          name: m[3] as string,
+          order,
+        },
+      ];
+    })
+    .sort((a, b) => a.start - b.start);
+  return {
+    starts: entries.map((e) => e.start),
+    ends: entries.map((e) => e.start + e.size),
+    names: entries.map((e) => {
+      const m = /^JS:([*+^~])'?(\S*) ?(.*)$/.exec(e.name);
+      if (m === null) return `other\t${e.name}\t`;
+      // An anonymous function has only its place.
+      const [name, where] =
+        m[2] === '' || /^(file|node):/.test(m[2] as string)
+          ? ['(anonymous)', `${m[2]}${m[3]}`]
+          : [m[2] as string, m[3] as string];
+      return `${tiers[m[1] as string] ?? 'other'}\t${name}\t${where.replace(`file://${root}/`, '').replace(`file://${cellFile}`, 'the cell')}`;
+    }),
+    orders: entries.map((e) => e.order),
+    longest: entries.reduce((most, e) => Math.max(most, e.size), 0),
+  };
+};
+// An address where the code of more than one function started over the run
+// (code freed by a collection leaves its place to code compiled later) is
+// "shared": callgrind counts by address, so what ran there is named by the
+// code written there last, which may not be all that ran there.
+const nameAt = (map: CodeMap, address: number): { name: string; shared: boolean } => {
+  // The entries that start at or before the address…
+  let lo = 0;
+  let hi = map.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((map.starts[mid] as number) <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  // …and, of those that hold it, the one whose code starts nearest to it: a
+  // call enters code at its start (Sparkplug's a few bytes in), so an address
+  // callgrind names is an entry. Code written at the same place later wins.
+  let found = -1;
+  for (let i = lo - 1; i >= 0 && (map.starts[i] as number) > address - map.longest; i--) {
+    if (address >= (map.ends[i] as number)) continue;
+    if (
+      found < 0 ||
+      (map.starts[i] as number) > (map.starts[found] as number) ||
+      ((map.starts[i] as number) === (map.starts[found] as number) &&
+        (map.orders[i] as number) > (map.orders[found] as number))
+    )
+      found = i;
+  }
+  if (found < 0) return { name: 'other\tcode with no name\t', shared: false };
+  const name = map.names[found] as string;
+  let shared = false;
+  for (let i = found - 1; i >= 0 && map.starts[i] === map.starts[found]; i--) {
+    if (map.names[i] !== name) shared = true;
+  }
+  for (let i = found + 1; i < map.starts.length && map.starts[i] === map.starts[found]; i++) {
+    if (map.names[i] !== name) shared = true;
+  }
+  return { name, shared };
+};
 
 // The cells run as plain JavaScript: through tsx, start-up would cost three times
 // an iteration under callgrind. The bundle is written outside the project, so
@@ -188,35 +296,38 @@ const cellFile = join(scratch, 'instr-cell.mjs');
 
 const countCell = (id: string, impl: string, measured: number): Count => {
   const out = join(scratch, `${id}-${impl}-${measured}.out`);
-  try {
-    execFileSync(
-      'valgrind',
-      [
-        '--tool=callgrind',
-        '--quiet',
-        `--callgrind-out-file=${out}`,
-        // Code V8 writes at run time, and rewrites in place, is re-read.
-        '--smc-check=all-non-file',
-        process.execPath,
-        '--predictable',
-        '--expose-gc',
-        cellFile,
-        id,
-        impl,
-        String(warm),
-        String(measured),
-        forcedGc ? 'gc' : 'no-gc',
-      ],
-      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24 },
-    );
-  } catch (error) {
-    const { stderr } = error as { stderr?: Buffer | string };
-    const tail = String(stderr ?? '')
+  const run = spawnSync(
+    'valgrind',
+    [
+      '--tool=callgrind',
+      '--quiet',
+      `--callgrind-out-file=${out}`,
+      // Code V8 writes at run time, and rewrites in place, is re-read.
+      '--smc-check=all-non-file',
+      process.execPath,
+      ...(byFunction ? ['--perf-basic-prof-only-functions'] : []),
+      '--predictable',
+      '--expose-gc',
+      cellFile,
+      id,
+      impl,
+      String(warm),
+      String(measured),
+      forcedGc ? 'gc' : 'no-gc',
+    ],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24, encoding: 'utf8' },
+  );
+  // Valgrind runs node in its own process: the map is named by its pid.
+  const mapFile = `/tmp/perf-${run.pid}.map`;
+  const codeMap = byFunction && run.status === 0 ? readCodeMap(mapFile) : null;
+  if (byFunction) rmSync(mapFile, { force: true });
+  if (run.error !== undefined || run.status !== 0) {
+    const tail = String(run.stderr ?? '')
       .trim()
       .split('\n')
       .slice(-20)
       .join('\n');
-    throw new Error(`${id}/${impl} failed under callgrind:\n${tail}`, { cause: error });
+    throw new Error(`${id}/${impl} failed under callgrind:\n${tail}`, { cause: run.error });
   }
   // Every function (a threshold of 100 %), and no source annotation: its inclusive
   // lines would count callees twice.
@@ -226,6 +337,7 @@ const countCell = (id: string, impl: string, measured: number): Count => {
   });
   rmSync(out);
   const by = Object.fromEntries(categories.map((c) => [c, 0])) as Record<Category, number>;
+  const functions = new Map<string, { ir: number; shared: number }>();
   let total = -1;
   let sum = 0;
   for (const line of annotated.split('\n')) {
@@ -237,8 +349,16 @@ const countCell = (id: string, impl: string, measured: number): Count => {
       total = ir;
       continue;
     }
-    by[categorize(fn)] += ir;
+    const category = categorize(fn);
+    by[category] += ir;
     sum += ir;
+    if (codeMap !== null && category === 'JavaScript (compiled)') {
+      const { name, shared } = nameAt(codeMap, Number.parseInt(fn.slice(4), 16));
+      const entry = functions.get(name) ?? { ir: 0, shared: 0 };
+      entry.ir += ir;
+      if (shared) entry.shared += ir;
+      functions.set(name, entry);
+    }
   }
   // A format this parser does not know would print zeros, not fail.
   if (total <= 0 || Math.abs(sum - total) > total * 0.001) {
@@ -246,7 +366,33 @@ const countCell = (id: string, impl: string, measured: number): Count => {
       `${id}/${impl}: callgrind_annotate's functions add up to ${sum}, its total is ${total}`,
     );
   }
-  return { total, by };
+  return { total, by, functions };
+};
+
+// The compiled-JavaScript column of one row, by function: the functions that
+// cost most per item, and how much of the column each compiler's code ran.
+const printFunctions = (id: string, impl: string, c: Count): void => {
+  const rows = [...c.functions].sort((x, y) => y[1].ir - x[1].ir);
+  const byTier = new Map<string, number>();
+  for (const [key, f] of rows) {
+    const tier = key.split('\t')[0] as string;
+    byTier.set(tier, (byTier.get(tier) ?? 0) + f.ir);
+  }
+  const rest = rows.slice(15).reduce((sum, [, f]) => sum + f.ir, 0);
+  console.log(`### ${id} ${impl}: compiled JavaScript by function, per item\n`);
+  console.log(
+    `In all ${fmt(c.by['JavaScript (compiled)'])}; by compiler: ${[...byTier].map(([tier, n]) => `${tier} ${fmt(n)}`).join(', ')}. "Shared": the part of the function's count in the measured process that ran where other functions' code had also started, and may be theirs.\n`,
+  );
+  console.log('| function | where | compiler | per item | shared |');
+  console.log('|---|---|---|---:|---:|');
+  for (const [key, f] of rows.slice(0, 15)) {
+    const [tier, name, where] = key.split('\t') as [string, string, string];
+    const shared = f.shared >= 0.005 ? `${Math.round(f.shared * 100)} %` : '';
+    console.log(
+      `| ${name.replaceAll('|', '\\|')} | ${where} | ${tier} | ${fmt(f.ir)} | ${shared} |`,
+    );
+  }
+  console.log(`| every other function | | | ${fmt(rest)} | |\n`);
 };
 
 const fmt = (x: number): string => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -281,7 +427,7 @@ try {
   const started = performance.now();
   console.log('# corio instruction counts\n');
   console.log(
-    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind.\n`,
+    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind${byFunction ? '; with `--functions`, which writes a code map and so counts several percent more than a run without it' : ''}.\n`,
   );
   for (const [id, impls] of selected) {
     const w = workloads[id];
@@ -294,8 +440,20 @@ try {
       const by = Object.fromEntries(
         categories.map((c) => [c, (b.by[c] - a.by[c]) / items]),
       ) as Record<Category, number>;
-      perItem.set(impl, { total: (b.total - a.total) / items, by });
-      process.stderr.write(`${id} ${impl}: ${fmt((b.total - a.total) / items)} per item\n`);
+      const functions = new Map<string, { ir: number; shared: number }>();
+      for (const key of new Set([...a.functions.keys(), ...b.functions.keys()])) {
+        const before = a.functions.get(key) ?? { ir: 0, shared: 0 };
+        const after = b.functions.get(key) ?? { ir: 0, shared: 0 };
+        functions.set(key, {
+          ir: (after.ir - before.ir) / items,
+          // The share of the measured process's own count: the difference of
+          // two processes' shares would mean nothing.
+          shared: after.ir > 0 ? after.shared / after.ir : 0,
+        });
+      }
+      const total = (b.total - a.total) / items;
+      perItem.set(impl, { total, by, functions });
+      process.stderr.write(`${id} ${impl}: ${fmt(total)} per item\n`);
     }
     console.log(`## ${id} ${w.title} (N = ${w.n.toLocaleString('en')})\n`);
     console.log(`| impl | per item | ÷ raw | ÷ floor | ${categories.join(' | ')} |`);
@@ -311,6 +469,7 @@ try {
       );
     }
     console.log('');
+    if (byFunction) for (const [impl, c] of perItem) printFunctions(id, impl, c);
   }
   console.log(`${((performance.now() - started) / 1000).toFixed(0)} s in all.`);
 } finally {
