@@ -233,13 +233,11 @@ const readCodeMap = (path: string): CodeMap => {
     starts: entries.map((e) => e.start),
     ends: entries.map((e) => e.start + e.size),
     names: entries.map((e) => {
-      const m = /^JS:([*+^~])'?(\S*) ?(.*)$/.exec(e.name);
+      // `JS:*'name place`: the place is the last word (a getter's name has a space).
+      const m = /^JS:([*+^~])'?(.*?) ?(\S+)$/.exec(e.name);
       if (m === null) return `other\t${e.name}\t`;
-      // An anonymous function has only its place.
-      const [name, where] =
-        m[2] === '' || /^(file|node):/.test(m[2] as string)
-          ? ['(anonymous)', `${m[2]}${m[3]}`]
-          : [m[2] as string, m[3] as string];
+      const name = m[2] === '' ? '(anonymous)' : (m[2] as string);
+      const where = m[3] as string;
       return `${tiers[m[1] as string] ?? 'other'}\t${name}\t${where.replace(`file://${root}/`, '').replace(`file://${cellFile}`, 'the cell')}`;
     }),
     orders: entries.map((e) => e.order),
