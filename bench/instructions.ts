@@ -36,8 +36,9 @@
 // and a collection frees code whose place later code takes: what ran at such
 // a place is named by the code written there last, and the table says how
 // much that is. Writing the map costs instructions of its own and changes
-// when the collector runs: the counts come out several percent higher, so
-// read the totals from a run without it.
+// when the collector runs: the counts differ from a run without it by up to
+// about 12 %, most of it in the collector column, so read the totals from a
+// run without it.
 //
 //   npm run bench:instructions                    the default cells, on this Node
 //   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
@@ -46,7 +47,7 @@
 // Needs valgrind (Debian: apt-get install valgrind). Under callgrind a cell runs
 // about fifty times slower: the default set takes about 40 minutes.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -195,17 +196,22 @@ interface Count {
   readonly functions: Map<string, { ir: number; shared: number }>;
 }
 
-// With --functions, Node writes each piece of code it compiles to
-// /tmp/perf-<pid>.map (start, size, name): the code callgrind cannot name.
-// Node 20's V8 has no flag to write it elsewhere. A name reads `JS:*'fn
-// file:///…:line:col`; the mark says which compiler made the code: TurboFan
-// (*), Maglev (+) or Sparkplug (^); bytecode the interpreter runs is counted
-// under "interpreter", not here.
+// With --functions, Node writes the code of each JavaScript function it
+// compiles (not regexp code or V8's stubs) to perf-<pid>.map (start, size,
+// name): the code callgrind cannot name. Nodes 22 and later write it where
+// --perf-basic-prof-path says, into the scratch dir; Node 20's V8 has no such
+// flag and writes it to /tmp. A name reads `JS:*'fn file:///…:line:col` (no
+// `'` on Node 20); the mark says which compiler made the code: TurboFan (*),
+// Maglev (+) or Sparkplug (^), after an `o` for code entered in the middle of
+// a running loop (on-stack replacement, Node 26). Bytecode the interpreter
+// runs is counted under "interpreter", not here.
 const tiers: Readonly<Record<string, string>> = {
   '*': 'TurboFan',
   '+': 'Maglev',
   '^': 'Sparkplug',
 };
+const tierOrder = ['TurboFan', 'Maglev', 'Sparkplug', 'other'];
+const mapInScratch = Number(process.versions.node.split('.')[0]) >= 22;
 interface CodeMap {
   readonly starts: number[];
   readonly ends: number[];
@@ -234,18 +240,19 @@ const readCodeMap = (path: string): CodeMap => {
     ends: entries.map((e) => e.start + e.size),
     names: entries.map((e) => {
       // `JS:*'name place`: the place is the last word (a getter's name has a space).
-      const m = /^JS:([*+^~])'?(.*?) ?(\S+)$/.exec(e.name);
+      const m = /^JS:(o?)([*+^~])'?(.*?) ?(\S+)$/.exec(e.name);
       if (m === null) return `other\t${e.name}\t`;
-      const name = m[2] === '' ? '(anonymous)' : (m[2] as string);
-      const where = m[3] as string;
-      return `${tiers[m[1] as string] ?? 'other'}\t${name}\t${where.replace(`file://${root}/`, '').replace(`file://${cellFile}`, 'the cell')}`;
+      const name = `${m[3] === '' ? '(anonymous)' : m[3]}${m[1] === 'o' ? ' (OSR)' : ''}`;
+      const where = m[4] as string;
+      return `${tiers[m[2] as string] ?? 'other'}\t${name}\t${where.replace(`file://${root}/`, '').replace(`file://${cellFile}`, 'the cell')}`;
     }),
     orders: entries.map((e) => e.order),
     longest: entries.reduce((most, e) => Math.max(most, e.size), 0),
   };
 };
-// An address where the code of more than one function started over the run
-// (code freed by a collection leaves its place to code compiled later) is
+// An address where more than one piece of code started over the run (another
+// function's, or the same function's from another compiler: code freed by a
+// collection, or replaced, leaves its place to code compiled later) is
 // "shared": callgrind counts by address, so what ran there is named by the
 // code written there last, which may not be all that ran there.
 const nameAt = (map: CodeMap, address: number): { name: string; shared: boolean } => {
@@ -257,9 +264,10 @@ const nameAt = (map: CodeMap, address: number): { name: string; shared: boolean 
     if ((map.starts[mid] as number) <= address) lo = mid + 1;
     else hi = mid;
   }
-  // …and, of those that hold it, the one whose code starts nearest to it: a
-  // call enters code at its start (Sparkplug's a few bytes in), so an address
-  // callgrind names is an entry. Code written at the same place later wins.
+  // …and, of those that hold it, the one whose code starts nearest to it: an
+  // address callgrind names is where code was entered, usually by a call at
+  // its start (Sparkplug's a few bytes in; handlers and on-stack replacement
+  // enter in the middle). Code written at the same place later wins.
   let found = -1;
   for (let i = lo - 1; i >= 0 && (map.starts[i] as number) > address - map.longest; i--) {
     if (address >= (map.ends[i] as number)) continue;
@@ -303,7 +311,16 @@ const countCell = (id: string, impl: string, measured: number): Count => {
       // Code V8 writes at run time, and rewrites in place, is re-read.
       '--smc-check=all-non-file',
       process.execPath,
-      ...(byFunction ? ['--perf-basic-prof-only-functions'] : []),
+      ...(byFunction
+        ? [
+            '--perf-basic-prof-only-functions',
+            ...(mapInScratch ? [`--perf-basic-prof-path=${scratch}`] : []),
+            // Nodes 24 and 26 then also write V8's log, by default into the
+            // working directory (the project).
+            '--no-logfile-per-isolate',
+            `--logfile=${join(scratch, 'v8.log')}`,
+          ]
+        : []),
       '--predictable',
       '--expose-gc',
       cellFile,
@@ -315,17 +332,30 @@ const countCell = (id: string, impl: string, measured: number): Count => {
     ],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 24, encoding: 'utf8' },
   );
-  // Valgrind runs node in its own process: the map is named by its pid.
-  const mapFile = `/tmp/perf-${run.pid}.map`;
-  const codeMap = byFunction && run.status === 0 ? readCodeMap(mapFile) : null;
-  if (byFunction) rmSync(mapFile, { force: true });
+  // valgrind runs node in the process it was started as, so node's pid is
+  // run.pid, and the map is named by it.
+  const mapFile = join(mapInScratch ? scratch : '/tmp', `perf-${run.pid}.map`);
   if (run.error !== undefined || run.status !== 0) {
+    if (byFunction) rmSync(mapFile, { force: true });
     const tail = String(run.stderr ?? '')
       .trim()
       .split('\n')
       .slice(-20)
       .join('\n');
-    throw new Error(`${id}/${impl} failed under callgrind:\n${tail}`, { cause: run.error });
+    throw new Error(
+      `${id}/${impl} failed under callgrind (${run.status === null ? `signal ${run.signal}` : `exit code ${run.status}`}):\n${tail}`,
+      { cause: run.error },
+    );
+  }
+  let codeMap: CodeMap | null = null;
+  if (byFunction) {
+    if (!existsSync(mapFile)) {
+      throw new Error(
+        `${id}/${impl}: node wrote no code map at ${mapFile} (--perf-basic-prof-only-functions)`,
+      );
+    }
+    codeMap = readCodeMap(mapFile);
+    rmSync(mapFile);
   }
   // Every function (a threshold of 100 %), and no source annotation: its inclusive
   // lines would count callees twice.
@@ -379,7 +409,12 @@ const printFunctions = (id: string, impl: string, c: Count): void => {
   const rest = rows.slice(15).reduce((sum, [, f]) => sum + f.ir, 0);
   console.log(`### ${id} ${impl}: compiled JavaScript by function, per item\n`);
   console.log(
-    `In all ${fmt(c.by['JavaScript (compiled)'])}; by compiler: ${[...byTier].map(([tier, n]) => `${tier} ${fmt(n)}`).join(', ')}. "Shared": the part of the function's count in the measured process that ran where other functions' code had also started, and may be theirs.\n`,
+    `In all ${fmt(c.by['JavaScript (compiled)'])}; by compiler: ${tierOrder
+      .filter((tier) => byTier.has(tier))
+      .map((tier) => `${tier} ${fmt(byTier.get(tier) as number)}`)
+      .join(
+        ', ',
+      )}. Each figure is the difference of two processes, matched by name, so one can come out below zero. "Shared": the share of the function's count in the measured process (start-up and warm-up included) that ran where other code had also started, and may be that code's.\n`,
   );
   console.log('| function | where | compiler | per item | shared |');
   console.log('|---|---|---|---:|---:|');
@@ -425,7 +460,7 @@ try {
   const started = performance.now();
   console.log('# corio instruction counts\n');
   console.log(
-    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind${byFunction ? '; with `--functions`, which writes a code map and so counts several percent more than a run without it' : ''}.\n`,
+    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind${byFunction ? '; with `--functions`, which writes a code map: the counts differ from a run without it by up to about 12 %, most of it in the collector column' : ''}.\n`,
   );
   for (const [id, impls] of selected) {
     const w = workloads[id];
