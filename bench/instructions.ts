@@ -35,10 +35,10 @@
 // compiler's code (TurboFan, Maglev, Sparkplug). callgrind counts by address,
 // and a collection frees code whose place later code takes: what ran at such
 // a place is named by the code written there last, and the table says how
-// much that is. Writing the map costs instructions of its own and changes
-// when the collector runs: the counts differ from a run without it by up to
-// about 12 %, most of it in the collector column, so read the totals from a
-// run without it.
+// much that is. Writing the map costs instructions of its own and moves the
+// collector's and the compiler's work: the counts differed from runs without
+// it by -4 % to +15 % (W1 most, mainly the collector), so read the totals
+// from a run without it.
 //
 //   npm run bench:instructions                    the default cells, on this Node
 //   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
@@ -201,7 +201,7 @@ interface Count {
 // name): the code callgrind cannot name. Nodes 22 and later write it where
 // --perf-basic-prof-path says, into the scratch dir; Node 20's V8 has no such
 // flag and writes it to /tmp. A name reads `JS:*'fn file:///…:line:col` (no
-// `'` on Node 20); the mark says which compiler made the code: TurboFan (*),
+// `'` before Node 24); the mark says which compiler made the code: TurboFan (*),
 // Maglev (+) or Sparkplug (^), after an `o` for code entered in the middle of
 // a running loop (on-stack replacement, Node 26). Bytecode the interpreter
 // runs is counted under "interpreter", not here.
@@ -254,7 +254,9 @@ const readCodeMap = (path: string): CodeMap => {
 // function's, or the same function's from another compiler: code freed by a
 // collection, or replaced, leaves its place to code compiled later) is
 // "shared": callgrind counts by address, so what ran there is named by the
-// code written there last, which may not be all that ran there.
+// code written there last, which may not be all that ran there. Only a
+// different name marks it: the same function compiled again by the same
+// compiler at the same place is not told apart.
 const nameAt = (map: CodeMap, address: number): { name: string; shared: boolean } => {
   // The entries that start at or before the address…
   let lo = 0;
@@ -337,13 +339,11 @@ const countCell = (id: string, impl: string, measured: number): Count => {
   const mapFile = join(mapInScratch ? scratch : '/tmp', `perf-${run.pid}.map`);
   if (run.error !== undefined || run.status !== 0) {
     if (byFunction) rmSync(mapFile, { force: true });
-    const tail = String(run.stderr ?? '')
-      .trim()
-      .split('\n')
-      .slice(-20)
-      .join('\n');
+    // A spawn that failed (no valgrind) has no stderr, whatever the types say.
+    const stderr = run.stderr as string | null | undefined;
+    const tail = (stderr ?? '').trim().split('\n').slice(-20).join('\n');
     throw new Error(
-      `${id}/${impl} failed under callgrind (${run.status === null ? `signal ${run.signal}` : `exit code ${run.status}`}):\n${tail}`,
+      `${id}/${impl} failed under callgrind (${run.error !== undefined ? run.error.message : run.status === null ? `signal ${run.signal}` : `exit code ${run.status}`}):\n${tail}`,
       { cause: run.error },
     );
   }
@@ -460,7 +460,7 @@ try {
   const started = performance.now();
   console.log('# corio instruction counts\n');
   console.log(
-    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind${byFunction ? '; with `--functions`, which writes a code map: the counts differ from a run without it by up to about 12 %, most of it in the collector column' : ''}.\n`,
+    `node ${process.version}, \`--predictable\`; instructions per item over ${measure} iteration(s) after ${warm} warm one(s)${forcedGc ? ' and two forced collections' : ''}, counted by callgrind${byFunction ? '; with `--functions`, which writes a code map and so changes the counts: read the totals from a run without it' : ''}.\n`,
   );
   for (const [id, impls] of selected) {
     const w = workloads[id];
