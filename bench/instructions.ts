@@ -189,9 +189,9 @@ interface Count {
   readonly total: number;
   readonly by: Record<Category, number>;
   /**
-   * With --functions: compiled JavaScript by function, keyed `compiler\tname\tplace`;
-   * `shared` is the part that ran where other functions' code also started (a
-   * count in one process, a share of it per item).
+   * With --functions: compiled JavaScript by function, keyed `compiler\tname\tplace`.
+   * `shared` is what ran where other code also started: in one process's
+   * count, instructions; per item, the fraction of the measured process's count.
    */
   readonly functions: Map<string, { ir: number; shared: number }>;
 }
