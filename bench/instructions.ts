@@ -212,43 +212,41 @@ const tiers: Readonly<Record<string, string>> = {
 };
 const tierOrder = ['TurboFan', 'Maglev', 'Sparkplug', 'other'];
 const mapInScratch = Number(process.versions.node.split('.')[0]) >= 22;
+interface CodeEntry {
+  readonly start: number;
+  readonly end: number;
+  /** `compiler\tname\tplace` */
+  readonly name: string;
+}
 interface CodeMap {
-  readonly starts: number[];
-  readonly ends: number[];
-  readonly names: string[];
-  readonly orders: number[];
+  /** By start; entries that start at one place in the order node wrote them. */
+  readonly entries: readonly CodeEntry[];
   readonly longest: number;
 }
 const readCodeMap = (path: string): CodeMap => {
   const entries = readFileSync(path, 'utf8')
     .split('\n')
-    .flatMap((line, order) => {
+    .flatMap((line): CodeEntry[] => {
       const m = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
       if (m === null) return [];
+      const start = Number.parseInt(m[1] as string, 16);
       return [
-        {
-          start: parseInt(m[1] as string, 16),
-          size: parseInt(m[2] as string, 16),
-          name: m[3] as string,
-          order,
-        },
+        { start, end: start + Number.parseInt(m[2] as string, 16), name: nameOf(m[3] as string) },
       ];
     })
+    // A stable sort: code written later at the same start stays after.
     .sort((a, b) => a.start - b.start);
-  return {
-    starts: entries.map((e) => e.start),
-    ends: entries.map((e) => e.start + e.size),
-    names: entries.map((e) => {
-      // `JS:*'name place`: the place is the last word (a getter's name has a space).
-      const m = /^JS:(o?)([*+^~])'?(.*?) ?(\S+)$/.exec(e.name);
-      if (m === null) return `other\t${e.name}\t`;
-      const name = `${m[3] === '' ? '(anonymous)' : m[3]}${m[1] === 'o' ? ' (OSR)' : ''}`;
-      const where = m[4] as string;
-      return `${tiers[m[2] as string] ?? 'other'}\t${name}\t${where.replace(`file://${root}/`, '').replace(`file://${cellFile}`, 'the cell')}`;
-    }),
-    orders: entries.map((e) => e.order),
-    longest: entries.reduce((most, e) => Math.max(most, e.size), 0),
-  };
+  return { entries, longest: entries.reduce((most, e) => Math.max(most, e.end - e.start), 0) };
+};
+// `JS:*'name place`: the place is the last word (a getter's name has a space).
+const nameOf = (text: string): string => {
+  const m = /^JS:(o?)([*+^~])'?(.*?) ?(\S+)$/.exec(text);
+  if (m === null) return `other\t${text}\t`;
+  const name = `${m[3] === '' ? '(anonymous)' : m[3]}${m[1] === 'o' ? ' (OSR)' : ''}`;
+  const where = (m[4] as string)
+    .replace(`file://${root}/`, '')
+    .replace(`file://${cellFile}`, 'the cell');
+  return `${tiers[m[2] as string] ?? 'other'}\t${name}\t${where}`;
 };
 // An address where more than one piece of code started over the run (another
 // function's, or the same function's from another compiler: code freed by a
@@ -258,37 +256,38 @@ const readCodeMap = (path: string): CodeMap => {
 // different name marks it: the same function compiled again by the same
 // compiler at the same place is not told apart.
 const nameAt = (map: CodeMap, address: number): { name: string; shared: boolean } => {
-  // The entries that start at or before the address…
+  const { entries } = map;
+  // The last entry that starts at or before the address…
   let lo = 0;
-  let hi = map.starts.length;
+  let hi = entries.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((map.starts[mid] as number) <= address) lo = mid + 1;
+    if ((entries[mid] as CodeEntry).start <= address) lo = mid + 1;
     else hi = mid;
   }
-  // …and, of those that hold it, the one whose code starts nearest to it: an
-  // address callgrind names is where code was entered, usually by a call at
-  // its start (Sparkplug's a few bytes in; handlers and on-stack replacement
-  // enter in the middle). Code written at the same place later wins.
+  // …then back to the first that holds it: the code that starts nearest to the
+  // address, and of code at the same start the last written. An address
+  // callgrind names is where code was entered, usually by a call at its start
+  // (Sparkplug's a few bytes in; handlers and on-stack replacement enter in
+  // the middle).
   let found = -1;
-  for (let i = lo - 1; i >= 0 && (map.starts[i] as number) > address - map.longest; i--) {
-    if (address >= (map.ends[i] as number)) continue;
-    if (
-      found < 0 ||
-      (map.starts[i] as number) > (map.starts[found] as number) ||
-      ((map.starts[i] as number) === (map.starts[found] as number) &&
-        (map.orders[i] as number) > (map.orders[found] as number))
-    )
+  for (let i = lo - 1; i >= 0; i--) {
+    const e = entries[i] as CodeEntry;
+    if (e.start <= address - map.longest) break;
+    if (address < e.end) {
       found = i;
+      break;
+    }
   }
   if (found < 0) return { name: 'other\tcode with no name\t', shared: false };
-  const name = map.names[found] as string;
+  const { start, name } = entries[found] as CodeEntry;
+  // Entries that start at one place lie together in the sorted map.
   let shared = false;
-  for (let i = found - 1; i >= 0 && map.starts[i] === map.starts[found]; i--) {
-    if (map.names[i] !== name) shared = true;
+  for (let i = found - 1; i >= 0 && (entries[i] as CodeEntry).start === start; i--) {
+    if ((entries[i] as CodeEntry).name !== name) shared = true;
   }
-  for (let i = found + 1; i < map.starts.length && map.starts[i] === map.starts[found]; i++) {
-    if (map.names[i] !== name) shared = true;
+  for (let i = found + 1; i < entries.length && (entries[i] as CodeEntry).start === start; i++) {
+    if ((entries[i] as CodeEntry).name !== name) shared = true;
   }
   return { name, shared };
 };
