@@ -43,6 +43,7 @@
 //   npm run bench:instructions                    the default cells, on this Node
 //   npm run bench:instructions -- --only W4,W1 --warm 1 --measure 2 --no-gc
 //   npm run bench:instructions -- --only W1 --functions
+//   npm run bench:instructions -- --only W1:corio,W2:corio-limiter
 //
 // Needs valgrind (Debian: apt-get install valgrind). Under callgrind a cell runs
 // about fifty times slower: the default set takes about 40 minutes.
@@ -117,15 +118,33 @@ const measure = count('--measure', 1);
 const forcedGc = !options.has('--no-gc');
 const byFunction = options.has('--functions');
 const onlyOption = options.get('--only');
+// `--only W1,W2:corio-limiter`: whole workloads, or one row of one (its ratios
+// are then left blank where the raw or floor row is not counted beside it).
 const only = typeof onlyOption === 'string' ? onlyOption.split(',') : undefined;
-for (const id of only ?? []) {
+const picked = new Map<string, Set<string> | 'all'>();
+for (const entry of only ?? []) {
+  const [id = '', impl] = entry.split(':');
   if (!Object.hasOwn(defaultCells, id)) {
     throw new RangeError(`--only: ${id} is not one of ${Object.keys(defaultCells).join(', ')}`);
   }
+  if (impl === undefined) picked.set(id, 'all');
+  else {
+    if (!defaultCells[id]?.includes(impl)) {
+      throw new RangeError(
+        `--only: ${impl} is not one of ${id}'s rows (${defaultCells[id]?.join(', ') ?? ''})`,
+      );
+    }
+    const rows = picked.get(id);
+    if (rows === undefined) picked.set(id, new Set([impl]));
+    else if (rows !== 'all') rows.add(impl);
+  }
 }
-const selected = Object.entries(defaultCells).filter(
-  ([id]) => only === undefined || only.includes(id),
-);
+const selected = Object.entries(defaultCells)
+  .filter(([id]) => only === undefined || picked.has(id))
+  .map(([id, impls]): [string, readonly string[]] => {
+    const rows = picked.get(id);
+    return [id, rows === undefined || rows === 'all' ? impls : impls.filter((i) => rows.has(i))];
+  });
 for (const [id, impls] of selected) {
   for (const impl of impls) {
     if (workloads[id]?.impls[impl] === undefined)
