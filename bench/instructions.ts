@@ -516,7 +516,7 @@ try {
     };
     for (const [impl, c] of perItem) {
       console.log(
-        `| ${impl} | ${fmt(c.total)} | ${(c.total / raw).toFixed(2)}x | ${floorCell(impl, c)} | ${categories.map((k) => fmt(c.by[k])).join(' | ')} |`,
+        `| ${impl} | ${fmt(c.total)} | ${Number.isNaN(raw) ? '' : `${(c.total / raw).toFixed(2)}x`} | ${floorCell(impl, c)} | ${categories.map((k) => fmt(c.by[k])).join(' | ')} |`,
       );
     }
     console.log('');
