@@ -48,6 +48,9 @@ import type { Task } from './task.js';
  * The state every task and cancel scope shares: its place in the cancellation tree
  * and its lazily created `signal`.
  */
+// Task declares these fields itself, in this order, rather than extending the
+// class (task.ts says why): a field added here is added there too, or the test
+// "a task is a CancelNode" fails.
 export class CancelNode {
   /** @internal */ parent: CancelNode | null = null;
   /** @internal */ firstChild: CancelNode | null = null;

@@ -13,6 +13,7 @@ import {
   sleep,
   waitFor,
 } from 'corio';
+import { CancelNode, cancelReasonOf } from 'corio/lowlevel';
 import { Trace, outcome, vrun } from '../_helpers.js';
 
 test('tasks start on the next microtask, in creation order', () =>
@@ -290,4 +291,21 @@ test('awaiting a task, or waitFor(task), from an already cancelled task cancels 
       '4 waitFor: inner ended',
       '4 waitFor: caller ended, inner cancelled=true',
     ]);
+  }));
+
+// Task declares CancelNode's fields itself rather than extending it (task.ts):
+// the tree code reads tasks and scopes alike, so the two must not drift apart.
+test('a task is a CancelNode: its fields, in their order, its signal, instanceof', () =>
+  vrun(async () => {
+    const task = createTask(() => 1);
+    const node = CancelNode._new(getRunningLoop(), null, false);
+    const nodeFields = Object.keys(node);
+    assert.deepEqual(Object.keys(task).slice(0, nodeFields.length), nodeFields);
+    assert.ok(task instanceof CancelNode);
+    assert.equal(cancelReasonOf(task), null);
+    assert.equal(task.signal.aborted, false);
+    task.cancel('stop');
+    assert.equal(task.signal.aborted, true);
+    assert.equal(cancelReasonOf(task)?.message, 'stop');
+    assert.equal(await outcome(task), 'CancelledError');
   }));
