@@ -13,6 +13,10 @@
  *   twice after they end.
  * - `cancelReason`, once set, never changes: cancellation is level-triggered and
  *   sticky, and the same `CancelledError` is thrown at every checkpoint inside.
+ * - A node has a parent only while it is live: `attach` and `detach` are the
+ *   only writers of `parent` and `live` (a loop's root, never cancelled, is
+ *   made live by the loop), and `cancelNode` the only writer of
+ *   `cancelReason`; each recounts (below). The fast paths rest on this.
  * - A cancelled node is *in force* while it is live or has children, and
  *   `cancelsInForce()` counts those nodes in the process. A live node cancelled
  *   effectively has a cancelled node on its way up, and every node on that way
@@ -49,8 +53,10 @@ import type { Task } from './task.js';
  * and its lazily created `signal`.
  */
 // Task declares these fields itself, in this order, rather than extending the
-// class (task.ts says why): a field added here is added there too, or the test
-// "a task is a CancelNode" fails.
+// class (task.ts says why), and this constructor does not run for a task: a
+// field added here is added there too (the test "a task is a CancelNode"
+// compares their names and order, not their initial values), and what the
+// constructor does, Task's does too.
 export class CancelNode {
   /** @internal */ parent: CancelNode | null = null;
   /** @internal */ firstChild: CancelNode | null = null;

@@ -119,12 +119,16 @@ function runTask<T>(task: Task<T>, fn: TaskFunction<T>): void {
 }
 
 // A Task is a CancelNode (instanceof, `signal`: see the prototype link below
-// the class), but declares the node's fields itself instead of extending it: a
-// derived class's `super()` is a call V8 never inlines where the task is made,
-// and a task is made per spawn (bench W1: 2.5-4.3 % of a spawn-join's
-// instructions, #16). The fields are CancelNode's, in its order, so a task and
-// a scope share the layout the tree code reads; a test holds them equal.
-export class Task<T = unknown> implements PromiseLike<T>, CancelNode {
+// the class, and the interface that gives TypeScript the same), but declares
+// the node's fields itself instead of extending it: a derived class's
+// `super()` is a call V8 never inlines where the task is made, and a task is
+// made per spawn (#16). The fields are CancelNode's, in its order; its
+// constructor does not run for a task, so what it does this one does too.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars -- merged with the class: its heritage, and T as the class's
+export interface Task<T = unknown> extends CancelNode {}
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- every member CancelNode declares, Task declares too
+export class Task<T = unknown> implements PromiseLike<T> {
   /** @internal */ parent: CancelNode | null = null;
   /** @internal */ firstChild: CancelNode | null = null;
   /** @internal */ lastChild: CancelNode | null = null;
@@ -139,13 +143,6 @@ export class Task<T = unknown> implements PromiseLike<T>, CancelNode {
   /** @internal */ loop: EventLoop;
   /** @internal Itself. */ task: Task | null;
   /** @internal */ inForce: { counted: boolean } | null = null;
-
-  /**
-   * An `AbortSignal` that aborts, with the `CancelledError` as its `reason`, as
-   * soon as this task is cancelled: pass it to `fetch` and any Node API that
-   * takes a signal. Created on first read. (CancelNode's, through the prototype.)
-   */
-  declare readonly signal: AbortSignal;
 
   // The default name `Task-N` is formatted on first read: most tasks are never named.
   #name: string | number;

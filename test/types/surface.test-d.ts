@@ -14,6 +14,7 @@ import {
   timeout,
   waitFor,
 } from 'corio';
+import { CancelNode } from 'corio/lowlevel';
 
 type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const expectType = <T extends true>(_: T): void => {};
@@ -99,4 +100,19 @@ export async function pipelines(): Promise<void> {
   const upper = map((n: string) => n.toUpperCase());
   // @ts-expect-error: a stage for strings does not fit a source of numbers
   pipe(range(0, 1), upper);
+}
+
+// A Task is a CancelNode to TypeScript as to `instanceof`, though it does not
+// extend the class at run time (task.ts): narrowing keeps working.
+export function taskIsACancelNode(a: Task | string, b: Task | CancelScope): void {
+  if (a instanceof CancelNode) {
+    const task: Task = a;
+    void task;
+  }
+  if (!(b instanceof CancelNode)) {
+    const none: never = b;
+    void none;
+  }
+  const node: CancelNode = createTask(() => 1);
+  void node;
 }
