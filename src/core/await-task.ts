@@ -22,7 +22,7 @@
  * @module
  */
 import { CancelledError } from '../errors.js';
-import { cancelsInForce, effectiveCancel, walkOwn } from './cancel-node.js';
+import { effectiveCancel, walkOwn } from './cancel-node.js';
 import { currentNode } from './context.js';
 import {
   type Suspension,
@@ -135,9 +135,8 @@ export function joinFrom<T>(task: Task<T>, propagateCancel: boolean): Promise<T>
       return Promise.resolve(task.result());
     }
     if (propagateCancel) {
-      // currentNode() is live, so nothing in force means it is not cancelled.
       const node = currentNode();
-      const reason = node === null || cancelsInForce() === 0 ? null : effectiveCancel(node);
+      const reason = node === null ? null : effectiveCancel(node);
       if (reason !== null) return cancelAndJoin(task, reason);
     }
     const s = suspend<T>('await', task, propagateCancel ? AWAIT_TASK : AWAIT_SHIELDED);

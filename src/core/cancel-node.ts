@@ -107,6 +107,10 @@ export class CancelNode {
 
 /** The CancelledError in force at `node`, or null when it is not cancelled. */
 export function effectiveCancel(node: CancelNode): CancelledError | null {
+  // A live node is cancelled only while some node is in force (the invariants
+  // above): then no walk up the tree, for a task's start, a wait's resumption
+  // or an await. A node that has ended is walked.
+  if (node.live && nodesInForce === 0) return null;
   for (let n: CancelNode | null = node; n !== null; n = n.parent) {
     if (n.cancelReason !== null) return n.cancelReason;
     if (n.shielded) return null;

@@ -492,12 +492,7 @@ export function abortSuspension(s: Suspension, reason: unknown): void {
 export function resumed(s: Suspension): void {
   // Not a cancellation point (a join): nothing to check, nothing to hand on.
   if (s.kind.uncancellable === true) return;
-  const node = s.node;
-  // A live node is cancelled only while some node is in force (cancel-node.ts):
-  // then no walk up the tree per resumption. A node that has ended (a wait its
-  // task left parked) is walked, as it always was.
-  let reason: CancelledError | null =
-    node === null || (node.live && cancelsInForce() === 0) ? null : effectiveCancel(node);
+  let reason: CancelledError | null = s.node === null ? null : effectiveCancel(s.node);
   if (reason === null && s.signal !== null && s.signal.aborted) reason = signalCancel(s.signal);
   if (reason === null) return;
   if (s.state === WOKEN) {

@@ -32,7 +32,7 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { CancelledError, InvalidStateError, isCancellation } from '../errors.js';
-import { CancelNode, attach, cancelsInForce, detach, effectiveCancel } from './cancel-node.js';
+import { CancelNode, attach, detach, effectiveCancel } from './cancel-node.js';
 import { joinFrom } from './await-task.js';
 import { cancelNode, reapOrphans } from './cancel.js';
 import {
@@ -228,8 +228,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) return;
     const fn = this.#fn as TaskFunction<T>;
     this.#fn = null;
-    // While nothing is cancelled anywhere, no walk up the tree (cancel-node.ts).
-    const reason = cancelsInForce() === 0 ? null : effectiveCancel(this);
+    const reason = effectiveCancel(this);
     if (reason !== null) {
       this.#origin = null;
       this.#finish(CANCELLED, undefined, reason);
