@@ -89,8 +89,11 @@ export interface RunConfig {
   readonly trace?: Tracer;
   /** Debug mode, for debug's DeadlockError with its wait-for cycle. */
   readonly debug?: boolean;
-  /** Host resources alive before the campaign, by type. */
-  readonly baseline: ReadonlyMap<string, number>;
+  /**
+   * Host resources alive before the campaign, by type; lowered as they are seen
+   * to end (see hostWorkAbove), for every run of the campaign.
+   */
+  readonly baseline: Map<string, number>;
 }
 
 /** The errors the explorer made itself (a stall it found), not the test or debug mode. */
@@ -116,6 +119,7 @@ const NOT_HOST_WORK = new Set(['TTYWrap', 'PipeWrap', 'CloseReq']);
 
 interface HostProcess {
   getActiveResourcesInfo?: () => string[];
+  nextTick?: (callback: () => void) => void;
 }
 
 /** Counts of the host's active resources by type (empty where the host cannot tell). */
@@ -133,8 +137,12 @@ export function hostResources(): Map<string, number> {
 // apart: the loop's and the explorer's own are among them.
 // `ownTimeouts`: the explorer's own poll timers among the 'Timeout's (a timer
 // counts as active while its own callback runs).
+// The host names its resources by type only, so "besides" is a count. A type
+// seen below its baseline proves that many of the resources alive before have
+// ended, and lowers it for good: one that ended during the campaign would
+// otherwise hide a new one of its type (a test file's earlier timer, say).
 function hostWorkAbove(
-  baseline: ReadonlyMap<string, number>,
+  baseline: Map<string, number>,
   ownTimeouts: number,
 ): {
   work: string[];
@@ -142,7 +150,12 @@ function hostWorkAbove(
 } {
   const work: string[] = [];
   let immediates = 0;
-  for (const [type, count] of hostResources()) {
+  const counts = hostResources();
+  for (const [type, before] of baseline) {
+    const n = (counts.get(type) ?? 0) - (type === 'Timeout' ? ownTimeouts : 0);
+    if (n < before) baseline.set(type, Math.max(0, n));
+  }
+  for (const [type, count] of counts) {
     const n = type === 'Timeout' ? count - ownTimeouts : count;
     if (type === 'Immediate') immediates = n;
     else if (n > (baseline.get(type) ?? 0)) work.push(type);
@@ -379,10 +392,31 @@ class RunExplorer implements Scheduler {
       }
       step.run();
     }
+    this.#noteHostWorkWhenQuiet();
     if (this.#pending.length > 0) this.#scheduleDispatch();
     else {
       this.#watch();
     }
+  };
+
+  // Notes the host work alive once the steps just run are done with their
+  // synchronous part and their microtasks: a tick queued from a microtask runs
+  // when the microtask queue is empty. #look alone saw only what was still
+  // alive a host turn later, and a timer set in a step (run from an immediate)
+  // and due by then fired in that turn's timers phase first: no look saw it,
+  // and the run had no warning.
+  #noteHostWorkWhenQuiet(): void {
+    const nextTick = (globalThis as { process?: HostProcess }).process?.nextTick;
+    if (typeof nextTick !== 'function') return;
+    queueMicrotask(() => {
+      nextTick(this.#noteHostWork);
+    });
+  }
+
+  readonly #noteHostWork = (): void => {
+    if (this.finished) return;
+    const host = hostWorkAbove(this.#config.baseline, this.#hostTimer === null ? 0 : 1);
+    for (const type of host.work) this.hostWork.add(type);
   };
 
   #watch(): void {

@@ -209,6 +209,55 @@ test('real host work during a run is named in a warning', async () => {
   }
 });
 
+// Busy-waits: makes a real timer due before the next turn of the host loop,
+// every time (a timer due fires in the timers phase, before the immediates).
+function spin(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
+
+// The explorer used to look for host work only once the run had gone idle, on
+// a later turn of the host loop: a timer set in a step it dispatched (from an
+// immediate) was due by then and fired in that turn's timers phase first, so
+// no look saw it and the run had no warning (the test above failed so on a
+// busy machine). It now also looks once each step's microtasks are done.
+test('host work that ends before the run goes idle is named in a warning too', async () => {
+  const report = await reportOf(
+    async () => {
+      await checkpoint();
+      await new Promise((resolve) => {
+        setTimeout(resolve, 1);
+        spin(5);
+      });
+      await sleep(1);
+    },
+    { runs: 2 },
+  );
+  assert.equal(report.warnings.length, 1);
+  assert.match(report.warnings[0] as string, /real host work \(Timeout\)/);
+});
+
+// The explorer counts host work by type against what was alive when the
+// campaign began, so a timer alive then and ended since hid a new one of the
+// run's. A count seen lower now lowers the baseline. The early timer is due
+// before explore() starts and fires before the run's second step at the
+// latest; the run sets its own timer in its third.
+test('host work alive before the campaign and ended since does not hide new work', async () => {
+  setTimeout(() => {}, 1);
+  spin(5);
+  const report = await reportOf(
+    async () => {
+      await checkpoint();
+      await checkpoint();
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      await sleep(1);
+    },
+    { runs: 2 },
+  );
+  assert.equal(report.warnings.length, 1);
+  assert.match(report.warnings[0] as string, /real host work \(Timeout\)/);
+});
+
 test('a deadlock fails with debug mode DeadlockError and its wait-for cycle', async () => {
   const error = await failure(
     async () => {
