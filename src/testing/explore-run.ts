@@ -89,11 +89,8 @@ export interface RunConfig {
   readonly trace?: Tracer;
   /** Debug mode, for debug's DeadlockError with its wait-for cycle. */
   readonly debug?: boolean;
-  /**
-   * Host resources alive before the campaign, by type; lowered as they are seen
-   * to end (see hostWorkAbove), for every run of the campaign.
-   */
-  readonly baseline: Map<string, number>;
+  /** Host resources alive before the campaign, by type. */
+  readonly baseline: ReadonlyMap<string, number>;
 }
 
 /** The errors the explorer made itself (a stall it found), not the test or debug mode. */
@@ -137,12 +134,13 @@ export function hostResources(): Map<string, number> {
 // apart: the loop's and the explorer's own are among them.
 // `ownTimeouts`: the explorer's own poll timers among the 'Timeout's (a timer
 // counts as active while its own callback runs).
-// The host names its resources by type only, so "besides" is a count. A type
-// seen below its baseline proves that many of the resources alive before have
-// ended, and lowers it for good: one that ended during the campaign would
-// otherwise hide a new one of its type (a test file's earlier timer, say).
+// The host names its resources by type only, so "besides" is a count, and a
+// resource alive before that ended during the campaign hides a new one of its
+// type. Lowering the baseline when a type's count drops would find that one, but
+// it warned of background work that comes and goes (a heartbeat re-arming its
+// timer, a pool replacing a socket) in tests that use none.
 function hostWorkAbove(
-  baseline: Map<string, number>,
+  baseline: ReadonlyMap<string, number>,
   ownTimeouts: number,
 ): {
   work: string[];
@@ -150,12 +148,7 @@ function hostWorkAbove(
 } {
   const work: string[] = [];
   let immediates = 0;
-  const counts = hostResources();
-  for (const [type, before] of baseline) {
-    const n = (counts.get(type) ?? 0) - (type === 'Timeout' ? ownTimeouts : 0);
-    if (n < before) baseline.set(type, Math.max(0, n));
-  }
-  for (const [type, count] of counts) {
+  for (const [type, count] of hostResources()) {
     const n = type === 'Timeout' ? count - ownTimeouts : count;
     if (type === 'Immediate') immediates = n;
     else if (n > (baseline.get(type) ?? 0)) work.push(type);
@@ -400,12 +393,14 @@ class RunExplorer implements Scheduler {
   };
 
   // Notes the host work alive once the steps just run are done with their
-  // synchronous part and their microtasks: a tick queued from a microtask runs
-  // when the microtask queue is empty. #look alone saw only what was still
-  // alive a host turn later, and a timer set in a step (run from an immediate)
-  // and due by then fired in that turn's timers phase first: no look saw it,
-  // and the run had no warning.
+  // synchronous part and their microtasks (a tick queued from a microtask runs
+  // when the microtask queue is empty), while the run goes on. #look alone saw
+  // only what was still alive a host turn later, and a timer set in a step (run
+  // from an immediate) and due by then fired in that turn's timers phase first:
+  // no look saw it, and the run had no warning. Not in debug mode, whose own
+  // recheck timer is a ref'd Timeout (#look does not count host work there either).
   #noteHostWorkWhenQuiet(): void {
+    if (this.#config.debug === true) return;
     const nextTick = (globalThis as { process?: HostProcess }).process?.nextTick;
     if (typeof nextTick !== 'function') return;
     queueMicrotask(() => {

@@ -168,7 +168,7 @@ interface Context {
   readonly seed: number;
   readonly runs: number;
   readonly maxSteps: number;
-  readonly baseline: Map<string, number>;
+  readonly baseline: ReadonlyMap<string, number>;
   readonly shrink: boolean;
   readonly hostWork: Set<string>;
 }
