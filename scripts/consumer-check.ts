@@ -67,8 +67,14 @@ async function step(what: string, file: string, args: string[], cwd: string): Pr
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const project = mkdtempSync(join(tmpdir(), 'corio-consumer-'));
 await step('build', npm, ['run', '--silent', 'build'], root);
+// Built just above; `prepack` would build again, and print into the JSON.
 const packed = JSON.parse(
-  await step('pack', npm, ['pack', '--json', '--pack-destination', project], root),
+  await step(
+    'pack',
+    npm,
+    ['pack', '--json', '--ignore-scripts', '--pack-destination', project],
+    root,
+  ),
 ) as [{ filename: string }];
 const tarball = join(project, packed[0].filename);
 
