@@ -119,6 +119,12 @@ interface HostProcess {
   nextTick?: (callback: () => void) => void;
 }
 
+// Where the host has one (Node): runs a callback once the microtask queue is empty.
+const nextTick: ((callback: () => void) => void) | undefined = (() => {
+  const tick = (globalThis as { process?: HostProcess }).process?.nextTick;
+  return typeof tick === 'function' ? tick : undefined;
+})();
+
 /** Counts of the host's active resources by type (empty where the host cannot tell). */
 export function hostResources(): Map<string, number> {
   const counts = new Map<string, number>();
@@ -400,13 +406,12 @@ class RunExplorer implements Scheduler {
   // no look saw it, and the run had no warning. Not in debug mode, whose own
   // recheck timer is a ref'd Timeout (#look does not count host work there either).
   #noteHostWorkWhenQuiet(): void {
-    if (this.#config.debug === true) return;
-    const nextTick = (globalThis as { process?: HostProcess }).process?.nextTick;
-    if (typeof nextTick !== 'function') return;
-    queueMicrotask(() => {
-      nextTick(this.#noteHostWork);
-    });
+    if (this.#config.debug !== true && nextTick !== undefined) queueMicrotask(this.#queueNote);
   }
+
+  readonly #queueNote = (): void => {
+    (nextTick as (callback: () => void) => void)(this.#noteHostWork);
+  };
 
   // Timers only: the work a test starts by mistake, which this sample is for
   // (sleeping on setTimeout). Other host work seen this often is mostly not the
