@@ -4,8 +4,8 @@
 // iteration, each function's self time summed over its call sites, the
 // collector's time as `(garbage collector)`. corio comes from dist/ (`npm run
 // build` first), as in bench/cell.ts, so its functions keep their names and
-// lines; the cell's own code is compiled by tsx, and its lines are the compiled
-// file's. Used in docs/performance.md, beside bench/instructions.ts (which
+// lines; the cell's own code is compiled by tsx into one line, so its rows are
+// told apart by name only (`workloads.ts:1`). Used in docs/performance.md, beside bench/instructions.ts (which
 // counts instructions, steady but blind to cache misses and to the collector's
 // other thread) and bench/alloc.ts (bytes): a time profile sees what a cold
 // object costs to touch. Profiles move with the machine like the timed
@@ -39,6 +39,13 @@ if (!Number.isInteger(iterations) || iterations < 1) {
 if (!Number.isInteger(top) || top < 1) {
   throw new RangeError(`--top must be a positive integer, got ${values.top}`);
 }
+if (positionals.length < 2 || positionals.length > 3) {
+  throw new TypeError('usage: bench/profile.ts <workload> <impl> [N] [--iterations K] [--top T]');
+}
+const size = positionals[2];
+if (size !== undefined && !(Number.isInteger(Number(size)) && Number(size) >= 1)) {
+  throw new RangeError(`N must be a positive integer, got ${size}`);
+}
 const { workloadId, implName, impl, n } = cellFromArgs(positionals);
 
 await impl(n);
@@ -65,8 +72,9 @@ for (const node of profile.nodes) {
   if (us === undefined) continue;
   const { functionName, url, lineNumber } = node.callFrame;
   const file = url.split('/').pop() ?? '';
-  const where =
-    file === '' ? functionName : `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
+  // V8 gives line -1 where it has none (a builtin it reports with a file).
+  const line = lineNumber < 0 ? '' : `:${lineNumber + 1}`;
+  const where = file === '' ? functionName : `${functionName || '(anonymous)'} ${file}${line}`;
   byFunction.set(where, (byFunction.get(where) ?? 0) + us);
   sampledUs += us;
 }
