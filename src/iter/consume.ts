@@ -76,8 +76,10 @@ export async function reduce<T, A>(
 /**
  * Calls `fn(item, index)` for every item, up to `concurrency` at once (default 1),
  * and resolves once all have finished. With `concurrency > 1` the calls run in
- * that many worker tasks (children of the caller) that take turns pulling the
- * source, so at most `concurrency` items are in flight. The first error stops the
+ * up to that many worker tasks (children of the caller) that take turns pulling
+ * the source, so at most `concurrency` items are in flight; a worker starts only
+ * once the ones before it have each pulled an item, so a short source starts
+ * few, whatever the bound. The first error stops the
  * iteration: the other calls are cancelled and awaited, the source is closed, and
  * the error is thrown as itself (an `ExceptionGroup` only if several failed).
  *
@@ -117,27 +119,36 @@ export async function forEach<T>(
   // Set by the workers: an object, so the read below is not narrowed away.
   const state = { exhausted: false };
   const pull = syncIt === null ? serialPuller(it as AsyncIterator<T>) : null;
+  // Workers start as items come: each one that pulls an item starts the next,
+  // until `concurrency` run. So a source of 3 items starts at most 4 workers,
+  // however large the bound (`concurrency: 1e6` once made a million tasks up
+  // front).
+  let started = 0;
   try {
     await taskGroup((tg) => {
-      for (let w = 0; w < concurrency; w++) {
-        tg.spawn(async () => {
-          for (;;) {
-            let next: IteratorResult<T>;
-            if (pull === null) {
-              throwIfCancelled();
-              next = (syncIt as Iterator<T>).next();
-            } else next = await pull();
-            if (next.done === true) {
-              state.exhausted = true;
-              return;
-            }
-            const r = fn(next.value, index++);
-            // A plain source and a synchronous fn would never yield: await
-            // anyway, as an async source's step would, so other tasks get in.
-            if (isThenable(r) || pull === null) await r;
+      const worker = async (): Promise<void> => {
+        for (;;) {
+          let next: IteratorResult<T>;
+          if (pull === null) {
+            throwIfCancelled();
+            next = (syncIt as Iterator<T>).next();
+          } else next = await pull();
+          if (next.done === true) {
+            state.exhausted = true;
+            return;
           }
-        });
-      }
+          if (started < concurrency && !state.exhausted) {
+            started++;
+            tg.spawn(worker);
+          }
+          const r = fn(next.value, index++);
+          // A plain source and a synchronous fn would never yield: await
+          // anyway, as an async source's step would, so other tasks get in.
+          if (isThenable(r) || pull === null) await r;
+        }
+      };
+      started = 1;
+      tg.spawn(worker);
     });
   } catch (error) {
     if (error instanceof ExceptionGroup && error.errors.length === 1) throw error.errors[0];

@@ -105,8 +105,9 @@ async function* sequential<T, R>(
 
 /**
  * The state of one concurrent map. With a finite `concurrency` (the usual case),
- * that many *worker* tasks each take a slot, pull an item and run `fn` on it
- * inline, then take the next: a task per slot, not per item (bench W2). With
+ * up to that many *worker* tasks each take a slot, pull an item and run `fn` on
+ * it inline, then take the next: a task per slot, not per item (bench W2). They
+ * start as items come, one more each time a worker pulls one. With
  * `Infinity` there is no fixed set of slots: a *pump* task pulls items and starts
  * one *call* task per item. Either way the tasks are helpers of a nursery under
  * the consumer's node, so cancelling the consumer reaches them, and closing the
@@ -143,6 +144,11 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   // With `Infinity`, the pump (its other helpers are calls).
   #pumpTask: Task | null = null;
   #running = 0;
+  // Workers started: one at first, then one more each time a worker pulls an
+  // item, up to the limit. So a short source starts few workers, however large
+  // `concurrency` is (a million up front once took 2 GiB for three items).
+  #started = 0;
+  readonly #newWorker = (): Promise<void> => this.#work();
   #pulled = 0;
   #nextOut = 0;
   // Results waiting for the consumer: by index when ordered, in arrival order if not.
@@ -201,7 +207,8 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
     }
     this.#plain = this.#plainItems?.[Symbol.iterator]() ?? null;
     if (this.#plain === null) this.#source = this.#items[Symbol.asyncIterator]();
-    for (let w = 0; w < this.#limit; w++) workers.spawn(() => this.#work());
+    this.#started = 1;
+    workers.spawn(this.#newWorker);
     return workers;
   }
 
@@ -221,6 +228,11 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
           return;
         }
         const index = this.#pulled++;
+        // The next worker starts once this one has an item (see #started).
+        if (this.#started < this.#limit) {
+          this.#started++;
+          (this.#workers as Nursery).spawn(this.#newWorker);
+        }
         let value: Awaited<R>;
         try {
           value = await this.#fn(next.value, index);

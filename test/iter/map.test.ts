@@ -273,3 +273,34 @@ test('map validates its arguments at once', () => {
     message: 'map(): `source` must be an iterable or async iterable, got 42',
   });
 });
+
+test('a large concurrency over a short source starts workers as items come, not up front', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    let most = 0;
+    const call = async (i: number) => {
+      most = Math.max(most, loop.statistics().tasksLiving);
+      await sleep(10);
+      return i * 2;
+    };
+    // eslint-disable-next-line @typescript-eslint/require-await -- a source that never waits
+    async function* three(): AsyncGenerator<number> {
+      yield* [0, 1, 2];
+    }
+    for (const source of [[0, 1, 2], three()]) {
+      most = 0;
+      const out = await toArray(pipe(source, map(call, { concurrency: 2 ** 40 })));
+      assert.deepEqual(out, [0, 2, 4]);
+      // The consumer, and at most a worker per item and one that finds the end.
+      assert.ok(most <= 5, `${most} tasks living`);
+    }
+    // Up to the bound, every item still runs at once.
+    const before = loop.time();
+    await toArray(
+      pipe(
+        Array.from({ length: 20 }, (_, i) => i),
+        map(call, { concurrency: 20 }),
+      ),
+    );
+    assert.equal(loop.time() - before, 10);
+  }));

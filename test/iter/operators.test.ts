@@ -411,3 +411,35 @@ test('pipe runs map, filter and chunk as one fused stage with the same results, 
     assert.equal((err as Error).message, 'bad item');
     assert.equal(trace.lines.at(-1)?.endsWith('source closed'), true);
   }));
+
+test('forEach with a large concurrency over a short source starts workers as items come', () =>
+  vrun(async () => {
+    const loop = getRunningLoop();
+    let most = 0;
+    let sum = 0;
+    const call = async (i: number) => {
+      most = Math.max(most, loop.statistics().tasksLiving);
+      await sleep(10);
+      sum += i;
+    };
+    // eslint-disable-next-line @typescript-eslint/require-await -- a source that never waits
+    async function* three(): AsyncGenerator<number> {
+      yield* [1, 2, 3];
+    }
+    for (const source of [[1, 2, 3], three()]) {
+      most = 0;
+      sum = 0;
+      await forEach(source, call, { concurrency: 2 ** 40 });
+      assert.equal(sum, 6);
+      // The caller, and at most a worker per item and one that finds the end.
+      assert.ok(most <= 5, `${most} tasks living`);
+    }
+    // Up to the bound, every item still runs at once.
+    const before = loop.time();
+    await forEach(
+      Array.from({ length: 20 }, (_, i) => i),
+      call,
+      { concurrency: 20 },
+    );
+    assert.equal(loop.time() - before, 10);
+  }));
