@@ -78,8 +78,8 @@ export async function reduce<T, A>(
  * and resolves once all have finished. With `concurrency > 1` the calls run in
  * up to that many worker tasks (children of the caller) that take turns pulling
  * the source, so at most `concurrency` items are in flight; a worker starts only
- * once the ones before it have each pulled an item, so a short source starts
- * few, whatever the bound. The first error stops the
+ * once the one before it has pulled an item, so a short source starts few,
+ * whatever the bound. The first error stops the
  * iteration: the other calls are cancelled and awaited, the source is closed, and
  * the error is thrown as itself (an `ExceptionGroup` only if several failed).
  *
@@ -119,14 +119,16 @@ export async function forEach<T>(
   // Set by the workers: an object, so the read below is not narrowed away.
   const state = { exhausted: false };
   const pull = syncIt === null ? serialPuller(it as AsyncIterator<T>) : null;
-  // Workers start as items come: each one that pulls an item starts the next,
-  // until `concurrency` run. So a source of 3 items starts at most 4 workers,
-  // however large the bound (`concurrency: 1e6` once made a million tasks up
-  // front).
+  // Workers start as items come: each starts the next once it has pulled its
+  // first item, until `concurrency` run. So a source of 3 items starts at most
+  // 4 workers, however large the bound (`concurrency: 1e6` once made a million
+  // tasks up front). The flag is a local, so the loop's steady state costs one
+  // test of it per item.
   let started = 0;
   try {
     await taskGroup((tg) => {
       const worker = async (): Promise<void> => {
+        let first = true;
         for (;;) {
           let next: IteratorResult<T>;
           if (pull === null) {
@@ -137,9 +139,12 @@ export async function forEach<T>(
             state.exhausted = true;
             return;
           }
-          if (started < concurrency && !state.exhausted) {
-            started++;
-            tg.spawn(worker);
+          if (first) {
+            first = false;
+            if (started < concurrency) {
+              started++;
+              tg.spawn(worker);
+            }
           }
           const r = fn(next.value, index++);
           // A plain source and a synchronous fn would never yield: await

@@ -107,7 +107,7 @@ async function* sequential<T, R>(
  * The state of one concurrent map. With a finite `concurrency` (the usual case),
  * up to that many *worker* tasks each take a slot, pull an item and run `fn` on
  * it inline, then take the next: a task per slot, not per item (bench W2). They
- * start as items come, one more each time a worker pulls one. With
+ * start as items come: each starts the next once it has its first item. With
  * `Infinity` there is no fixed set of slots: a *pump* task pulls items and starts
  * one *call* task per item. Either way the tasks are helpers of a nursery under
  * the consumer's node, so cancelling the consumer reaches them, and closing the
@@ -144,8 +144,8 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   // With `Infinity`, the pump (its other helpers are calls).
   #pumpTask: Task | null = null;
   #running = 0;
-  // Workers started: one at first, then one more each time a worker pulls an
-  // item, up to the limit. So a short source starts few workers, however large
+  // Workers started: one at first, then one more each time a worker pulls its
+  // first item, up to the limit. So a short source starts few workers, however large
   // `concurrency` is (a million up front once took 2 GiB for three items).
   #started = 0;
   readonly #newWorker = (): Promise<void> => this.#work();
@@ -214,6 +214,7 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
 
   // A worker: take a slot, pull an item, run fn on it, keep the result; again.
   async #work(): Promise<void> {
+    let first = true;
     try {
       for (;;) {
         while (this.#running + this.#ready >= this.#limit && !this.#closing) {
@@ -228,10 +229,13 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
           return;
         }
         const index = this.#pulled++;
-        // The next worker starts once this one has an item (see #started).
-        if (this.#started < this.#limit) {
-          this.#started++;
-          (this.#workers as Nursery).spawn(this.#newWorker);
+        // The next worker starts once this one has its first item (see #started).
+        if (first) {
+          first = false;
+          if (this.#started < this.#limit) {
+            this.#started++;
+            (this.#workers as Nursery).spawn(this.#newWorker);
+          }
         }
         let value: Awaited<R>;
         try {
