@@ -9,8 +9,8 @@ const fetchSize = async (url: string): Promise<number> => {
 const urls = Array.from({ length: 100 }, (_, i) => `https://example.test/page/${i}`);
 
 await run(async () => {
-  // Results not needed in order: forEach, 8 at a time. One worker per slot
-  // calls fetchSize item after item: nothing of corio's is made per item.
+  // Results not needed in order: forEach, 8 at a time. Up to 8 workers call
+  // fetchSize item after item: forEach makes no task per item.
   let total = 0;
   await forEach(
     urls,
