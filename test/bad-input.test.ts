@@ -248,6 +248,9 @@ const loopTime = (fn: string, arg: string, got: string): string =>
   `${fn}: \`${arg}\` must be a loop time in ms (Infinity for none), got ${got}`;
 const integer = (fn: string, arg: string, min: number, got: string): string =>
   `${fn}: \`${arg}\` must be an integer >= ${min}, got ${got}`;
+// checkSize(): a count that may also be Infinity.
+const size = (fn: string, arg: string, min: number, got: string): string =>
+  `${fn}: \`${arg}\` must be an integer >= ${min} (Infinity for no limit), got ${got}`;
 const fnArg = (fn: string, arg: string, got: string): string =>
   `${fn}: \`${arg}\` must be a function, got ${got}`;
 const notSource = (fn: string, got: string): string =>
@@ -972,19 +975,19 @@ const entries: Entry[] = [
         'totalTokens = 0',
         () => new CapacityLimiter(0),
         RangeError,
-        integer('new CapacityLimiter()', 'totalTokens', 1, '0'),
+        size('new CapacityLimiter()', 'totalTokens', 1, '0'),
       ),
       bad(
         'totalTokens missing',
         () => new (CapacityLimiter as unknown as new () => unknown)(),
         TypeError,
-        integer('new CapacityLimiter()', 'totalTokens', 1, 'undefined'),
+        size('new CapacityLimiter()', 'totalTokens', 1, 'undefined'),
       ),
       bad(
         'totalTokens = "1"',
         () => new CapacityLimiter('1' as never),
         TypeError,
-        integer('new CapacityLimiter()', 'totalTokens', 1, '"1"'),
+        size('new CapacityLimiter()', 'totalTokens', 1, '"1"'),
       ),
       bad(
         'totalTokens = 0 (setter)',
@@ -992,7 +995,7 @@ const entries: Entry[] = [
           new CapacityLimiter(1).totalTokens = 0;
         },
         RangeError,
-        integer('CapacityLimiter.totalTokens', 'totalTokens', 1, '0'),
+        size('CapacityLimiter.totalTokens', 'totalTokens', 1, '0'),
       ),
     ],
   },
@@ -1098,14 +1101,14 @@ const entries: Entry[] = [
         'maxsize = -1',
         () => new Queue(-1),
         RangeError,
-        integer('new Queue()', 'maxsize', 0, '-1'),
+        size('new Queue()', 'maxsize', 0, '-1'),
         'sync',
       ),
       bad(
         'maxsize = "10"',
         () => new Queue('10' as never),
         TypeError,
-        integer('new Queue()', 'maxsize', 0, '"10"'),
+        size('new Queue()', 'maxsize', 0, '"10"'),
         'sync',
       ),
       ...signalOptions('Queue.put()', (o) => new Queue(1).put(1, o as never)),
@@ -1143,7 +1146,7 @@ const entries: Entry[] = [
         'maxsize = 0.5',
         () => new LifoQueue(0.5),
         RangeError,
-        integer('new LifoQueue()', 'maxsize', 0, '0.5'),
+        size('new LifoQueue()', 'maxsize', 0, '0.5'),
         'sync',
       ),
       ...signalOptions('LifoQueue.put()', (o) => new LifoQueue(1).put(1, o as never)),
@@ -1158,7 +1161,7 @@ const entries: Entry[] = [
         'maxsize = -1',
         () => new PriorityQueue(-1),
         RangeError,
-        integer('new PriorityQueue()', 'maxsize', 0, '-1'),
+        size('new PriorityQueue()', 'maxsize', 0, '-1'),
       ),
       ...options({
         fn: 'new PriorityQueue()',
@@ -1183,19 +1186,19 @@ const entries: Entry[] = [
         'capacity = -1',
         () => openChannel(-1),
         RangeError,
-        integer('openChannel()', 'capacity', 0, '-1'),
+        size('openChannel()', 'capacity', 0, '-1'),
       ),
       bad(
         'capacity missing',
         () => (openChannel as () => unknown)(),
         TypeError,
-        integer('openChannel()', 'capacity', 0, 'undefined'),
+        size('openChannel()', 'capacity', 0, 'undefined'),
       ),
       bad(
         'capacity = "1"',
         () => openChannel('1' as never),
         TypeError,
-        integer('openChannel()', 'capacity', 0, '"1"'),
+        size('openChannel()', 'capacity', 0, '"1"'),
       ),
     ],
   },
@@ -1341,12 +1344,12 @@ const entries: Entry[] = [
     covers: 'buffer',
     mode: 'sync',
     cases: [
-      bad('n = 0', () => buffer(0), RangeError, integer('buffer()', 'n', 1, '0')),
+      bad('n = 0', () => buffer(0), RangeError, size('buffer()', 'n', 1, '0')),
       bad(
         'n missing',
         () => (buffer as () => unknown)(),
         TypeError,
-        integer('buffer()', 'n', 1, 'undefined'),
+        size('buffer()', 'n', 1, 'undefined'),
       ),
       bad('a source = 5', () => buffer(1)(5 as never), TypeError, notSource('buffer()', '5')),
     ],
@@ -1390,7 +1393,7 @@ const entries: Entry[] = [
         'concurrency = 0',
         () => forEach([1], f, { concurrency: 0 }),
         RangeError,
-        integer('forEach()', 'options.concurrency', 1, '0'),
+        size('forEach()', 'options.concurrency', 1, '0'),
       ),
     ],
   },
@@ -1582,7 +1585,7 @@ const entries: Entry[] = [
         'limit = 0',
         () => fromEvent(new EventTarget(), 'x', { limit: 0 }),
         RangeError,
-        integer('fromEvent()', 'options.limit', 1, '0'),
+        size('fromEvent()', 'options.limit', 1, '0'),
       ),
       bad(
         'close = 5',
@@ -1608,7 +1611,7 @@ const entries: Entry[] = [
         'concurrency = 0',
         () => flatMap(() => [1], { concurrency: 0 }),
         RangeError,
-        integer('flatMap()', 'options.concurrency', 1, '0'),
+        size('flatMap()', 'options.concurrency', 1, '0'),
       ),
       bad(
         'a source = 5',
@@ -1634,19 +1637,19 @@ const entries: Entry[] = [
         'concurrency = 0',
         () => map(f, { concurrency: 0 }),
         RangeError,
-        integer('map()', 'options.concurrency', 1, '0'),
+        size('map()', 'options.concurrency', 1, '0'),
       ),
       bad(
         'concurrency = 1.5',
         () => map(f, { concurrency: 1.5 }),
         RangeError,
-        integer('map()', 'options.concurrency', 1, '1.5'),
+        size('map()', 'options.concurrency', 1, '1.5'),
       ),
       bad(
         'concurrency = "2"',
         () => map(f, { concurrency: '2' as never }),
         TypeError,
-        integer('map()', 'options.concurrency', 1, '"2"'),
+        size('map()', 'options.concurrency', 1, '"2"'),
       ),
       bad(
         'ordered = "yes"',
@@ -1870,7 +1873,7 @@ const entries: Entry[] = [
         'attempts = 0',
         () => retry(f, { attempts: 0 }),
         RangeError,
-        integer('retry()', 'options.attempts', 1, '0'),
+        size('retry()', 'options.attempts', 1, '0'),
       ),
       bad(
         'backoff = 5',
@@ -2316,7 +2319,7 @@ const entries: Entry[] = [
         'limit = 0',
         () => new Tracer({ limit: 0 }),
         RangeError,
-        integer('new Tracer()', 'options.limit', 1, '0'),
+        size('new Tracer()', 'options.limit', 1, '0'),
       ),
     ],
   },
@@ -2494,7 +2497,7 @@ const entries: Entry[] = [
         'limit = 0',
         () => trace(f, { limit: 0 }),
         RangeError,
-        integer('trace()', 'options.limit', 1, '0'),
+        size('trace()', 'options.limit', 1, '0'),
       ),
       bad(
         'trace, an option of run() but not of trace()',
@@ -3558,19 +3561,19 @@ entries.push(
         'maxDeliveries = 0',
         () => openWorkQueue({ ...OPEN, maxDeliveries: 0 }),
         RangeError,
-        integer('openWorkQueue()', 'options.maxDeliveries', 1, '0'),
+        size('openWorkQueue()', 'options.maxDeliveries', 1, '0'),
       ),
       bad(
         'maxsize = -1',
         () => openWorkQueue({ ...OPEN, maxsize: -1 }),
         RangeError,
-        integer('openWorkQueue()', 'options.maxsize', 0, '-1'),
+        size('openWorkQueue()', 'options.maxsize', 0, '-1'),
       ),
       bad(
         'maxsize = 1.5',
         () => openWorkQueue({ ...OPEN, maxsize: 1.5 }),
         RangeError,
-        integer('openWorkQueue()', 'options.maxsize', 0, '1.5'),
+        size('openWorkQueue()', 'options.maxsize', 0, '1.5'),
       ),
       bad(
         'codec = JSON.stringify',

@@ -279,10 +279,18 @@ export function checkCount(fn: string, arg: string, value: unknown, min = 0): nu
   return value as number;
 }
 
-/** A size that may also be `Infinity` (a channel's capacity, a limiter's tokens). */
+/**
+ * A size that may also be `Infinity` (a channel's capacity, a limiter's tokens);
+ * the error says so, so that nobody reaches for `Number.MAX_SAFE_INTEGER`.
+ */
 export function checkSize(fn: string, arg: string, value: unknown, min = 0): number {
   if (value === Infinity) return value;
-  return checkCount(fn, arg, value, min).valueOf();
+  const must = `an integer >= ${min} (Infinity for no limit)`;
+  checkIsNumber(fn, arg, value, must);
+  if (!Number.isInteger(value) || (value as number) < min) {
+    throw new RangeError(`${fn}: \`${arg}\` must be ${must}, got ${describe(value)}`);
+  }
+  return value as number;
 }
 
 export function checkFunction(fn: string, arg: string, value: unknown): void {

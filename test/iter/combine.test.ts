@@ -131,7 +131,7 @@ test('combinators validate their inputs', () => {
   assert.throws(() => zip([1], null as never), TypeError);
   assert.throws(() => buffer(0), {
     name: 'RangeError',
-    message: 'buffer(): `n` must be an integer >= 1, got 0',
+    message: 'buffer(): `n` must be an integer >= 1 (Infinity for no limit), got 0',
   });
   assert.ok(range(0, 1));
 });

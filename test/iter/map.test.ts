@@ -261,7 +261,7 @@ test('map inside a cancelled scope stops, and the sequential form works the same
 test('map validates its arguments at once', () => {
   assert.throws(() => map((x) => x, { concurrency: 0 }), {
     name: 'RangeError',
-    message: 'map(): `options.concurrency` must be an integer >= 1, got 0',
+    message: 'map(): `options.concurrency` must be an integer >= 1 (Infinity for no limit), got 0',
   });
   assert.throws(() => map((x) => x, { concurrency: 1.5 }), RangeError);
   assert.throws(() => map('f' as never), {

@@ -193,6 +193,6 @@ test('send and receive are cancellation points on their fast paths; ends close w
     assert.equal(send.isClosed() && receive.isClosed(), true);
     assert.throws(() => openChannel(-1), {
       name: 'RangeError',
-      message: 'openChannel(): `capacity` must be an integer >= 0, got -1',
+      message: 'openChannel(): `capacity` must be an integer >= 0 (Infinity for no limit), got -1',
     });
   }));

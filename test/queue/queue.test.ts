@@ -261,7 +261,7 @@ test('LifoQueue returns the newest item first', () =>
 test('queues validate maxsize and work outside tasks with a signal', async () => {
   assert.throws(() => new Queue(-1), {
     name: 'RangeError',
-    message: 'new Queue(): `maxsize` must be an integer >= 0, got -1',
+    message: 'new Queue(): `maxsize` must be an integer >= 0 (Infinity for no limit), got -1',
   });
   assert.throws(() => new LifoQueue(0.5), /^RangeError: new LifoQueue\(\)/);
   const queue = new Queue<number>();

@@ -116,6 +116,7 @@ test('acquire is a cancellation point with free tokens; Infinity tokens is allow
     assert.equal(limiter.borrowedTokens, 0);
     assert.throws(() => new CapacityLimiter(0), {
       name: 'RangeError',
-      message: 'new CapacityLimiter(): `totalTokens` must be an integer >= 1, got 0',
+      message:
+        'new CapacityLimiter(): `totalTokens` must be an integer >= 1 (Infinity for no limit), got 0',
     });
   }));
