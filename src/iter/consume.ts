@@ -32,6 +32,7 @@ import {
   optionNames,
 } from '../_internal/validate.js';
 import { taskGroup } from '../group/task-group.js';
+import type { Task } from '../core/task.js';
 import { ExceptionGroup } from '../errors.js';
 import { type MapOptions, map } from './map.js';
 import { type Source, asAsync, syncItems } from './source.js';
@@ -86,7 +87,8 @@ export async function reduce<T, A>(
  * **Cancellation:** each pull is a cancellation point. A cancelled caller
  * cancels the running calls, waits for them, closes the source, and throws
  * `CancelledError`; items pulled but not yet handed to `fn` are dropped with
- * the source.
+ * the source. A worker task cancelled on its own (from outside) loses the item
+ * it held: the others go on, and forEach then throws its `CancelledError`.
  */
 export async function forEach<T>(
   source: Source<T>,
@@ -125,6 +127,10 @@ export async function forEach<T>(
   // tasks up front). The flag is a local, so the loop's steady state costs one
   // test of it per item.
   let started = 0;
+  // A worker cancelled on its own (a task cancelled from outside: its group
+  // does not count that as a failure) dropped the item it held: forEach then
+  // throws that CancelledError instead of returning as if all were done.
+  const workers: Task[] = [];
   try {
     await taskGroup((tg) => {
       const worker = async (): Promise<void> => {
@@ -143,7 +149,7 @@ export async function forEach<T>(
             first = false;
             if (started < concurrency) {
               started++;
-              tg.spawn(worker);
+              workers.push(tg.spawn(worker));
             }
           }
           const r = fn(next.value, index++);
@@ -153,8 +159,9 @@ export async function forEach<T>(
         }
       };
       started = 1;
-      tg.spawn(worker);
+      workers.push(tg.spawn(worker));
     });
+    for (const w of workers) if (w.cancelled()) w.result();
   } catch (error) {
     if (error instanceof ExceptionGroup && error.errors.length === 1) throw error.errors[0];
     throw error;

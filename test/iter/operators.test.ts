@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cancelScope, createTask, getRunningLoop, sleep } from 'corio';
+import { CancelledError, allTasks, cancelScope, createTask, getRunningLoop, sleep } from 'corio';
 import {
   chunk,
   count,
@@ -442,4 +442,29 @@ test('forEach with a large concurrency over a short source starts workers as ite
       { concurrency: 20 },
     );
     assert.equal(loop.time() - before, 10);
+  }));
+
+test('forEach throws when one of its workers is cancelled from outside, instead of dropping its item quietly', () =>
+  vrun(async () => {
+    const done: number[] = [];
+    const main = allTasks();
+    const run = forEach(
+      [1, 2, 3, 4],
+      async (i) => {
+        await sleep(10 * i);
+        done.push(i);
+      },
+      { concurrency: 2 },
+    );
+    await sleep(5);
+    // A worker is any task forEach started: cancel the first, which holds item 1.
+    const workers = [...allTasks()].filter((t) => !main.has(t));
+    assert.equal(workers.length, 2);
+    (workers[0] as (typeof workers)[number]).cancel('from outside');
+    await assert.rejects(
+      run,
+      (err) => err instanceof CancelledError && err.message === 'from outside',
+    );
+    // The other worker went on with the rest; item 1 was never done.
+    assert.deepEqual(done, [2, 3, 4]);
   }));
