@@ -270,8 +270,13 @@ export function isIterable(value: unknown): value is Iterable<unknown> {
 }
 
 /** A whole number >= `min` (a count, a size). */
-export function checkCount(fn: string, arg: string, value: unknown, min = 0): number {
-  const must = `an integer >= ${min}`;
+export function checkCount(
+  fn: string,
+  arg: string,
+  value: unknown,
+  min = 0,
+  must = `an integer >= ${min}`,
+): number {
   checkIsNumber(fn, arg, value, must);
   if (!Number.isInteger(value) || (value as number) < min) {
     throw new RangeError(`${fn}: \`${arg}\` must be ${must}, got ${describe(value)}`);
@@ -285,12 +290,7 @@ export function checkCount(fn: string, arg: string, value: unknown, min = 0): nu
  */
 export function checkSize(fn: string, arg: string, value: unknown, min = 0): number {
   if (value === Infinity) return value;
-  const must = `an integer >= ${min} (Infinity for no limit)`;
-  checkIsNumber(fn, arg, value, must);
-  if (!Number.isInteger(value) || (value as number) < min) {
-    throw new RangeError(`${fn}: \`${arg}\` must be ${must}, got ${describe(value)}`);
-  }
-  return value as number;
+  return checkCount(fn, arg, value, min, `an integer >= ${min} (Infinity for no limit)`);
 }
 
 export function checkFunction(fn: string, arg: string, value: unknown): void {
