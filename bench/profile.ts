@@ -5,10 +5,10 @@
 // collector's time as `(garbage collector)`. corio comes from dist/ (`npm run
 // build` first), as in bench/cell.ts, so its functions keep their names and
 // lines; the cell's own code is compiled by tsx into one line, so its rows are
-// told apart by name only (`workloads.ts:1`). Used in docs/performance.md, beside bench/instructions.ts (which
-// counts instructions, steady but blind to cache misses and to the collector's
-// other thread) and bench/alloc.ts (bytes): a time profile sees what a cold
-// object costs to touch. Profiles move with the machine like the timed
+// told apart by name only (`workloads.ts:1`). Used in docs/performance.md,
+// beside bench/instructions.ts (which counts instructions, steady but blind to
+// cache misses and to the collector's other thread) and bench/alloc.ts (bytes):
+// a time profile sees what a cold object costs to touch. Profiles move with the machine like the timed
 // benchmark does: compare two trees by running their profiles alternately.
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
@@ -38,13 +38,6 @@ if (!Number.isInteger(iterations) || iterations < 1) {
 }
 if (!Number.isInteger(top) || top < 1) {
   throw new RangeError(`--top must be a positive integer, got ${values.top}`);
-}
-if (positionals.length < 2 || positionals.length > 3) {
-  throw new TypeError('usage: bench/profile.ts <workload> <impl> [N] [--iterations K] [--top T]');
-}
-const size = positionals[2];
-if (size !== undefined && !(Number.isInteger(Number(size)) && Number(size) >= 1)) {
-  throw new RangeError(`N must be a positive integer, got ${size}`);
 }
 const { workloadId, implName, impl, n } = cellFromArgs(positionals);
 

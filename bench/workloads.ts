@@ -881,11 +881,18 @@ export function cellFromArgs(args: readonly string[]): {
   readonly impl: (n: number) => Promise<CellResult>;
   readonly n: number;
 } {
-  const [workloadId = '', implName = '', size] = args;
+  const [workloadId = '', implName = '', size, ...extra] = args;
   const workload = workloads[workloadId];
   const impl = workload?.impls[implName];
   if (workload === undefined || impl === undefined) {
     console.error(`unknown cell ${workloadId}/${implName}`);
+    process.exit(2);
+  }
+  if (
+    extra.length > 0 ||
+    (size !== undefined && !(Number.isInteger(Number(size)) && Number(size) >= 1))
+  ) {
+    console.error(`usage: <workload> <impl> [N], N a positive integer; got ${args.join(' ')}`);
     process.exit(2);
   }
   return {

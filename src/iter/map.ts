@@ -145,8 +145,8 @@ class ConcurrentMap<T, R> implements AsyncIterator<Awaited<R>, undefined> {
   #pumpTask: Task | null = null;
   #running = 0;
   // Workers started: one at first, then one more each time a worker pulls its
-  // first item, up to the limit. So a short source starts few workers, however large
-  // `concurrency` is (a million up front once took 2 GiB for three items).
+  // first item, up to the limit. So a short source starts few workers, however
+  // large `concurrency` is (a million up front once took 2 GiB for three items).
   #started = 0;
   readonly #newWorker = (): Promise<void> => this.#work();
   #pulled = 0;
