@@ -8,8 +8,9 @@
 // told apart by name only (`workloads.ts:1`). Used in docs/performance.md,
 // beside bench/instructions.ts (which counts instructions, steady but blind to
 // cache misses and to the collector's other thread) and bench/alloc.ts (bytes):
-// a time profile sees what a cold object costs to touch. Profiles move with the machine like the timed
-// benchmark does: compare two trees by running their profiles alternately.
+// a time profile sees what a cold object costs to touch. Profiles move with
+// the machine like the timed benchmark does: compare two trees by running
+// their profiles alternately.
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { cellFromArgs } from './workloads.js';
