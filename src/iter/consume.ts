@@ -88,7 +88,11 @@ export async function reduce<T, A>(
  * cancels the running calls, waits for them, closes the source, and throws
  * `CancelledError`; items pulled but not yet handed to `fn` are dropped with
  * the source. A worker task cancelled on its own (from outside) loses the item
- * it held: the others go on, and forEach then throws its `CancelledError`.
+ * it held, and forEach throws its `CancelledError` once the other workers have
+ * finished, never returns as if every item were done. If that worker was
+ * pulling, the pull is cancelled: an async generator runs in the task that pulls
+ * it, so the generator ends and the others find the source exhausted. If it had
+ * not yet pulled its first item, it had not started the next worker either.
  */
 export async function forEach<T>(
   source: Source<T>,
@@ -128,8 +132,9 @@ export async function forEach<T>(
   // test of it per item.
   let started = 0;
   // A worker cancelled on its own (a task cancelled from outside: its group
-  // does not count that as a failure) dropped the item it held: forEach then
-  // throws that CancelledError instead of returning as if all were done.
+  // does not count that as a failure) dropped what it held, an item or a pull:
+  // forEach then throws that CancelledError instead of returning as if all
+  // were done.
   const workers: Task[] = [];
   try {
     await taskGroup((tg) => {

@@ -468,3 +468,39 @@ test('forEach throws when one of its workers is cancelled from outside, instead 
     // The other worker went on with the rest; item 1 was never done.
     assert.deepEqual(done, [2, 3, 4]);
   }));
+
+test('forEach throws when a worker is cancelled from outside while it pulls an async generator, which that ends for all', () =>
+  vrun(async () => {
+    const log: string[] = [];
+    async function* source(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; i < 6; i++) {
+          await sleep(10);
+          yield i;
+        }
+      } finally {
+        log.push(`source closed at ${getRunningLoop().time()}`);
+      }
+    }
+    const main = allTasks();
+    const run = forEach(
+      source(),
+      async (i) => {
+        await sleep(100);
+        log.push(`item ${i}`);
+      },
+      { concurrency: 4 },
+    );
+    // At 15 ms the first worker holds item 0 and the second is pulling item 1:
+    // the generator's sleep runs in the second worker's task.
+    await sleep(15);
+    const workers = [...allTasks()].filter((t) => !main.has(t));
+    assert.equal(workers.length, 2);
+    (workers[1] as (typeof workers)[number]).cancel('from outside');
+    await assert.rejects(
+      run,
+      (err) => err instanceof CancelledError && err.message === 'from outside',
+    );
+    assert.deepEqual(log, ['source closed at 15', 'item 0']);
+    assert.equal(allTasks().size, main.size);
+  }));
